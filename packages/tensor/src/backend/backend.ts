@@ -1,0 +1,35 @@
+import type { DType, TypedArray } from '../dtype.js';
+import type { KernelPrimitive, PrimitiveAttrs } from '../primitives.js';
+import { jsBackend } from './js/index.js';
+
+/** A strided window onto storage: what a kernel reads. `Tensor` satisfies it. */
+export interface View {
+  readonly buf: TypedArray;
+  readonly offset: number;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly dtype: DType;
+}
+
+/**
+ * A kernel fills `out` (fresh, contiguous, offset 0, already shaped and typed by the op) from its
+ * input views. Inputs may be non-contiguous; elementwise inputs are already broadcast to `out.shape`.
+ */
+export type Kernel<P extends KernelPrimitive> = (inputs: readonly View[], out: View, attrs: PrimitiveAttrs[P]) => void;
+
+/** A backend is one kernel per primitive that has storage to compute; forgetting one is a type error. */
+export type Backend = { readonly name: string } & { readonly [P in KernelPrimitive]: Kernel<P> };
+
+let current: Backend = jsBackend;
+
+/** The backend ops run on (the TypeScript reference backend unless replaced). */
+export function getBackend(): Backend {
+  return current;
+}
+
+/** Replaces the backend for every op that follows; returns the previous one. */
+export function setBackend(backend: Backend): Backend {
+  const prev = current;
+  current = backend;
+  return prev;
+}

@@ -1,0 +1,125 @@
+import type { TypedArray } from '../../dtype.js';
+import type { BinaryPrimitive, ComparePrimitive, UnaryPrimitive } from '../../primitives.js';
+import type { View } from '../backend.js';
+import { erf } from './erf.js';
+import { forEachRow } from './iterate.js';
+
+type A = TypedArray;
+/** One strided input row into one contiguous output row. */
+type UnaryRow = (x: A, xo: number, xs: number, o: A, oo: number, n: number) => void;
+/** Two strided input rows into one contiguous output row. */
+type BinaryRow = (a: A, ao: number, as: number, b: A, bo: number, bs: number, o: A, oo: number, n: number) => void;
+
+const UNARY: { [P in UnaryPrimitive]: UnaryRow } = {
+  neg: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = -x[xo + i * xs]; },
+  abs: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.abs(x[xo + i * xs]); },
+  sign: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) { const v = x[xo + i * xs]; o[oo + i] = v > 0 ? 1 : v < 0 ? -1 : v; } },
+  exp: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.exp(x[xo + i * xs]); },
+  log: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.log(x[xo + i * xs]); },
+  log1p: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.log1p(x[xo + i * xs]); },
+  sqrt: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.sqrt(x[xo + i * xs]); },
+  sin: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.sin(x[xo + i * xs]); },
+  cos: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.cos(x[xo + i * xs]); },
+  tanh: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.tanh(x[xo + i * xs]); },
+  // Stable on both sides: never exponentiates a large positive number.
+  sigmoid: (x, xo, xs, o, oo, n) => {
+    for (let i = 0; i < n; i++) {
+      const v = x[xo + i * xs];
+      if (v >= 0) o[oo + i] = 1 / (1 + Math.exp(-v));
+      else { const e = Math.exp(v); o[oo + i] = e / (1 + e); }
+    }
+  },
+  // NaN stays NaN, as in PyTorch.
+  relu: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) { const v = x[xo + i * xs]; o[oo + i] = v <= 0 ? 0 : v; } },
+  erf: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = erf(x[xo + i * xs]); },
+};
+
+// add/sub/mul/div carry a unit-stride loop too: they are the hot ones, and V8 vectorizes nothing
+// but it does hoist bounds checks much better without the stride multiply.
+const BINARY: { [P in BinaryPrimitive | ComparePrimitive]: BinaryRow } = {
+  add: (a, ao, as, b, bo, bs, o, oo, n) => {
+    if (as === 1 && bs === 1) for (let i = 0; i < n; i++) o[oo + i] = a[ao + i] + b[bo + i];
+    else for (let i = 0; i < n; i++) o[oo + i] = a[ao + i * as] + b[bo + i * bs];
+  },
+  sub: (a, ao, as, b, bo, bs, o, oo, n) => {
+    if (as === 1 && bs === 1) for (let i = 0; i < n; i++) o[oo + i] = a[ao + i] - b[bo + i];
+    else for (let i = 0; i < n; i++) o[oo + i] = a[ao + i * as] - b[bo + i * bs];
+  },
+  mul: (a, ao, as, b, bo, bs, o, oo, n) => {
+    if (o instanceof Int32Array) for (let i = 0; i < n; i++) o[oo + i] = Math.imul(a[ao + i * as], b[bo + i * bs]);
+    else if (as === 1 && bs === 1) for (let i = 0; i < n; i++) o[oo + i] = a[ao + i] * b[bo + i];
+    else for (let i = 0; i < n; i++) o[oo + i] = a[ao + i * as] * b[bo + i * bs];
+  },
+  div: (a, ao, as, b, bo, bs, o, oo, n) => {
+    if (as === 1 && bs === 1) for (let i = 0; i < n; i++) o[oo + i] = a[ao + i] / b[bo + i];
+    else for (let i = 0; i < n; i++) o[oo + i] = a[ao + i * as] / b[bo + i * bs];
+  },
+  pow: (a, ao, as, b, bo, bs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = a[ao + i * as] ** b[bo + i * bs]; },
+  // NaN propagates, as in PyTorch.
+  maximum: (a, ao, as, b, bo, bs, o, oo, n) => {
+    for (let i = 0; i < n; i++) { const x = a[ao + i * as], y = b[bo + i * bs]; o[oo + i] = x > y || x !== x ? x : y; }
+  },
+  minimum: (a, ao, as, b, bo, bs, o, oo, n) => {
+    for (let i = 0; i < n; i++) { const x = a[ao + i * as], y = b[bo + i * bs]; o[oo + i] = x < y || x !== x ? x : y; }
+  },
+  eq: (a, ao, as, b, bo, bs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = a[ao + i * as] === b[bo + i * bs] ? 1 : 0; },
+  ne: (a, ao, as, b, bo, bs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = a[ao + i * as] !== b[bo + i * bs] ? 1 : 0; },
+  lt: (a, ao, as, b, bo, bs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = a[ao + i * as] < b[bo + i * bs] ? 1 : 0; },
+  le: (a, ao, as, b, bo, bs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = a[ao + i * as] <= b[bo + i * bs] ? 1 : 0; },
+  gt: (a, ao, as, b, bo, bs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = a[ao + i * as] > b[bo + i * bs] ? 1 : 0; },
+  ge: (a, ao, as, b, bo, bs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = a[ao + i * as] >= b[bo + i * bs] ? 1 : 0; },
+};
+
+/** Unary kernel: `out` is contiguous with x's shape. */
+export function unaryKernel(op: UnaryPrimitive): (inputs: readonly View[], out: View) => void {
+  const f = UNARY[op];
+  return (inputs, out) => {
+    const x = inputs[0]!;
+    const ob = out.buf;
+    if (isDense(x)) {
+      f(x.buf, x.offset, 1, ob, 0, out.buf.length);
+      return;
+    }
+    forEachRow(x.shape, [out.strides, x.strides], [0, x.offset], (offs, len, steps) => f(x.buf, offs[1]!, steps[1]!, ob, offs[0]!, len));
+  };
+}
+
+/** Binary kernel: both inputs already have out's shape (broadcast ones through zero strides). */
+export function binaryKernel(op: BinaryPrimitive | ComparePrimitive): (inputs: readonly View[], out: View) => void {
+  const f = BINARY[op];
+  return (inputs, out) => {
+    const a = inputs[0]!;
+    const b = inputs[1]!;
+    const ob = out.buf;
+    if (isDense(a) && isDense(b)) {
+      f(a.buf, a.offset, 1, b.buf, b.offset, 1, ob, 0, ob.length);
+      return;
+    }
+    forEachRow(out.shape, [out.strides, a.strides, b.strides], [0, a.offset, b.offset], (offs, len, steps) =>
+      f(a.buf, offs[1]!, steps[1]!, b.buf, offs[2]!, steps[2]!, ob, offs[0]!, len),
+    );
+  };
+}
+
+/** where(cond, a, b), all three already broadcast to out's shape. */
+export function whereKernel(inputs: readonly View[], out: View): void {
+  const [c, a, b] = inputs as [View, View, View];
+  const o = out.buf;
+  forEachRow(out.shape, [out.strides, c.strides, a.strides, b.strides], [0, c.offset, a.offset, b.offset], (offs, n, st) => {
+    const cb = c.buf, ab = a.buf, bb = b.buf;
+    const oo = offs[0]!, co = offs[1]!, ao = offs[2]!, bo = offs[3]!;
+    const cs = st[1]!, as = st[2]!, bs = st[3]!;
+    for (let i = 0; i < n; i++) o[oo + i] = cb[co + i * cs] ? ab[ao + i * as] : bb[bo + i * bs];
+  });
+}
+
+/** True when a view covers its storage densely in row-major order from its offset. */
+export function isDense(v: View): boolean {
+  let s = 1;
+  for (let d = v.shape.length - 1; d >= 0; d--) {
+    const n = v.shape[d]!;
+    if (n !== 1 && v.strides[d] !== s) return false;
+    s *= n;
+  }
+  return true;
+}

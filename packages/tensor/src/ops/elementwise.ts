@@ -1,0 +1,169 @@
+import { runKernel } from '../dispatch.js';
+import { isFloat, type DType } from '../dtype.js';
+import type { BinaryPrimitive, ComparePrimitive, UnaryPrimitive } from '../primitives.js';
+import { broadcastShapes, sameShape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { expand } from './movement.js';
+import { asTensor, checkOperand, resultDType, scalarTensor, type Operand } from './operand.js';
+
+const NONE = {} as Record<string, never>;
+
+/** Converts to `dtype` (a recorded op; the identity when already of that dtype). */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x;
+  return runKernel('cast', [x], { dtype }, x.shape, dtype);
+}
+
+function operandAs(x: Operand, dtype: DType): Tensor {
+  return x instanceof Tensor ? cast(x, dtype) : scalarTensor(x, dtype);
+}
+
+function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+  return sameShape(x.shape, shape) ? x : expand(x, shape);
+}
+
+/** Brings two operands to one dtype and one shape (broadcasting by explicit, recorded `expand`). */
+function align(op: string, a: Operand, b: Operand, dtype: DType): [Tensor, Tensor, readonly number[]] {
+  const x = operandAs(checkOperand(a, op), dtype);
+  const y = operandAs(checkOperand(b, op), dtype);
+  const shape = broadcastShapes(op, x.shape, y.shape);
+  return [broadcastTo(x, shape), broadcastTo(y, shape), shape];
+}
+
+function binary(op: BinaryPrimitive, a: Operand, b: Operand): Tensor {
+  let dtype = resultDType(checkOperand(a, op), checkOperand(b, op));
+  if (dtype === 'bool' && op !== 'maximum' && op !== 'minimum') dtype = 'int32';
+  if (op === 'div' && !isFloat(dtype)) dtype = 'float32';
+  const [x, y, shape] = align(op, a, b, dtype);
+  return runKernel(op, [x, y], NONE, shape, dtype);
+}
+
+function compare(op: ComparePrimitive, a: Operand, b: Operand): Tensor {
+  const [x, y, shape] = align(op, a, b, resultDType(checkOperand(a, op), checkOperand(b, op)));
+  return runKernel(op, [x, y], NONE, shape, 'bool');
+}
+
+/** Float-valued unary op: integer inputs compute in float32. */
+function unaryFloat(op: UnaryPrimitive, x: Operand): Tensor {
+  let t = asTensor(x, op);
+  if (!isFloat(t.dtype)) t = cast(t, 'float32');
+  return runKernel(op, [t], NONE, t.shape, t.dtype);
+}
+
+/** Sign-like unary op that keeps integer dtypes (bool computes as int32). */
+function unaryKeep(op: UnaryPrimitive, x: Operand): Tensor {
+  let t = asTensor(x, op);
+  if (t.dtype === 'bool') t = cast(t, 'int32');
+  return runKernel(op, [t], NONE, t.shape, t.dtype);
+}
+
+/** a + b, broadcasting. */
+export function add(a: Operand, b: Operand): Tensor { return binary('add', a, b); }
+/** a - b, broadcasting. */
+export function sub(a: Operand, b: Operand): Tensor { return binary('sub', a, b); }
+/** a * b, broadcasting. */
+export function mul(a: Operand, b: Operand): Tensor { return binary('mul', a, b); }
+/** a / b, broadcasting; integer operands divide in float32. */
+export function div(a: Operand, b: Operand): Tensor { return binary('div', a, b); }
+/** a ** b, broadcasting. */
+export function pow(a: Operand, b: Operand): Tensor { return binary('pow', a, b); }
+/** Elementwise larger value (NaN propagates); at ties the gradient is split evenly. */
+export function maximum(a: Operand, b: Operand): Tensor { return binary('maximum', a, b); }
+/** Elementwise smaller value (NaN propagates); at ties the gradient is split evenly. */
+export function minimum(a: Operand, b: Operand): Tensor { return binary('minimum', a, b); }
+
+export function eq(a: Operand, b: Operand): Tensor { return compare('eq', a, b); }
+export function ne(a: Operand, b: Operand): Tensor { return compare('ne', a, b); }
+export function lt(a: Operand, b: Operand): Tensor { return compare('lt', a, b); }
+export function le(a: Operand, b: Operand): Tensor { return compare('le', a, b); }
+export function gt(a: Operand, b: Operand): Tensor { return compare('gt', a, b); }
+export function ge(a: Operand, b: Operand): Tensor { return compare('ge', a, b); }
+
+export function neg(x: Operand): Tensor { return unaryKeep('neg', x); }
+export function abs(x: Operand): Tensor { return unaryKeep('abs', x); }
+/** -1, 0 or 1 (NaN stays NaN); its gradient is zero. */
+export function sign(x: Operand): Tensor { return unaryKeep('sign', x); }
+export function relu(x: Operand): Tensor { return unaryKeep('relu', x); }
+export function exp(x: Operand): Tensor { return unaryFloat('exp', x); }
+export function log(x: Operand): Tensor { return unaryFloat('log', x); }
+/** log(1 + x), accurate near 0. */
+export function log1p(x: Operand): Tensor { return unaryFloat('log1p', x); }
+export function sqrt(x: Operand): Tensor { return unaryFloat('sqrt', x); }
+export function sin(x: Operand): Tensor { return unaryFloat('sin', x); }
+export function cos(x: Operand): Tensor { return unaryFloat('cos', x); }
+export function tanh(x: Operand): Tensor { return unaryFloat('tanh', x); }
+/** 1 / (1 + exp(-x)), computed without overflow on either side. */
+export function sigmoid(x: Operand): Tensor { return unaryFloat('sigmoid', x); }
+/** The Gauss error function. */
+export function erf(x: Operand): Tensor { return unaryFloat('erf', x); }
+
+/** 1 / sqrt(x). */
+export function rsqrt(x: Operand): Tensor { return div(1, sqrt(x)); }
+/** x * x. */
+export function square(x: Operand): Tensor { const t = asTensor(x, 'square'); return mul(t, t); }
+
+/** where(cond, a, b): a where cond is true, else b; all three broadcast. */
+export function where(cond: Operand, a: Operand, b: Operand): Tensor {
+  let c = asTensor(cond, 'where');
+  if (c.dtype !== 'bool') c = ne(c, 0);
+  const dtype = resultDType(checkOperand(a, 'where'), checkOperand(b, 'where'));
+  const x = operandAs(a, dtype);
+  const y = operandAs(b, dtype);
+  const shape = broadcastShapes('where', broadcastShapes('where', c.shape, x.shape), y.shape);
+  return runKernel('where', [broadcastTo(c, shape), broadcastTo(x, shape), broadcastTo(y, shape)], NONE, shape, dtype);
+}
+
+/** x for x > 0, alpha * x otherwise (PyTorch's default alpha = 0.01). */
+export function leakyRelu(x: Operand, alpha = 0.01): Tensor {
+  const t = asTensor(x, 'leakyRelu');
+  return where(gt(t, 0), t, mul(t, alpha));
+}
+
+export interface SoftplusOptions { beta?: number; threshold?: number }
+/**
+ * log(1 + exp(beta x)) / beta, as max(z, 0) + log1p(exp(-|z|)) with z = beta x: never overflows,
+ * and the even split of `maximum` at z = 0 gives the exact derivative 1/2 there.
+ * Above `threshold` (z > 20 by default) it is x itself, as in PyTorch.
+ */
+export function softplus(x: Operand, opts: SoftplusOptions = {}): Tensor {
+  const beta = opts.beta ?? 1;
+  const threshold = opts.threshold ?? 20;
+  const t = asTensor(x, 'softplus');
+  const z = beta === 1 ? t : mul(t, beta);
+  let y = add(maximum(z, 0), log1p(exp(neg(abs(z)))));
+  if (beta !== 1) y = div(y, beta);
+  return where(gt(z, threshold), t, y);
+}
+
+/**
+ * x for x > 0, alpha (exp(x) - 1) otherwise. The negative branch sees min(x, 0) only, so a large
+ * positive x never overflows exp (and never turns a zero gradient into NaN).
+ */
+export function elu(x: Operand, alpha = 1): Tensor {
+  const t = asTensor(x, 'elu');
+  const pos = gt(t, 0);
+  const negPart = mul(sub(exp(where(pos, 0, t)), 1), alpha);
+  return where(pos, t, negPart);
+}
+
+export interface GeluOptions { approximate?: 'none' | 'tanh' }
+/** x Phi(x) with the exact erf form; `{ approximate: 'tanh' }` for the tanh approximation. */
+export function gelu(x: Operand, opts: GeluOptions = {}): Tensor {
+  const t = asTensor(x, 'gelu');
+  if (opts.approximate === 'tanh') {
+    const inner = mul(add(t, mul(mul(mul(t, t), t), 0.044715)), Math.sqrt(2 / Math.PI));
+    return mul(mul(t, 0.5), add(tanh(inner), 1));
+  }
+  if (opts.approximate !== undefined && opts.approximate !== 'none') {
+    throw new TypeError(`gelu: expected approximate 'none' or 'tanh', got ${JSON.stringify(opts.approximate)}`);
+  }
+  return mul(mul(t, 0.5), add(erf(mul(t, Math.SQRT1_2)), 1));
+}
+
+/** Limits values to [min, max] (either may be omitted); the gradient is 1 inside, bounds included. */
+export function clamp(x: Operand, min?: Operand | null, max?: Operand | null): Tensor {
+  let t = asTensor(x, 'clamp');
+  if (min !== undefined && min !== null) t = where(lt(t, min), min, t);
+  if (max !== undefined && max !== null) t = where(gt(t, max), max, t);
+  return t;
+}

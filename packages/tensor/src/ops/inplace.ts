@@ -1,0 +1,44 @@
+import { runKernel } from '../dispatch.js';
+import { isGradEnabled, withGradMode } from '../tape.js';
+import type { Tensor } from '../tensor.js';
+import { cast } from './elementwise.js';
+import { expand } from './movement.js';
+import { asTensor, scalarTensor, type Operand } from './operand.js';
+
+/**
+ * Writes `src` (broadcast to target's shape, cast to its dtype) into target's storage, through
+ * target's strides, so views see the change. In-place writes are not recorded: they are refused on
+ * a leaf that requires grad, or from a source that requires grad, while recording is on.
+ */
+export function copy_<T extends Tensor>(target: T, src: Operand): T {
+  if (isGradEnabled() && (target.requiresGrad || (typeof src === 'object' && src.requiresGrad))) {
+    throw new TypeError('copy_: in-place writes are not recorded on the tape; do them inside noGrad (or on detached tensors)');
+  }
+  withGradMode(false, () => {
+    let s = typeof src === 'object' ? asTensor(src, 'copy_') : scalarTensor(src, target.dtype);
+    s = expand(cast(s, target.dtype), target.shape);
+    const values = runKernel('copy', [s], {}, target.shape, target.dtype);
+    const dst = target.buf;
+    if (target.isContiguous) {
+      dst.set(values.buf, target.offset);
+      return;
+    }
+    // Scatter the contiguous values through the target's own layout.
+    const v = values.buf;
+    const strides = target.strides;
+    const shape = target.shape;
+    const idx = new Array<number>(shape.length).fill(0);
+    let off = target.offset;
+    for (let i = 0; i < v.length; i++) {
+      dst[off] = v[i]!;
+      for (let d = shape.length - 1; d >= 0; d--) {
+        idx[d]!++;
+        off += strides[d]!;
+        if (idx[d]! < shape[d]!) break;
+        off -= strides[d]! * shape[d]!;
+        idx[d] = 0;
+      }
+    }
+  });
+  return target;
+}

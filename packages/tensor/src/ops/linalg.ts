@@ -1,0 +1,60 @@
+import { runKernel } from '../dispatch.js';
+import { promoteTypes } from '../dtype.js';
+import { ShapeError } from '../errors.js';
+import { broadcastShapes, fmtShape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { cast, mul } from './elementwise.js';
+import { expand, reshape, squeeze, unsqueeze } from './movement.js';
+import { asTensor } from './operand.js';
+
+/**
+ * Matrix product with PyTorch semantics: 1-D @ 1-D is a dot product, a 1-D operand is treated as a
+ * row (left) or column (right) vector and that dim removed from the result, and N-D operands are
+ * batches of matrices whose batch dims broadcast.
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  let x = asTensor(a, 'matmul');
+  let y = asTensor(b, 'matmul');
+  if (x.ndim === 0 || y.ndim === 0) {
+    throw new ShapeError(`matmul: both operands need at least 1 dim, got ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`);
+  }
+  const xVec = x.ndim === 1;
+  const yVec = y.ndim === 1;
+  const K = x.shape[x.ndim - 1]!;
+  const K2 = yVec ? y.shape[0]! : y.shape[y.ndim - 2]!;
+  if (K !== K2) throw new ShapeError(`matmul: cannot multiply ${fmtShape(x.shape)} by ${fmtShape(y.shape)} (inner dims ${K} != ${K2})`);
+  let dtype = promoteTypes(x.dtype, y.dtype);
+  if (dtype === 'bool') dtype = 'int32';
+  x = cast(x, dtype);
+  y = cast(y, dtype);
+  if (xVec) x = unsqueeze(x, 0);
+  if (yVec) y = unsqueeze(y, 1);
+  const batch = broadcastShapes('matmul', x.shape.slice(0, -2), y.shape.slice(0, -2));
+  const M = x.shape[x.ndim - 2]!;
+  const N = y.shape[y.ndim - 1]!;
+  x = expand(x, [...batch, M, K]);
+  y = expand(y, [...batch, K, N]);
+  let out = runKernel('matmul', [x, y], {}, [...batch, M, N], x.dtype);
+  if (xVec && yVec) return reshape(out, []);
+  if (xVec) out = squeeze(out, out.ndim - 2);
+  if (yVec) out = squeeze(out, out.ndim - 1);
+  return out;
+}
+
+/** Inner product of two 1-D tensors. */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  const x = asTensor(a, 'dot');
+  const y = asTensor(b, 'dot');
+  if (x.ndim !== 1 || y.ndim !== 1 || x.shape[0] !== y.shape[0]) {
+    throw new ShapeError(`dot: expected two 1-D tensors of one length, got ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`);
+  }
+  return matmul(x, y);
+}
+
+/** Outer product of two 1-D tensors: [n] x [m] -> [n, m]. */
+export function outer(a: Tensor, b: Tensor): Tensor {
+  const x = asTensor(a, 'outer');
+  const y = asTensor(b, 'outer');
+  if (x.ndim !== 1 || y.ndim !== 1) throw new ShapeError(`outer: expected two 1-D tensors, got ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`);
+  return mul(unsqueeze(x, 1), unsqueeze(y, 0));
+}

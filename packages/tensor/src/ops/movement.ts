@@ -1,0 +1,291 @@
+import { makeView, runKernel } from '../dispatch.js';
+import { promoteTypes } from '../dtype.js';
+import { ShapeError } from '../errors.js';
+import { contiguousStrides, describe, fmtShape, normAxes, normAxis, sameShape, shapeSize } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { cast } from './elementwise.js';
+import { asTensor, type Operand } from './operand.js';
+
+type Axis = number | readonly number[];
+
+function checkIntList(x: unknown, op: string, what: string): number[] {
+  if (!Array.isArray(x) || x.some((v) => typeof v !== 'number' || !Number.isInteger(v))) {
+    throw new TypeError(`${op}: expected ${what} as an array of integers, got ${Array.isArray(x) ? `[${x.map(describe).join(',')}]` : describe(x)}`);
+  }
+  return x as number[];
+}
+
+/** A contiguous tensor with the same values: this one when already contiguous, else a recorded copy. */
+export function contiguous(x: Tensor): Tensor {
+  if (x.isContiguous) return x;
+  return runKernel('copy', [x], {}, x.shape, x.dtype);
+}
+
+/** Same elements in a new shape (one entry may be -1). A view when the layout allows, else a copy. */
+export function reshape(x: Operand, shape: readonly number[]): Tensor {
+  const t = asTensor(x, 'reshape');
+  const dims = checkIntList(shape, 'reshape', 'a shape');
+  let infer = -1;
+  let known = 1;
+  for (let i = 0; i < dims.length; i++) {
+    if (dims[i] === -1) {
+      if (infer >= 0) throw new RangeError(`reshape: only one dimension can be -1, got ${fmtShape(dims)}`);
+      infer = i;
+    } else if (dims[i]! < 0) {
+      throw new RangeError(`reshape: expected non-negative sizes (or one -1), got ${fmtShape(dims)}`);
+    } else known *= dims[i]!;
+  }
+  const out = dims.slice();
+  if (infer >= 0) {
+    if (known === 0 || t.size % known !== 0) throw new ShapeError(`reshape: cannot reshape ${fmtShape(t.shape)} (${t.size} elements) into ${fmtShape(dims)}`);
+    out[infer] = t.size / known;
+  }
+  if (shapeSize(out) !== t.size) throw new ShapeError(`reshape: cannot reshape ${fmtShape(t.shape)} (${t.size} elements) into ${fmtShape(dims)}`);
+  if (sameShape(out, t.shape)) return t;
+  const c = contiguous(t);
+  return makeView('reshape', c, { shape: out }, out, contiguousStrides(out), c.offset);
+}
+
+/** Collapses dims startDim..endDim into one. */
+export function flatten(x: Operand, startDim = 0, endDim = -1): Tensor {
+  const t = asTensor(x, 'flatten');
+  if (t.ndim === 0) return reshape(t, [1]);
+  const s = normAxis(startDim, t.ndim, 'flatten');
+  const e = normAxis(endDim, t.ndim, 'flatten');
+  if (s > e) throw new RangeError(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
+  const shape = [...t.shape.slice(0, s), shapeSize(t.shape.slice(s, e + 1)), ...t.shape.slice(e + 1)];
+  return reshape(t, shape);
+}
+
+/** Removes size-1 dims (only the given ones when `axis` is passed; others are left alone, as PyTorch). */
+export function squeeze(x: Operand, axis?: Axis): Tensor {
+  const t = asTensor(x, 'squeeze');
+  const axes = axis === undefined ? t.shape.map((_, i) => i) : normAxes(axis as number | number[], t.ndim, 'squeeze');
+  return reshape(t, t.shape.filter((d, i) => !(d === 1 && axes.includes(i))));
+}
+
+/** Inserts a size-1 dim at `axis` (which may be ndim, or negative). */
+export function unsqueeze(x: Operand, axis: number): Tensor {
+  const t = asTensor(x, 'unsqueeze');
+  const a = normAxis(axis, t.ndim + 1, 'unsqueeze');
+  const shape = t.shape.slice();
+  shape.splice(a, 0, 1);
+  return reshape(t, shape);
+}
+
+/** A broadcast view: size-1 dims repeat (stride 0), new leading dims may be added; -1 keeps a size. */
+export function expand(x: Operand, shape: readonly number[]): Tensor {
+  const t = asTensor(x, 'expand');
+  const dims = checkIntList(shape, 'expand', 'a shape');
+  const lead = dims.length - t.ndim;
+  if (lead < 0) throw new ShapeError(`expand: cannot expand ${fmtShape(t.shape)} to fewer dims ${fmtShape(dims)}`);
+  const out = new Array<number>(dims.length);
+  const strides = new Array<number>(dims.length);
+  for (let i = 0; i < dims.length; i++) {
+    const src = i - lead;
+    const want = dims[i]!;
+    if (src < 0) {
+      if (want < 0) throw new ShapeError(`expand: -1 is not allowed for a new leading dim in ${fmtShape(dims)}`);
+      out[i] = want;
+      strides[i] = 0;
+      continue;
+    }
+    const have = t.shape[src]!;
+    if (want === -1 || want === have) {
+      out[i] = have;
+      strides[i] = t.strides[src]!;
+    } else if (have === 1 && want >= 0) {
+      out[i] = want;
+      strides[i] = 0;
+    } else {
+      throw new ShapeError(`expand: cannot expand ${fmtShape(t.shape)} to ${fmtShape(dims)} (dim ${i}: ${have} vs ${want})`);
+    }
+  }
+  if (sameShape(out, t.shape)) return t;
+  return makeView('expand', t, { shape: out }, out, strides, t.offset);
+}
+
+/** Same as `expand` (NumPy's name). */
+export function broadcastTo(x: Operand, shape: readonly number[]): Tensor {
+  return expand(x, shape);
+}
+
+/** Reorders dims: output dim i is input dim dims[i]. A view. */
+export function permute(x: Operand, dims: readonly number[]): Tensor {
+  const t = asTensor(x, 'permute');
+  const list = checkIntList(dims, 'permute', 'dims');
+  if (list.length !== t.ndim) throw new RangeError(`permute: expected ${t.ndim} dims for shape ${fmtShape(t.shape)}, got [${list.join(',')}]`);
+  const norm = list.map((d) => normAxis(d, t.ndim, 'permute'));
+  if (new Set(norm).size !== norm.length) throw new RangeError(`permute: dims must be a permutation, got [${list.join(',')}]`);
+  if (norm.every((d, i) => d === i)) return t;
+  return makeView('permute', t, { dims: norm }, norm.map((d) => t.shape[d]!), norm.map((d) => t.strides[d]!), t.offset);
+}
+
+/** Swaps two dims. A view. */
+export function transpose(x: Operand, dim0: number, dim1: number): Tensor {
+  const t = asTensor(x, 'transpose');
+  const a = normAxis(dim0, t.ndim, 'transpose');
+  const b = normAxis(dim1, t.ndim, 'transpose');
+  const dims = t.shape.map((_, i) => i);
+  dims[a] = b;
+  dims[b] = a;
+  return permute(t, dims);
+}
+
+/**
+ * Python-style slicing of the leading dims: one start/end (and optional positive step) per dim,
+ * negative indices count from the end, out-of-range bounds are clamped. A view.
+ */
+export function slice(x: Operand, starts: readonly number[], ends: readonly number[], steps?: readonly number[]): Tensor {
+  const t = asTensor(x, 'slice');
+  const s0 = checkIntList(starts, 'slice', 'starts');
+  const e0 = checkIntList(ends, 'slice', 'ends');
+  const st0 = steps === undefined ? s0.map(() => 1) : checkIntList(steps, 'slice', 'steps');
+  if (s0.length !== e0.length || s0.length !== st0.length) {
+    throw new RangeError(`slice: starts, ends and steps must have one entry per dim, got ${s0.length}, ${e0.length} and ${st0.length}`);
+  }
+  if (s0.length > t.ndim) throw new RangeError(`slice: got ${s0.length} starts for a tensor with ${t.ndim} dims`);
+  const fullStarts: number[] = [];
+  const fullSteps: number[] = [];
+  const shape: number[] = [];
+  const strides: number[] = [];
+  let offset = t.offset;
+  for (let d = 0; d < t.ndim; d++) {
+    const n = t.shape[d]!;
+    const step = d < st0.length ? st0[d]! : 1;
+    if (step <= 0) throw new RangeError(`slice: steps must be positive, got ${step} for dim ${d}`);
+    const clampIdx = (i: number): number => Math.min(Math.max(i < 0 ? i + n : i, 0), n);
+    const start = d < s0.length ? clampIdx(s0[d]!) : 0;
+    const end = d < e0.length ? clampIdx(e0[d]!) : n;
+    const len = end > start ? Math.ceil((end - start) / step) : 0;
+    fullStarts.push(start);
+    fullSteps.push(step);
+    shape.push(len);
+    strides.push(t.strides[d]! * step);
+    offset += start * t.strides[d]!;
+  }
+  if (sameShape(shape, t.shape)) return t;
+  return makeView('slice', t, { starts: fullStarts, steps: fullSteps, inputShape: t.shape.slice() }, shape, strides, offset);
+}
+
+/**
+ * Pads (or, with negative widths, crops) from the last dim backwards: [left, right, top, bottom, ...],
+ * filling with `value` (PyTorch's F.pad, constant mode).
+ */
+export function pad(x: Operand, widths: readonly number[], value = 0): Tensor {
+  let t = asTensor(x, 'pad');
+  const w = checkIntList(widths, 'pad', 'widths');
+  if (w.length % 2 !== 0 || w.length / 2 > t.ndim) {
+    throw new RangeError(`pad: expected an even number of widths, at most 2 per dim (${2 * t.ndim}), got ${w.length}`);
+  }
+  const before = t.shape.map(() => 0);
+  const after = t.shape.map(() => 0);
+  for (let i = 0; i < w.length / 2; i++) {
+    before[t.ndim - 1 - i] = w[2 * i]!;
+    after[t.ndim - 1 - i] = w[2 * i + 1]!;
+  }
+  if (before.some((b) => b < 0) || after.some((a) => a < 0)) {
+    const n = t.shape;
+    t = slice(t, before.map((b) => Math.max(-b, 0)), after.map((a, d) => n[d]! - Math.max(-a, 0)));
+  }
+  const starts = before.map((b) => Math.max(b, 0));
+  const shape = t.shape.map((n, d) => n + starts[d]! + Math.max(after[d]!, 0));
+  if (sameShape(shape, t.shape)) return t;
+  return runKernel('pad', [t], { shape, starts, steps: shape.map(() => 1), value }, shape, t.dtype);
+}
+
+/** Joins tensors along an existing axis (all other dims must match; dtypes promote). */
+export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('concat: expected a non-empty array of tensors');
+  const ts = tensors.map((t) => asTensor(t, 'concat'));
+  const first = ts[0]!;
+  const ax = normAxis(axis, first.ndim, 'concat');
+  let dtype = first.dtype;
+  let total = 0;
+  for (const t of ts) {
+    if (t.ndim !== first.ndim || t.shape.some((d, i) => i !== ax && d !== first.shape[i])) {
+      throw new ShapeError(`concat: shapes ${fmtShape(first.shape)} and ${fmtShape(t.shape)} differ outside axis ${ax}`);
+    }
+    dtype = promoteTypes(dtype, t.dtype);
+    total += t.shape[ax]!;
+  }
+  if (ts.length === 1) return first;
+  const shape = first.shape.slice();
+  shape[ax] = total;
+  return runKernel('concat', ts.map((t) => cast(t, dtype)), { axis: ax }, shape, dtype);
+}
+
+/** Joins tensors of one shape along a new axis. */
+export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('stack: expected a non-empty array of tensors');
+  const ts = tensors.map((t) => asTensor(t, 'stack'));
+  for (const t of ts) {
+    if (!sameShape(t.shape, ts[0]!.shape)) throw new ShapeError(`stack: all tensors must have one shape, got ${fmtShape(ts[0]!.shape)} and ${fmtShape(t.shape)}`);
+  }
+  const ax = normAxis(axis, ts[0]!.ndim + 1, 'stack');
+  return concat(ts.map((t) => unsqueeze(t, ax)), ax);
+}
+
+/** Splits along `axis` into chunks of `size` (the last may be smaller) or into the listed sizes. Views. */
+export function split(x: Operand, sizeOrSizes: number | readonly number[], axis = 0): Tensor[] {
+  const t = asTensor(x, 'split');
+  const ax = normAxis(axis, t.ndim, 'split');
+  const n = t.shape[ax]!;
+  let sizes: number[];
+  if (typeof sizeOrSizes === 'number') {
+    if (!Number.isInteger(sizeOrSizes) || sizeOrSizes <= 0) throw new RangeError(`split: expected a positive chunk size, got ${sizeOrSizes}`);
+    sizes = [];
+    for (let at = 0; at < n; at += sizeOrSizes) sizes.push(Math.min(sizeOrSizes, n - at));
+  } else {
+    sizes = checkIntList(sizeOrSizes, 'split', 'sizes');
+    if (sizes.some((s) => s < 0) || sizes.reduce((a, b) => a + b, 0) !== n) {
+      throw new ShapeError(`split: sizes [${sizes.join(',')}] do not add up to ${n} (axis ${ax} of ${fmtShape(t.shape)})`);
+    }
+  }
+  const out: Tensor[] = [];
+  let at = 0;
+  for (const s of sizes) {
+    const starts = t.shape.map(() => 0);
+    const ends = t.shape.slice();
+    starts[ax] = at;
+    ends[ax] = at + s;
+    out.push(slice(t, starts, ends));
+    at += s;
+  }
+  return out;
+}
+
+function checkIndex(index: unknown, x: Tensor, ax: number, op: string): Tensor {
+  const idx = asTensor(index, op);
+  if (idx.dtype !== 'int32') throw new TypeError(`${op}: expected an int32 index tensor, got ${idx.dtype}`);
+  if (idx.ndim !== x.ndim) throw new ShapeError(`${op}: index ${fmtShape(idx.shape)} must have as many dims as the input ${fmtShape(x.shape)}`);
+  for (let d = 0; d < x.ndim; d++) {
+    if (d !== ax && idx.shape[d]! > x.shape[d]!) {
+      throw new ShapeError(`${op}: index ${fmtShape(idx.shape)} is larger than the input ${fmtShape(x.shape)} at dim ${d}`);
+    }
+  }
+  return idx;
+}
+
+/** out[i][j] = x[index[i][j]][j] for axis 0 (PyTorch's gather); out has index's shape. */
+export function gather(x: Operand, axis: number, index: Tensor): Tensor {
+  const t = asTensor(x, 'gather');
+  const ax = normAxis(axis, t.ndim, 'gather');
+  const idx = checkIndex(index, t, ax, 'gather');
+  return runKernel('gather', [t, idx], { axis: ax }, idx.shape, t.dtype);
+}
+
+/** The adjoint of gather: a zero tensor of `shape` with src[i][j] added at [index[i][j]][j] (axis 0). */
+export function scatterAdd(src: Tensor, axis: number, index: Tensor, shape: readonly number[]): Tensor {
+  const s = asTensor(src, 'scatterAdd');
+  const target = Tensor.empty(shape, s.dtype);
+  const ax = normAxis(axis, target.ndim, 'scatterAdd');
+  const idx = checkIndex(index, target, ax, 'scatterAdd');
+  if (!sameShape(idx.shape, s.shape)) throw new ShapeError(`scatterAdd: src ${fmtShape(s.shape)} must have the index's shape ${fmtShape(idx.shape)}`);
+  return runKernel('scatterAdd', [idx, s], { axis: ax, shape: shape.slice() }, shape, s.dtype);
+}
+
+/** Embeds x into a `value`-filled tensor of `shape` at starts + i * steps (the adjoint of a strided slice). */
+export function padStrided(x: Tensor, shape: readonly number[], starts: readonly number[], steps: readonly number[], value = 0): Tensor {
+  return runKernel('pad', [x], { shape: shape.slice(), starts: starts.slice(), steps: steps.slice(), value }, shape, x.dtype);
+}

@@ -1,0 +1,37 @@
+import { allocate, promoteTypes, scalarDType, type DType } from '../dtype.js';
+import { describe } from '../shape.js';
+import { Tensor } from '../tensor.js';
+
+/** What ops accept wherever a tensor operand goes: a tensor or a plain JS scalar. */
+export type Operand = Tensor | number | boolean;
+
+/** A 0-d constant. */
+export function scalarTensor(value: number | boolean, dtype: DType): Tensor {
+  const buf = allocate(dtype, 1);
+  buf[0] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+  return new Tensor(buf, [], [], 0, dtype);
+}
+
+/** Validates an operand, naming the op. */
+export function checkOperand(x: unknown, op: string): Operand {
+  if (x instanceof Tensor || typeof x === 'number' || typeof x === 'boolean') return x;
+  throw new TypeError(`${op}: expected a Tensor, number or boolean operand, got ${describe(x)}`);
+}
+
+/** A tensor operand as a tensor (scalars become 0-d tensors: booleans bool, numbers float32). */
+export function asTensor(x: unknown, op: string): Tensor {
+  const v = checkOperand(x, op);
+  if (v instanceof Tensor) return v;
+  return scalarTensor(v, typeof v === 'boolean' ? 'bool' : 'float32');
+}
+
+/** The dtype two operands compute in: tensors promote; a scalar follows the tensor (see `scalarDType`). */
+export function resultDType(a: Operand, b: Operand): DType {
+  if (a instanceof Tensor) {
+    if (b instanceof Tensor) return a.dtype === b.dtype ? a.dtype : promoteTypes(a.dtype, b.dtype);
+    return promoteTypes(a.dtype, scalarDType(b, a.dtype));
+  }
+  if (b instanceof Tensor) return promoteTypes(b.dtype, scalarDType(a, b.dtype));
+  return typeof a === 'boolean' && typeof b === 'boolean' ? 'bool' : 'float32';
+}
+
