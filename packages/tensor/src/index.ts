@@ -17,7 +17,7 @@ export {
 export { sum, mean, max, min, prod, variance as var, std, logsumexp, argmax, argmin, norm, type VarOptions } from './ops/reduce.js';
 export {
   reshape, flatten, squeeze, unsqueeze, expand, broadcastTo, permute, transpose, concat, stack, split, slice,
-  gather, scatterAdd, pad, padStrided, contiguous,
+  gather, scatterAdd, pad, padStrided, contiguous, clone,
 } from './ops/movement.js';
 export { matmul, dot, outer } from './ops/linalg.js';
 export {

@@ -148,6 +148,9 @@ export class Tensor {
   /** A contiguous tensor with the same values (this one if already contiguous). */
   contiguous(): Tensor { return M.contiguous(this); }
 
+  /** A copy with its own storage. */
+  clone(): Tensor { return M.clone(this); }
+
   // elementwise
   add(b: Operand): Tensor { return E.add(this, b); }
   sub(b: Operand): Tensor { return E.sub(this, b); }

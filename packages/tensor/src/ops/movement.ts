@@ -17,7 +17,11 @@ function checkIntList(x: unknown, op: string, what: string): number[] {
 
 /** A contiguous tensor with the same values: this one when already contiguous, else a recorded copy. */
 export function contiguous(x: Tensor): Tensor {
-  if (x.isContiguous) return x;
+  return x.isContiguous ? x : clone(x);
+}
+
+/** A fresh contiguous copy with its own storage (recorded: gradients pass straight through). */
+export function clone(x: Tensor): Tensor {
   return runKernel('copy', [x], {}, x.shape, x.dtype);
 }
 

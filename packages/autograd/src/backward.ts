@@ -1,0 +1,142 @@
+import {
+  AnomalyError, ShapeError, add, clone, isAnomalyEnabled, ones, withAnomalyMode, withGradMode,
+  type PrimitiveAttrs, type TapeNode, type Tensor,
+} from '@tapegrad/tensor';
+import { rules } from './rules/index.js';
+import type { Rule } from './rules/rule.js';
+
+/**
+ * Every node reachable from `roots`, latest first. Node ids grow in recording order, which is a
+ * topological order, so sorting by decreasing id is a valid reverse sweep. The search keeps an
+ * explicit stack: a 100,000-op chain is no deeper for it than a 10-op one.
+ */
+function reachableNodes(roots: readonly Tensor[]): TapeNode[] {
+  const seen = new Set<TapeNode>();
+  const stack: TapeNode[] = [];
+  for (const r of roots) if (r.node) stack.push(r.node);
+  const nodes: TapeNode[] = [];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    nodes.push(n);
+    for (const t of n.inputs) if (t.node && !seen.has(t.node)) stack.push(t.node);
+  }
+  return nodes.sort((a, b) => b.id - a.id);
+}
+
+function fmt(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}
+
+function checkFinite(g: Tensor, node: TapeNode, i: number): void {
+  const b = g.data();
+  for (let k = 0; k < b.length; k++) {
+    const v = b[k]!;
+    if (v - v !== 0) {
+      throw new AnomalyError(
+        `detectAnomaly: backward of '${node.op}' produced ${v !== v ? 'NaN' : 'Inf'} in the gradient of input ${i} (shape ${fmt(g.shape)}, element ${k})`,
+      );
+    }
+  }
+}
+
+function vjpOf(node: TapeNode, g: Tensor, needs: boolean[]): (Tensor | null)[] {
+  if (node.vjp) return node.vjp(g, node.inputs.slice(), node.output);
+  const rule = rules[node.op as keyof typeof rules] as Rule<keyof PrimitiveAttrs> | undefined;
+  if (!rule) throw new TypeError(`backward: no VJP rule for op '${node.op}'`);
+  return rule(g, node.inputs, node.output, node.attrs as never, needs);
+}
+
+export interface WalkOptions {
+  /** Record the backward computation, so gradients can be differentiated again. */
+  createGraph: boolean;
+  /**
+   * Collect gradients for exactly these tensors (leaves or intermediates) and return them, leaving
+   * every `.grad` alone. Without it, gradients accumulate into the `.grad` of leaves that require grad.
+   */
+  capture?: ReadonlySet<Tensor>;
+}
+
+/**
+ * The reverse sweep: seeds the roots with their cotangents, then visits nodes latest-first, asking
+ * each op's VJP rule for its inputs' cotangents, checking each against its input's shape, and
+ * summing the cotangents of tensors used more than once.
+ */
+export function walk(roots: readonly Tensor[], seeds: readonly Tensor[], opts: WalkOptions): Map<Tensor, Tensor> {
+  const grads = new Map<Tensor, Tensor>();
+  const accumulate = (t: Tensor, g: Tensor): void => {
+    const prev = grads.get(t);
+    grads.set(t, prev === undefined ? g : add(prev, g));
+  };
+  const capture = opts.capture;
+  const anomaly = isAnomalyEnabled();
+  withGradMode(opts.createGraph, () => {
+    roots.forEach((r, i) => accumulate(r, seeds[i]!));
+    for (const node of reachableNodes(roots)) {
+      const g = grads.get(node.output);
+      if (g === undefined) continue;
+      if (!capture?.has(node.output)) grads.delete(node.output);
+      const needs = node.inputs.map((t) => t.requiresGrad);
+      const gs = anomaly ? withAnomalyMode(false, () => vjpOf(node, g, needs)) : vjpOf(node, g, needs);
+      if (gs.length !== node.inputs.length) {
+        throw new TypeError(`backward of '${node.op}': the VJP returned ${gs.length} gradients for ${node.inputs.length} inputs`);
+      }
+      for (let i = 0; i < gs.length; i++) {
+        const gi = gs[i];
+        const x = node.inputs[i]!;
+        if (gi === null || gi === undefined || !needs[i]) continue;
+        if (gi.shape.length !== x.shape.length || gi.shape.some((d, k) => d !== x.shape[k])) {
+          throw new ShapeError(`backward of '${node.op}': gradient ${fmt(gi.shape)} does not match input ${i} of shape ${fmt(x.shape)}`);
+        }
+        if (anomaly) checkFinite(gi, node, i);
+        if (x.node === null && capture === undefined) accumulateLeaf(x, gi, opts.createGraph);
+        else if (x.node !== null || capture!.has(x)) accumulate(x, gi);
+      }
+    }
+  });
+  return grads;
+}
+
+/**
+ * Adds g into a leaf's .grad. Without createGraph the stored gradient is a fresh contiguous copy,
+ * so it never aliases another gradient or a broadcast view.
+ */
+function accumulateLeaf(leaf: Tensor, g: Tensor, keepGraph: boolean): void {
+  const own = keepGraph ? g : clone(g.detach());
+  leaf.grad = leaf.grad === null ? own : add(leaf.grad, own);
+}
+
+export interface BackwardOptions {
+  /** Record the backward pass so the resulting `.grad`s can be differentiated again. */
+  createGraph?: boolean;
+  /**
+   * Accepted for PyTorch familiarity. tapegrad never frees a graph after backward (memory goes when
+   * the tensors do), so a second backward through the same graph works either way.
+   */
+  retainGraph?: boolean;
+}
+
+/**
+ * Accumulates d output / d leaf into the `.grad` of every leaf that requires grad. A scalar output
+ * needs no `gradOutput`; any other needs one of the output's shape (the cotangent).
+ */
+export function backward(output: Tensor, gradOutput?: Tensor, opts: BackwardOptions = {}): void {
+  if (!output.requiresGrad) {
+    throw new TypeError('backward: the output does not require grad (no input required grad, or it was computed inside noGrad)');
+  }
+  let seed = gradOutput;
+  if (seed === undefined) {
+    if (output.size !== 1) {
+      throw new RangeError(`backward: a non-scalar output (shape ${fmt(output.shape)}) needs gradOutput of that shape`);
+    }
+    seed = ones(output.shape, { dtype: output.dtype });
+  } else if (seed.shape.length !== output.shape.length || seed.shape.some((d, i) => d !== output.shape[i])) {
+    throw new ShapeError(`backward: gradOutput ${fmt(seed.shape)} does not match the output's shape ${fmt(output.shape)}`);
+  }
+  if (output.node === null) {
+    accumulateLeaf(output, seed, opts.createGraph ?? false);
+    return;
+  }
+  walk([output], [seed], { createGraph: opts.createGraph ?? false });
+}

@@ -1,0 +1,31 @@
+import { Tensor, record, withGradMode, type CustomVjp } from '@tapegrad/tensor';
+
+export interface OpSpec {
+  /** Shown in errors, anomaly reports and graph exports. */
+  name: string;
+  /** Computes the output; runs without recording. */
+  forward(...inputs: Tensor[]): Tensor;
+  /** One cotangent (or null) per input, written with tensor ops so it can be differentiated again. */
+  vjp(gradOut: Tensor, inputs: Tensor[], out: Tensor): (Tensor | null)[];
+}
+
+/**
+ * A user-defined differentiable op. Its forward runs unrecorded and the result is recorded as one
+ * node carrying `spec.vjp`, through the same tape entry point as the built-in primitives.
+ */
+export function defineOp(spec: OpSpec): (...inputs: Tensor[]) => Tensor {
+  if (!spec || typeof spec.name !== 'string' || typeof spec.forward !== 'function' || typeof spec.vjp !== 'function') {
+    throw new TypeError('defineOp: expected { name: string, forward(...inputs), vjp(gradOut, inputs, out) }');
+  }
+  const vjp: CustomVjp = (g, inputs, out) => spec.vjp(g, inputs, out);
+  return (...inputs: Tensor[]): Tensor => {
+    inputs.forEach((t, i) => {
+      if (!(t instanceof Tensor)) throw new TypeError(`${spec.name}: input ${i} must be a Tensor`);
+    });
+    let out = withGradMode(false, () => spec.forward(...inputs));
+    if (!(out instanceof Tensor)) throw new TypeError(`${spec.name}: forward must return a Tensor`);
+    // The node belongs to a tensor of its own, even if forward handed back an input.
+    if (inputs.includes(out) || out.node !== null) out = out.detach();
+    return record(spec.name, inputs, out, {}, vjp);
+  };
+}

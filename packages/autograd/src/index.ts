@@ -1,0 +1,11 @@
+/**
+ * @tapegrad/autograd: reverse-mode differentiation over the tape that @tapegrad/tensor records.
+ * Importing this module has no side effects.
+ */
+export { backward, type BackwardOptions } from './backward.js';
+export { grad, valueAndGrad, vjp, jvp, noGrad, gradients, type GradOptions } from './transforms.js';
+export { defineOp, type OpSpec } from './define-op.js';
+export { checkGrad, type CheckGradOptions, type CheckGradResult } from './check-grad.js';
+export { detectAnomaly } from './anomaly.js';
+export { rules, sumTo, type Rule } from './rules/index.js';
+export { AnomalyError } from '@tapegrad/tensor';

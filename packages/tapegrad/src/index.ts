@@ -1,0 +1,3 @@
+/** tapegrad: every tapegrad package behind one import. */
+export * from '@tapegrad/tensor';
+export * from '@tapegrad/autograd';
