@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (pkg: string): string => fileURLToPath(new URL(`../packages/${pkg}/src/index.ts`, import.meta.url));
+
+// Tests import packages by their public names; these resolve to the sources, so a test run never
+// sees a stale build. The pack test checks the built output separately.
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@tapegrad\/tensor$/, replacement: src('tensor') },
+      { find: /^@tapegrad\/autograd$/, replacement: src('autograd') },
+      { find: /^@tapegrad\/nn$/, replacement: src('nn') },
+      { find: /^tapegrad$/, replacement: src('tapegrad') },
+    ],
+  },
+  test: {
+    root: fileURLToPath(new URL('..', import.meta.url)),
+    include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+    testTimeout: 60_000,
+    pool: 'forks',
+  },
+});
