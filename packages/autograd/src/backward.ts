@@ -61,7 +61,8 @@ export interface WalkOptions {
 /**
  * The reverse sweep: seeds the roots with their cotangents, then visits nodes latest-first, asking
  * each op's VJP rule for its inputs' cotangents, checking each against its input's shape, and
- * summing the cotangents of tensors used more than once.
+ * summing the cotangents of tensors used more than once. Leaves are summed during the sweep and
+ * written to `.grad` once at the end.
  */
 export function walk(roots: readonly Tensor[], seeds: readonly Tensor[], opts: WalkOptions): Map<Tensor, Tensor> {
   const grads = new Map<Tensor, Tensor>();
@@ -76,26 +77,36 @@ export function walk(roots: readonly Tensor[], seeds: readonly Tensor[], opts: W
     for (const node of reachableNodes(roots)) {
       const g = grads.get(node.output);
       if (g === undefined) continue;
-      if (!capture?.has(node.output)) grads.delete(node.output);
-      const needs = node.inputs.map((t) => t.requiresGrad);
+      if (capture === undefined || !capture.has(node.output)) grads.delete(node.output);
+      const inputs = node.inputs;
+      const needs = new Array<boolean>(inputs.length);
+      for (let i = 0; i < inputs.length; i++) needs[i] = inputs[i]!.requiresGrad;
       const gs = anomaly ? withAnomalyMode(false, () => vjpOf(node, g, needs)) : vjpOf(node, g, needs);
-      if (gs.length !== node.inputs.length) {
-        throw new TypeError(`backward of '${node.op}': the VJP returned ${gs.length} gradients for ${node.inputs.length} inputs`);
+      if (gs.length !== inputs.length) {
+        throw new TypeError(`backward of '${node.op}': the VJP returned ${gs.length} gradients for ${inputs.length} inputs`);
       }
       for (let i = 0; i < gs.length; i++) {
         const gi = gs[i];
-        const x = node.inputs[i]!;
         if (gi === null || gi === undefined || !needs[i]) continue;
-        if (gi.shape.length !== x.shape.length || gi.shape.some((d, k) => d !== x.shape[k])) {
+        const x = inputs[i]!;
+        if (!sameShape(gi.shape, x.shape)) {
           throw new ShapeError(`backward of '${node.op}': gradient ${fmt(gi.shape)} does not match input ${i} of shape ${fmt(x.shape)}`);
         }
         if (anomaly) checkFinite(gi, node, i);
-        if (x.node === null && capture === undefined) accumulateLeaf(x, gi, opts.createGraph);
-        else if (x.node !== null || capture!.has(x)) accumulate(x, gi);
+        if (x.node !== null || capture === undefined || capture.has(x)) accumulate(x, gi);
       }
+    }
+    if (capture === undefined) {
+      for (const [t, g] of grads) if (t.node === null) accumulateLeaf(t, g, opts.createGraph);
     }
   });
   return grads;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -133,10 +144,6 @@ export function backward(output: Tensor, gradOutput?: Tensor, opts: BackwardOpti
     seed = ones(output.shape, { dtype: output.dtype });
   } else if (seed.shape.length !== output.shape.length || seed.shape.some((d, i) => d !== output.shape[i])) {
     throw new ShapeError(`backward: gradOutput ${fmt(seed.shape)} does not match the output's shape ${fmt(output.shape)}`);
-  }
-  if (output.node === null) {
-    accumulateLeaf(output, seed, opts.createGraph ?? false);
-    return;
   }
   walk([output], [seed], { createGraph: opts.createGraph ?? false });
 }

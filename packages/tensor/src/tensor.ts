@@ -8,6 +8,9 @@ import * as L from './ops/linalg.js';
 import * as NN from './ops/nn.js';
 import * as I from './ops/inplace.js';
 
+let lastShape: readonly number[] = [];
+let lastStrides: readonly number[] = [];
+
 /** Nested JS arrays of numbers or booleans (a plain number or boolean for a 0-d tensor). */
 export type NestedArray = number | boolean | NestedArray[];
 type Operand = Tensor | number | boolean;
@@ -50,7 +53,12 @@ export class Tensor {
 
   /** A fresh zero-filled contiguous tensor. */
   static empty(shape: readonly number[], dtype: DType): Tensor {
-    return new Tensor(allocate(dtype, shapeSize(shape)), shape, contiguousStrides(shape), 0, dtype);
+    // Chains of ops pass one shape array along; its (immutable) strides are computed once.
+    if (shape !== lastShape) {
+      lastShape = shape;
+      lastStrides = contiguousStrides(shape);
+    }
+    return new Tensor(allocate(dtype, shapeSize(shape)), shape, lastStrides, 0, dtype);
   }
 
   get ndim(): number {

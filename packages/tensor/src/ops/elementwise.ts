@@ -31,6 +31,10 @@ function align(op: string, a: Operand, b: Operand, dtype: DType): [Tensor, Tenso
 }
 
 function binary(op: BinaryPrimitive, a: Operand, b: Operand): Tensor {
+  // The common case first: two float tensors of one dtype and shape need no promotion or broadcast.
+  if (a instanceof Tensor && b instanceof Tensor && a.dtype === b.dtype && isFloat(a.dtype) && sameShape(a.shape, b.shape)) {
+    return runKernel(op, [a, b], NONE, a.shape, a.dtype);
+  }
   let dtype = resultDType(checkOperand(a, op), checkOperand(b, op));
   if (dtype === 'bool' && op !== 'maximum' && op !== 'minimum') dtype = 'int32';
   if (op === 'div' && !isFloat(dtype)) dtype = 'float32';

@@ -91,8 +91,10 @@ export function binaryKernel(op: BinaryPrimitive | ComparePrimitive): (inputs: r
     const a = inputs[0]!;
     const b = inputs[1]!;
     const ob = out.buf;
-    if (isDense(a) && isDense(b)) {
-      f(a.buf, a.offset, 1, b.buf, b.offset, 1, ob, 0, ob.length);
+    const as = flatStep(a);
+    const bs = flatStep(b);
+    if (as >= 0 && bs >= 0) {
+      f(a.buf, a.offset, as, b.buf, b.offset, bs, ob, 0, ob.length);
       return;
     }
     forEachRow(out.shape, [out.strides, a.strides, b.strides], [0, a.offset, b.offset], (offs, len, steps) =>
@@ -111,6 +113,16 @@ export function whereKernel(inputs: readonly View[], out: View): void {
     const cs = st[1]!, as = st[2]!, bs = st[3]!;
     for (let i = 0; i < n; i++) o[oo + i] = cb[co + i * cs] ? ab[ao + i * as] : bb[bo + i * bs];
   });
+}
+
+/**
+ * The single stride that walks a view in row-major order: 1 when it is dense, 0 when it is one
+ * value broadcast everywhere (a scalar operand), -1 otherwise.
+ */
+function flatStep(v: View): number {
+  if (isDense(v)) return 1;
+  for (let d = 0; d < v.strides.length; d++) if (v.strides[d] !== 0 && v.shape[d] !== 1) return -1;
+  return 0;
 }
 
 /** True when a view covers its storage densely in row-major order from its offset. */

@@ -1,6 +1,7 @@
 import { contiguousStrides } from '../../shape.js';
 import type { PrimitiveAttrs } from '../../primitives.js';
 import type { View } from '../backend.js';
+import { isDense } from './elementwise.js';
 import { forEachRow } from './iterate.js';
 
 /** Copies a strided view into a strided destination of the same shape, converting values to bool when asked. */
@@ -15,7 +16,15 @@ function stridedCopy(src: View, dst: View['buf'], dstOffset: number, dstStrides:
 
 /** Contiguous copy (`copy`) and dtype conversion (`cast`: floats truncate toward zero into int32, non-zero is true). */
 export function copyKernel(inputs: readonly View[], out: View): void {
-  stridedCopy(inputs[0]!, out.buf, 0, out.strides, out.dtype === 'bool' && inputs[0]!.dtype !== 'bool');
+  const x = inputs[0]!;
+  const toBool = out.dtype === 'bool' && x.dtype !== 'bool';
+  if (!toBool && isDense(x)) {
+    const src = x.buf.subarray(x.offset, x.offset + out.buf.length);
+    if (x.dtype === out.dtype) out.buf.set(src);
+    else for (let i = 0; i < src.length; i++) out.buf[i] = src[i]!;
+    return;
+  }
+  stridedCopy(x, out.buf, 0, out.strides, toBool);
 }
 
 /** Writes x into a `value`-filled output at positions starts + i * steps (the adjoint of a strided slice). */
