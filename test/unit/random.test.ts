@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { Generator, manualSeed, rand, randint, randn } from '@tapegrad/tensor';
+
+describe('seeded random numbers', () => {
+  it('the same seed gives the same numbers; manualSeed resets the default stream', () => {
+    expect(randn([5], { seed: 42 }).toArray()).toEqual(randn([5], { seed: 42 }).toArray());
+    manualSeed(3);
+    const a = rand([4]).toArray();
+    manualSeed(3);
+    expect(rand([4]).toArray()).toEqual(a);
+    expect(randn([5], { seed: 1 }).toArray()).not.toEqual(randn([5], { seed: 2 }).toArray());
+  });
+
+  it('a Generator is an independent stream', () => {
+    const g1 = new Generator(7);
+    const g2 = new Generator(7);
+    const first = rand([3], { generator: g1 }).toArray();
+    rand([100]); // the default stream moves; g2 does not care
+    expect(rand([3], { generator: g2 }).toArray()).toEqual(first);
+    expect(rand([3], { generator: g1 }).toArray()).not.toEqual(first);
+  });
+
+  it('uniform samples lie in [0, 1) with mean 1/2; normal samples have mean 0 and variance 1', () => {
+    const u = rand([20000], { seed: 11, dtype: 'float64' }).data();
+    expect(Math.min(...u)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...u)).toBeLessThan(1);
+    expect(Math.abs(u.reduce((a, b) => a + b, 0) / u.length - 0.5)).toBeLessThan(0.01);
+    const n = randn([20000], { seed: 12, dtype: 'float64' }).data();
+    const mean = n.reduce((a, b) => a + b, 0) / n.length;
+    const variance = n.reduce((a, b) => a + (b - mean) ** 2, 0) / n.length;
+    expect(Math.abs(mean)).toBeLessThan(0.03);
+    expect(Math.abs(variance - 1)).toBeLessThan(0.03);
+  });
+
+  it('randint stays in [low, high) and hits every value', () => {
+    const r = randint(-2, 3, [1000], { seed: 5 }).data();
+    expect(new Set(r)).toEqual(new Set([-2, -1, 0, 1, 2]));
+  });
+
+  it('rejects bad seeds and bounds', () => {
+    expect(() => new Generator(-1)).toThrow(RangeError);
+    expect(() => new Generator(1.5)).toThrow(RangeError);
+    expect(() => randint(3, 3, [1])).toThrow(RangeError);
+  });
+});
