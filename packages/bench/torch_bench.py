@@ -24,7 +24,8 @@ try:
     import numpy as np
     import torch
 except Exception as exc:  # ImportError, or a broken install
-    print(json.dumps({"available": False, "reason": f"{type(exc).__name__}: {exc}"}))
+    reason = f"`{sys.executable} -c 'import torch'` fails: {type(exc).__name__}: {exc}"
+    print(json.dumps({"available": False, "reason": reason}))
     sys.exit(0)
 
 NUM_THREADS = 2

@@ -85,7 +85,7 @@ function markColumn(fw: Framework, reason: string): void {
 async function benchTapegrad(): Promise<void> {
   const loaded = await loadTapegrad();
   if ('error' in loaded) return markColumn('tapegrad', loaded.error);
-  columnNote.tapegrad = 'JS, single thread';
+  columnNote.tapegrad = 'packages/tapegrad build, public API only';
   for (const c of cases) if (c.tapegrad) runCase('tapegrad', c, () => c.tapegrad!(loaded.tg));
 }
 
@@ -116,7 +116,7 @@ async function benchTorch(): Promise<void> {
     withTorch.map((c) => ({ id: c.id, kind: c.torch!.kind, params: c.torch!.params, ...(c.timing ? { timing: c.timing } : {}) })),
   );
   if (!torchReport.available) {
-    return markColumn('torch', `PyTorch not available (${PYTHON} -c 'import torch' fails: ${torchReport.reason})`);
+    return markColumn('torch', `PyTorch not available, column skipped (${torchReport.reason})`);
   }
   columnNote.torch =
     `torch ${torchReport.version}, ${torchReport.threads} threads, ` +
