@@ -77,7 +77,7 @@ describe('creation functions', () => {
   it('linspace includes both ends exactly', () => {
     const t = linspace(-1, 1, 5, { dtype: 'float64' });
     expect(t.toArray()).toEqual([-1, -0.5, 0, 0.5, 1]);
-    expect(linspace(0, 0.3, 7, { dtype: 'float64' }).toArray()[6]).toBe(0.3);
+    expect((linspace(0, 0.3, 7, { dtype: 'float64' }).toArray() as number[])[6]).toBe(0.3);
   });
 
   it('requiresGrad only for float dtypes', () => {

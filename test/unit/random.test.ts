@@ -21,11 +21,11 @@ describe('seeded random numbers', () => {
   });
 
   it('uniform samples lie in [0, 1) with mean 1/2; normal samples have mean 0 and variance 1', () => {
-    const u = rand([20000], { seed: 11, dtype: 'float64' }).data();
+    const u = Array.from(rand([20000], { seed: 11, dtype: 'float64' }).data());
     expect(Math.min(...u)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...u)).toBeLessThan(1);
     expect(Math.abs(u.reduce((a, b) => a + b, 0) / u.length - 0.5)).toBeLessThan(0.01);
-    const n = randn([20000], { seed: 12, dtype: 'float64' }).data();
+    const n = Array.from(randn([20000], { seed: 12, dtype: 'float64' }).data());
     const mean = n.reduce((a, b) => a + b, 0) / n.length;
     const variance = n.reduce((a, b) => a + (b - mean) ** 2, 0) / n.length;
     expect(Math.abs(mean)).toBeLessThan(0.03);

@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Each package is packed as it would be published, installed from its tarball into a project
+// outside the workspace, then imported (with its types checked) on its own.
+const root = resolve(__dirname, '../..');
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
+const work = mkdtempSync(join(tmpdir(), 'tapegrad-pack-'));
+const tarballs = new Map<string, string>();
+
+function pnpm(args: string[], cwd: string): string {
+  const exec = process.env.npm_execpath;
+  if (exec && /pnpm/.test(exec)) return execFileSync(process.execPath, [exec, ...args], { cwd, encoding: 'utf8' });
+  return execFileSync('npx', ['-y', 'pnpm@9', ...args], { cwd, encoding: 'utf8' });
+}
+
+function consumer(name: string, deps: string[], code: string): string {
+  const dir = join(work, name);
+  execFileSync('mkdir', ['-p', dir]);
+  const pkgs = Object.fromEntries(deps.map((d) => [d, `file:${tarballs.get(d)}`]));
+  // overrides make a packed package's dependency on a sibling resolve to the sibling's tarball.
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `consumer-${name}`, private: true, type: 'module', dependencies: pkgs, overrides: pkgs }));
+  writeFileSync(join(dir, 'index.ts'), code);
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, outDir: 'out', skipLibCheck: false, types: [] },
+    files: ['index.ts'],
+  }));
+  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, encoding: 'utf8' });
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir, encoding: 'utf8' });
+  return execFileSync(process.execPath, ['out/index.js'], { cwd: dir, encoding: 'utf8' }).trim();
+}
+
+beforeAll(() => {
+  for (const pkg of ['tensor', 'autograd', 'nn', 'tapegrad']) {
+    const dir = join(root, 'packages', pkg);
+    if (!existsSync(join(dir, 'dist/index.js'))) throw new Error(`packages/${pkg} is not built: run \`pnpm build\` first`);
+    pnpm(['pack', '--pack-destination', work], dir);
+  }
+  for (const f of readdirSync(work)) {
+    const m = /^(tapegrad-(tensor|autograd|nn)|tapegrad)-\d.*\.tgz$/.exec(f);
+    if (m) tarballs.set(m[2] ? `@tapegrad/${m[2]}` : 'tapegrad', join(work, f));
+  }
+}, 120_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('packages install and import on their own', () => {
+  it('@tapegrad/tensor alone, with types, and without side effects on import', () => {
+    const out = consumer('tensor', ['@tapegrad/tensor'], `
+      const before = Object.keys(globalThis).length;
+      const T = await import('@tapegrad/tensor');
+      const grew = Object.keys(globalThis).length - before;
+      const t: import('@tapegrad/tensor').Tensor = T.matmul(T.tensor([[1, 2]]), T.tensor([[3], [4]]));
+      console.log(JSON.stringify({ value: t.item(), grew }));
+    `);
+    expect(JSON.parse(out)).toEqual({ value: 11, grew: 0 });
+  }, 120_000);
+
+  it('@tapegrad/autograd with only its dependency @tapegrad/tensor', () => {
+    const out = consumer('autograd', ['@tapegrad/tensor', '@tapegrad/autograd'], `
+      import { tensor, mul, sum, type Tensor } from '@tapegrad/tensor';
+      import { grad } from '@tapegrad/autograd';
+      const g = grad((x: Tensor) => sum(mul(x, x)))(tensor([3])) as Tensor;
+      console.log(g.item());
+    `);
+    expect(out).toBe('6');
+  }, 120_000);
+
+  it('@tapegrad/nn with tensor and autograd', () => {
+    const out = consumer('nn', ['@tapegrad/tensor', '@tapegrad/autograd', '@tapegrad/nn'], `
+      import * as nn from '@tapegrad/nn';
+      console.log(typeof nn === 'object' ? 'ok' : 'no');
+    `);
+    expect(out).toBe('ok');
+  }, 120_000);
+
+  it('the umbrella tapegrad re-exports everything', () => {
+    const out = consumer('umbrella', ['@tapegrad/tensor', '@tapegrad/autograd', '@tapegrad/nn', 'tapegrad'], `
+      import { tensor, tanh, sum, grad, type Tensor } from 'tapegrad';
+      const g = grad((x: Tensor) => sum(tanh(x)))(tensor([0], { dtype: 'float64' })) as Tensor;
+      console.log(g.item());
+    `);
+    expect(out).toBe('1');
+  }, 120_000);
+});
