@@ -1,5 +1,5 @@
 import {
-  arange, argmax, argmin, div, eq, expand, mul, reshape, sum, where, type ReduceAttrs, type Tensor,
+  arange, argmax, argmin, div, eq, expand, mul, onesLike, pad, permute, reshape, slice, sum, where, type ReduceAttrs, type Tensor,
 } from '@tapegrad/tensor';
 import { noGradient, type RuleTable } from './rule.js';
 
@@ -36,15 +36,12 @@ export const reduceRules: RuleTable<'sum' | 'prod' | 'max' | 'min' | 'argmax' | 
   /** d sum(x) = broadcast(g) */
   sum: (g, [x], _, a) => [spread(g, x!, a)],
   /**
-   * d prod(x)_i = prod of the other elements: out / x_i where x_i != 0; where x_i is the only zero,
-   * the product of the non-zeros; 0 where there are several zeros.
+   * d prod(x)_i = prod of the other elements: out / x_i when x has no zero; otherwise the exclusive
+   * products, computed without division so they stay exact (and differentiable again) at zeros.
    */
   prod: (g, [x], out, a) => {
     const t = x!;
-    const zero = eq(t, 0);
-    const nonzeroProd = keptDims(prodOf(where(zero, 1, t), a), t, a);
-    const zeros = sum(zero, a.axes, true);
-    const others = where(zero, where(eq(zeros, 1), nonzeroProd, 0), div(keptDims(out, t, a), where(zero, 1, t)));
+    const others = eq(t, 0).data().some((z) => z !== 0) ? exclusiveProducts(t, a.axes) : div(keptDims(out, t, a), t);
     return [mul(spread(g, t, a), others)];
   },
   max: extremeRule('max'),
@@ -53,6 +50,33 @@ export const reduceRules: RuleTable<'sum' | 'prod' | 'max' | 'min' | 'argmax' | 
   argmin: noGradient,
 };
 
-function prodOf(t: Tensor, a: ReduceAttrs): Tensor {
-  return t.prod(a.axes, a.keepdims);
+/** Each element's product of the other elements of its slice over `axes`: (product before it) * (product after it). */
+function exclusiveProducts(t: Tensor, axes: readonly number[]): Tensor {
+  const kept = t.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const perm = [...kept, ...axes];
+  const moved = permute(t, perm);
+  const m = axes.reduce((n, ax) => n * t.shape[ax]!, 1);
+  if (m <= 1) return onesLike(t);
+  const rows = reshape(moved, [...kept.map((i) => t.shape[i]!), m]);
+  const others = reshape(mul(shift(scanProd(rows, 1), 1), shift(scanProd(rows, -1), -1)), moved.shape);
+  const inv = new Array<number>(perm.length);
+  perm.forEach((d, i) => (inv[d] = i));
+  return permute(others, inv);
+}
+
+/** Moves values along the last axis by k places (0 < |k| < length; towards the end when k > 0), filling with 1. */
+function shift(x: Tensor, k: number): Tensor {
+  const last = x.ndim - 1;
+  const starts = x.shape.map(() => 0);
+  const ends = x.shape.slice();
+  if (k > 0) ends[last] = x.shape[last]! - k;
+  else starts[last] = -k;
+  return pad(slice(x, starts, ends), k > 0 ? [k, 0] : [0, -k], 1);
+}
+
+/** Running products along the last axis, forwards (dir 1) or backwards (dir -1), in log2(length) doubling steps. */
+function scanProd(x: Tensor, dir: 1 | -1): Tensor {
+  const n = x.shape[x.ndim - 1]!;
+  for (let s = 1; s < n; s *= 2) x = mul(x, shift(x, dir * s));
+  return x;
 }
