@@ -16,9 +16,10 @@ export default class SummaryReporter implements Reporter {
       t.tasks?.forEach(visit);
     };
     for (const f of files) {
-      // A file that failed to load has no tests but is a failure all the same.
-      if (f.result?.state === 'fail' && !(f.tasks && f.tasks.length)) counts.failed++;
+      const before = counts.failed;
       visit(f);
+      // A file that failed to load, or whose setup hook threw, is a failure even with no failed test.
+      if (f.result?.state === 'fail' && counts.failed === before) counts.failed++;
     }
     counts.failed += errors.length;
     const skipped = counts.skipped ? `, ${counts.skipped} skipped` : '';

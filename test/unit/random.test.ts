@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Generator, manualSeed, rand, randint, randn } from '@tapegrad/tensor';
+import { exactCosSin2Pi, exactLog } from '../../packages/tensor/src/exact-math.js';
 
 describe('seeded random numbers', () => {
   it('the same seed gives the same numbers; manualSeed resets the default stream', () => {
@@ -41,5 +42,21 @@ describe('seeded random numbers', () => {
     expect(() => new Generator(-1)).toThrow(RangeError);
     expect(() => new Generator(1.5)).toThrow(RangeError);
     expect(() => randint(3, 3, [1])).toThrow(RangeError);
+  });
+});
+
+describe('the engine-independent log and sin/cos behind normal samples', () => {
+  it('agree with Math.log, Math.cos and Math.sin to a few ulp', () => {
+    const g = new Generator(21);
+    for (let i = 0; i < 20000; i++) {
+      const x = g.random() * 10 ** -(i % 300) + Number.MIN_VALUE;
+      expect(Math.abs(exactLog(x) - Math.log(x))).toBeLessThanOrEqual(2 * Number.EPSILON * Math.abs(Math.log(x)));
+      const u = g.random();
+      const [c, s] = exactCosSin2Pi(u);
+      expect(Math.abs(c - Math.cos(2 * Math.PI * u))).toBeLessThanOrEqual(8 * Number.EPSILON);
+      expect(Math.abs(s - Math.sin(2 * Math.PI * u))).toBeLessThanOrEqual(8 * Number.EPSILON);
+    }
+    expect(exactLog(1)).toBe(0);
+    expect(exactLog(0)).toBe(-Infinity);
   });
 });

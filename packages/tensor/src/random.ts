@@ -1,4 +1,5 @@
 import { checkDType, type DType } from './dtype.js';
+import { exactCosSin2Pi, exactLog } from './exact-math.js';
 import { checkShape } from './shape.js';
 import { Tensor } from './tensor.js';
 
@@ -6,7 +7,8 @@ import { Tensor } from './tensor.js';
  * An independent stream of random numbers: xoshiro128** (32-bit integer arithmetic only, so a seed
  * gives the same numbers in Node and in every browser), seeded through splitmix32.
  * Uniform floats use 53 random bits; normal samples use the Box-Muller transform
- * (z0 = sqrt(-2 ln u1) cos(2 pi u2), z1 = sqrt(-2 ln u1) sin(2 pi u2), both used in turn).
+ * (z0 = sqrt(-2 ln u1) cos(2 pi u2), z1 = sqrt(-2 ln u1) sin(2 pi u2), both used in turn), with log,
+ * sin and cos computed from exactly rounded arithmetic (exact-math.ts) so every engine agrees bit for bit.
  */
 export class Generator {
   private s0 = 0;
@@ -64,9 +66,10 @@ export class Generator {
     }
     const u1 = 1 - this.random(); // (0, 1]: log stays finite
     const u2 = this.random();
-    const r = Math.sqrt(-2 * Math.log(u1));
-    this.spare = r * Math.sin(2 * Math.PI * u2);
-    return r * Math.cos(2 * Math.PI * u2);
+    const r = Math.sqrt(-2 * exactLog(u1));
+    const [c, s] = exactCosSin2Pi(u2);
+    this.spare = r * s;
+    return r * c;
   }
 }
 
