@@ -25,7 +25,8 @@
  * because element loads from such an array compile to fewer instructions (one map
  * check and one bounds check per load); `| 0` on indices removes overflow checks. 4x3
  * beat 4x4, 3x3, 2x4 and larger tiles: bigger tiles spill accumulators to the stack.
- * Small problems skip packing and use a direct dot-product loop.
+ * Tiny problems (M*N*K <= 64) skip packing and use a direct dot-product loop; vector
+ * results (M = 1 or N = 1) use {@link vecMat}, since padding them to 4x3 tiles wastes work.
  */
 
 export type FloatArray = Float32Array | Float64Array;
@@ -38,7 +39,7 @@ const MC = 128;
 const KC = 256;
 const NC = 384;
 /** At or below this many multiply-adds (M*N*K), the unpacked loop is faster. */
-const SMALL = 20 * 20 * 20;
+const SMALL = 64;
 /** Offset of the packed A block in `work`; the packed B block starts at 0. */
 const A_AT = KC * NC;
 
@@ -69,8 +70,17 @@ export function gemm(
     c.fill(0, cOff, cOff + M * N);
     return;
   }
-  if (M * N * K <= SMALL || M === 1 || N === 1) {
+  if (M * N * K <= SMALL) {
     gemmSmall(a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff, M, K, N);
+    return;
+  }
+  // Vector cases: a 1 x N or M x 1 result is contiguous either way, so C = A @ B and C^T = B^T @ A^T coincide.
+  if (M === 1) {
+    vecMat(a, aOff, aColStride, b, bOff, bRowStride, bColStride, c, cOff, K, N);
+    return;
+  }
+  if (N === 1) {
+    vecMat(b, bOff, bRowStride, a, aOff, aColStride, aRowStride, c, cOff, K, M);
     return;
   }
   const w = work ?? (work = doubles(A_AT + MC * KC));
@@ -84,7 +94,8 @@ export function gemm(
       for (let pc = 0; pc < K; pc += KC) {
         const kc = Math.min(KC, K - pc);
         const first = pc === 0;
-        pack(b, bOff + pc * bRowStride + jc * bColStride, bColStride, bRowStride, nc, kc, NR, w, 0);
+        // With a single depth block, the packed B block is the same for every ic.
+        if (ic === 0 || kc < K) pack(b, bOff + pc * bRowStride + jc * bColStride, bColStride, bRowStride, nc, kc, NR, w, 0);
         pack(a, aOff + ic * aRowStride + pc * aColStride, aRowStride, aColStride, mc, kc, MR, w, A_AT);
         for (let jr = 0; jr < nc; jr += NR) {
           for (let ir = 0; ir < mc; ir += MR) {
@@ -106,32 +117,31 @@ export function gemm(
  * Packs a (rows x depth) slab of a strided matrix into ceil(rows / R) micro-panels
  * starting at dst[d]; each panel stores, for every depth index, R consecutive values
  * (one per row, zero-padded past `rows`). For A the rows are A's rows and depth runs
- * along K; for B the rows are B's columns.
+ * along K (R = MR = 4); for B the rows are B's columns (R = NR = 3).
  */
 function pack(
   src: FloatArray, off: number, rowStride: number, depthStride: number,
   rows: number, depth: number, R: number, dst: number[], d: number,
 ): void {
-  const full = rows - (rows % R);
-  for (let r0 = 0; r0 < full; r0 += R) {
-    const base = off + r0 * rowStride;
-    for (let k = 0; k < depth; k++) {
-      let p = base + k * depthStride;
-      for (let r = 0; r < R; r++) {
-        dst[d++] = src[p]!;
-        p += rowStride;
+  const s1 = rowStride, s2 = 2 * rowStride, s3 = 3 * rowStride;
+  let r0 = 0;
+  if (R === 4) {
+    for (; r0 + 4 <= rows; r0 += 4) {
+      for (let k = 0, p = off + r0 * rowStride; k < depth; k++, p += depthStride, d += 4) {
+        dst[d] = src[p]!; dst[d + 1] = src[p + s1]!; dst[d + 2] = src[p + s2]!; dst[d + 3] = src[p + s3]!;
+      }
+    }
+  } else {
+    for (; r0 + 3 <= rows; r0 += 3) {
+      for (let k = 0, p = off + r0 * rowStride; k < depth; k++, p += depthStride, d += 3) {
+        dst[d] = src[p]!; dst[d + 1] = src[p + s1]!; dst[d + 2] = src[p + s2]!;
       }
     }
   }
-  if (full < rows) {
-    const live = rows - full;
-    const base = off + full * rowStride;
-    for (let k = 0; k < depth; k++) {
-      let p = base + k * depthStride;
-      for (let r = 0; r < R; r++) {
-        dst[d++] = r < live ? src[p]! : 0;
-        p += rowStride;
-      }
+  if (r0 < rows) {
+    const live = rows - r0;
+    for (let k = 0, p = off + r0 * rowStride; k < depth; k++, p += depthStride) {
+      for (let r = 0; r < R; r++) dst[d++] = r < live ? src[p + r * rowStride]! : 0;
     }
   }
 }
@@ -170,6 +180,58 @@ function kernel(
   acc[ci] = c20; acc[ci + 1] = c21; acc[ci + 2] = c22;
   ci += ldc;
   acc[ci] = c30; acc[ci + 1] = c31; acc[ci + 2] = c32;
+}
+
+/**
+ * c[j] = sum over k of x[xOff + k * xs] * m[mOff + k * ks + j * js], j < N.
+ * Dot products four columns at a time when m is closer to contiguous along k, otherwise
+ * row updates (axpy) into the float64 `acc` scratch, in chunks of its length.
+ */
+function vecMat(
+  x: FloatArray, xOff: number, xs: number, m: FloatArray, mOff: number, ks: number, js: number,
+  c: FloatArray, cOff: number, K: number, N: number,
+): void {
+  if (Math.abs(ks) <= Math.abs(js)) {
+    let j = 0;
+    for (; j + 4 <= N; j += 4) {
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let p = mOff + j * js;
+      let q = xOff;
+      for (let k = 0; k < K; k++) {
+        const xk = x[q]!;
+        s0 += xk * m[p]!; s1 += xk * m[p + js]!; s2 += xk * m[p + 2 * js]!; s3 += xk * m[p + 3 * js]!;
+        p += ks;
+        q += xs;
+      }
+      c[cOff + j] = s0; c[cOff + j + 1] = s1; c[cOff + j + 2] = s2; c[cOff + j + 3] = s3;
+    }
+    for (; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += x[xOff + k * xs]! * m[mOff + k * ks + j * js]!;
+      c[cOff + j] = s;
+    }
+    return;
+  }
+  const ac = acc ?? (acc = new Float64Array(MC * NC));
+  for (let j0 = 0; j0 < N; j0 += ac.length) {
+    const n = Math.min(ac.length, N - j0);
+    ac.fill(0, 0, n);
+    let k = 0;
+    for (; k + 4 <= K; k += 4) {
+      const x0 = x[xOff + k * xs]!, x1 = x[xOff + (k + 1) * xs]!;
+      const x2 = x[xOff + (k + 2) * xs]!, x3 = x[xOff + (k + 3) * xs]!;
+      let p = mOff + k * ks + j0 * js;
+      for (let j = 0; j < n; j++, p += js) {
+        ac[j] = ac[j]! + (x0 * m[p]! + x1 * m[p + ks]! + x2 * m[p + 2 * ks]! + x3 * m[p + 3 * ks]!);
+      }
+    }
+    for (; k < K; k++) {
+      const xk = x[xOff + k * xs]!;
+      const p = mOff + k * ks + j0 * js;
+      for (let j = 0; j < n; j++) ac[j] = ac[j]! + xk * m[p + j * js]!;
+    }
+    for (let j = 0; j < n; j++) c[cOff + j0 + j] = ac[j]!;
+  }
 }
 
 /** Unpacked i-j-k loop with a float64 dot-product accumulator, for small problems. */
