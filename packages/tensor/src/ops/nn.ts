@@ -1,7 +1,7 @@
 import { runKernel } from '../dispatch.js';
 import { ShapeError } from '../errors.js';
 import type { WindowAttrs } from '../primitives.js';
-import { fmtShape, windowOut } from '../shape.js';
+import { fmtShape, normAxis, windowOut } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { rand, type RandomOptions } from '../random.js';
 import { add, cast, div, exp, ge, mul, sub } from './elementwise.js';
@@ -13,6 +13,7 @@ import { logsumexp, max, mean, sum } from './reduce.js';
 /** softmax along `axis`, shifted by the (constant) maximum so it is exact for large inputs. */
 export function softmax(x: Tensor, axis: number): Tensor {
   const t = asTensor(x, 'softmax');
+  normAxis(axis, t.ndim, 'softmax');
   const e = exp(sub(t, max(t.detach(), axis, true)));
   return div(e, sum(e, axis, true));
 }
@@ -20,6 +21,7 @@ export function softmax(x: Tensor, axis: number): Tensor {
 /** log(softmax(x)) along `axis`, computed as x - logsumexp(x). */
 export function logSoftmax(x: Tensor, axis: number): Tensor {
   const t = asTensor(x, 'logSoftmax');
+  normAxis(axis, t.ndim, 'logSoftmax');
   return sub(t, logsumexp(t, axis, true));
 }
 
@@ -115,8 +117,8 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts
     }
     padding = [th / 2, tw / 2];
   }
-  const cols = unfold2d(x, [kh, kw], { stride: opts.stride ?? 1, padding, dilation: dil });
   const [oh, ow] = outSize('conv2d', x, windowAttrs('conv2d', [kh, kw], { stride: opts.stride ?? 1, padding, dilation: dil }, 1));
+  const cols = unfold2d(x, [kh, kw], { stride: opts.stride ?? 1, padding, dilation: dil });
   const K = Cg * kh * kw;
   const L = oh * ow;
   let out: Tensor;

@@ -83,22 +83,23 @@ function asFloat(x: Operand, op: string): Tensor {
 /** Arithmetic mean over `axis`. */
 export function mean(x: Operand, axis?: Axis, keepdims = false): Tensor {
   const t = asFloat(x, 'mean');
-  return div(sum(t, axis, keepdims), countOf(t, axis, 'mean'));
+  const n = countOf(t, axis, 'mean');
+  return div(sum(t, axis, keepdims), n);
 }
 
 export interface VarOptions { /** Subtracted from the count in the divisor; 1 (unbiased) by default, as PyTorch. */ correction?: number }
 
 /** Variance over `axis`, unbiased by default (`{ correction: 1 }`). */
-export function variance(x: Operand, axis?: Axis, keepdims = false, opts: VarOptions = {}): Tensor {
-  const t = asFloat(x, 'var');
-  const n = countOf(t, axis, 'var');
+export function variance(x: Operand, axis?: Axis, keepdims = false, opts: VarOptions = {}, op = 'var'): Tensor {
+  const t = asFloat(x, op);
+  const n = countOf(t, axis, op);
   const centered = sub(t, mean(t, axis, true));
   return div(sum(square(centered), axis, keepdims), Math.max(n - (opts.correction ?? 1), 0));
 }
 
 /** Standard deviation: sqrt of `var`. */
 export function std(x: Operand, axis?: Axis, keepdims = false, opts: VarOptions = {}): Tensor {
-  return sqrt(variance(x, axis, keepdims, opts));
+  return sqrt(variance(x, axis, keepdims, opts, 'std'));
 }
 
 /**
@@ -107,17 +108,18 @@ export function std(x: Operand, axis?: Axis, keepdims = false, opts: VarOptions 
  */
 export function logsumexp(x: Operand, axis?: Axis, keepdims = false): Tensor {
   const t = asFloat(x, 'logsumexp');
-  const m0 = max(t.detach(), axis, true);
+  const axes = normAxes(axis as number | number[] | undefined, t.ndim, 'logsumexp');
+  const m0 = max(t.detach(), axes, true);
   const m = where(lt(abs(m0), Infinity), m0, 0);
-  const r = add(log(sum(exp(sub(t, m)), axis, true)), m);
-  if (keepdims) return r;
-  return squeeze(r, normAxes(axis as number | number[] | undefined, t.ndim, 'logsumexp'));
+  const r = add(log(sum(exp(sub(t, m)), axes, true)), m);
+  return keepdims ? r : squeeze(r, axes);
 }
 
 /** p-norm over `axis` (p = 2 by default; 1, Infinity and any p > 0 as well). */
 export function norm(x: Operand, p = 2, axis?: Axis, keepdims = false): Tensor {
   const t = asFloat(x, 'norm');
   if (typeof p !== 'number' || !(p > 0)) throw new RangeError(`norm: expected p > 0 (or Infinity), got ${p}`);
+  normAxes(axis as number | number[] | undefined, t.ndim, 'norm');
   if (p === 2) return sqrt(sum(mul(t, t), axis, keepdims));
   if (p === 1) return sum(abs(t), axis, keepdims);
   if (p === Infinity) return max(abs(t), axis, keepdims);
