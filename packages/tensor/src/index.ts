@@ -14,7 +14,7 @@ export {
   leakyRelu, softplus, elu, gelu, erf, maximum, minimum, clamp, where, eq, ne, lt, le, gt, ge, cast,
   type SoftplusOptions, type GeluOptions,
 } from './ops/elementwise.js';
-export { sum, mean, max, min, prod, variance as var, std, logsumexp, argmax, argmin, norm, type VarOptions } from './ops/reduce.js';
+export { sum, mean, max, min, prod, variance as var, variance, std, logsumexp, argmax, argmin, norm, type VarOptions } from './ops/reduce.js';
 export {
   reshape, flatten, squeeze, unsqueeze, expand, broadcastTo, permute, transpose, concat, stack, split, slice,
   gather, scatterAdd, pad, padStrided, contiguous, clone,
