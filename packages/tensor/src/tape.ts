@@ -23,39 +23,39 @@ export interface TapeNode {
   readonly vjp: CustomVjp | null;
 }
 
-let gradEnabled = true;
-let anomalyEnabled = false;
+/** The two global modes: recording (off inside `noGrad`) and NaN/Inf checking (`detectAnomaly`). */
+const mode = { grad: true, anomaly: false };
 let nextId = 1;
 
-/** Whether ops are being recorded (false inside `noGrad`). */
-export function isGradEnabled(): boolean {
-  return gradEnabled;
-}
-
-/** Runs `fn` with recording switched on or off, restoring the previous mode afterwards. */
-export function withGradMode<T>(enabled: boolean, fn: () => T): T {
-  const prev = gradEnabled;
-  gradEnabled = enabled;
+/** Runs `fn` with one mode set, restoring its previous value afterwards, even if `fn` throws. */
+function withMode<T>(key: keyof typeof mode, enabled: boolean, fn: () => T): T {
+  const prev = mode[key];
+  mode[key] = enabled;
   try {
     return fn();
   } finally {
-    gradEnabled = prev;
+    mode[key] = prev;
   }
+}
+
+/** Whether ops are being recorded (false inside `noGrad`). */
+export function isGradEnabled(): boolean {
+  return mode.grad;
+}
+
+/** Runs `fn` with recording switched on or off. */
+export function withGradMode<T>(enabled: boolean, fn: () => T): T {
+  return withMode('grad', enabled, fn);
 }
 
 /** Whether every op output (and every gradient) is checked for NaN/Inf; see autograd's `detectAnomaly`. */
 export function isAnomalyEnabled(): boolean {
-  return anomalyEnabled;
+  return mode.anomaly;
 }
 
+/** Runs `fn` with NaN/Inf checking switched on or off. */
 export function withAnomalyMode<T>(enabled: boolean, fn: () => T): T {
-  const prev = anomalyEnabled;
-  anomalyEnabled = enabled;
-  try {
-    return fn();
-  } finally {
-    anomalyEnabled = prev;
-  }
+  return withMode('anomaly', enabled, fn);
 }
 
 /** Raised by anomaly mode. */
@@ -76,7 +76,7 @@ export function record(
   attrs: Readonly<Record<string, unknown>>,
   vjp: CustomVjp | null = null,
 ): Tensor {
-  if (!gradEnabled) return output;
+  if (!mode.grad) return output;
   let any = false;
   for (let i = 0; i < inputs.length; i++) {
     if (inputs[i]!.requiresGrad) {
