@@ -1,0 +1,71 @@
+/**
+ * Every public op has a row in the op table (or is listed as not differentiable, or as not an op),
+ * every primitive has a VJP rule, and the rows between them reach every differentiable primitive.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import * as tensorApi from '@tapegrad/tensor';
+import { PRIMITIVES, type Tensor } from '@tapegrad/tensor';
+import { rules } from '@tapegrad/autograd';
+import { caseArb } from './arbitraries.js';
+import { NON_DIFFERENTIABLE, NOT_OPS, OP_TABLE, inputTensors, rowId, single } from './op-table.js';
+
+const exportedFunctions = Object.entries(tensorApi)
+  .filter(([, v]) => typeof v === 'function')
+  .map(([k]) => k)
+  .sort();
+const tableOps = new Set(OP_TABLE.map((r) => r.op));
+const notOps = new Set(Object.values(NOT_OPS).flat());
+const nonDiff = new Set(NON_DIFFERENTIABLE);
+
+describe('op table coverage', () => {
+  it('lists every function exported by @tapegrad/tensor', () => {
+    const listed = (name: string): boolean => tableOps.has(name) || nonDiff.has(name) || notOps.has(name);
+    // An alias (the same function under a second name, e.g. `variance` for `var`) is covered by its other name.
+    const api = tensorApi as Record<string, unknown>;
+    const aliasListed = (name: string): boolean => exportedFunctions.some((other) => other !== name && api[other] === api[name] && listed(other));
+    const missing = exportedFunctions.filter((name) => !listed(name) && !aliasListed(name));
+    expect(missing, `public ops with no op-table row (add a row to test/op-table.ts, or list them as non-differentiable / not an op): ${missing.join(', ')}`).toEqual([]);
+  });
+
+  it('names only real exports, each in one list', () => {
+    const exported = new Set(exportedFunctions);
+    const stale = [...tableOps, ...nonDiff, ...notOps].filter((name) => !exported.has(name));
+    expect(stale, `listed in test/op-table.ts but not a function export of @tapegrad/tensor: ${stale.join(', ')}`).toEqual([]);
+    const both = [...tableOps].filter((n) => nonDiff.has(n) || notOps.has(n)).concat([...nonDiff].filter((n) => notOps.has(n)));
+    expect(both, `listed twice: ${both.join(', ')}`).toEqual([]);
+  });
+
+  it('gives every row a unique name', () => {
+    const ids = OP_TABLE.map(rowId);
+    const dup = ids.filter((id, i) => ids.indexOf(id) !== i);
+    expect(dup).toEqual([]);
+  });
+
+  it('has a VJP rule for every primitive, and no rule for anything else', () => {
+    const withoutRule = PRIMITIVES.filter((p) => typeof (rules as Record<string, unknown>)[p] !== 'function');
+    expect(withoutRule, `primitives with no VJP rule: ${withoutRule.join(', ')}`).toEqual([]);
+    const extra = Object.keys(rules).filter((k) => !(PRIMITIVES as string[]).includes(k));
+    expect(extra, `rules for unknown primitives: ${extra.join(', ')}`).toEqual([]);
+  });
+
+  it('reaches every differentiable primitive from some row', () => {
+    const seen = new Set<string>();
+    for (const row of OP_TABLE) {
+      const [c] = fc.sample(caseArb(row), { seed: 1, numRuns: 1 });
+      const inputs = inputTensors(row, c!.shapes, c!.values).map((t) => (t.dtype === 'float64' ? t.requiresGrad_(true) : t));
+      const stack: Tensor[] = [single(row.call(...inputs))];
+      const visited = new Set<unknown>();
+      while (stack.length > 0) {
+        const node = stack.pop()!.node;
+        if (node === null || visited.has(node)) continue;
+        visited.add(node);
+        seen.add(node.op);
+        stack.push(...node.inputs);
+      }
+    }
+    // The non-differentiable primitives (comparisons, arg-reductions, sign) have no rows of their own.
+    const unreached = PRIMITIVES.filter((p) => !seen.has(p) && !(NON_DIFFERENTIABLE as readonly string[]).includes(p));
+    expect(unreached, `primitives no op-table row records: ${unreached.join(', ')}`).toEqual([]);
+  });
+});

@@ -1,0 +1,394 @@
+/**
+ * The op table: one row per public differentiable op of @tapegrad/tensor (and per interesting
+ * variant: axis/keepdims, strides, padding, groups...). Everything op-generic is driven by it:
+ * the float64 gradient check (gradcheck.prop.test.ts), the coverage test (coverage.test.ts) and
+ * the PyTorch agreement fixtures (torch/, torch-agreement.test.ts).
+ *
+ * A row says how to call the op on float64 tensors, where its inputs live (value domain, kinks to
+ * keep away from, shapes), how tight its tolerance is, whether its gradient is differentiable
+ * again on that domain (second-order check) and the same computation in PyTorch, as Python source.
+ * PyTorch expressions run with `torch` and `F` (torch.nn.functional) in scope; float inputs arrive
+ * as float64 tensors, index inputs as int64 and mask inputs as bool.
+ */
+import {
+  abs, add, avgPool2d, broadcastTo, cast, clamp, clone, concat, contiguous, conv1d, conv2d, cos, div, dot, dropout, elu,
+  erf, exp, expand, flatten, fold2d, gather, gelu, leakyRelu, log, log1p, logSoftmax, logsumexp, matmul, max, maximum,
+  maxPool2d, mean, min, minimum, mul, neg, norm, outer, pad, padStrided, permute, pow, prod, rand, relu, reshape, rsqrt,
+  scatterAdd, sigmoid, sin, slice, softmax, softplus, split, sqrt, square, squeeze, stack, std, sub, sum, tanh, tensor,
+  transpose, unfold2d, unsqueeze, var as variance, where, ge, Tensor,
+} from '@tapegrad/tensor';
+
+/** Where an input's values are drawn from. */
+export interface Domain {
+  /** Values are uniform in [lo, hi] ... */
+  lo: number;
+  hi: number;
+  /** ... but never closer than `margin` (default 0.05) to a kink listed here. */
+  avoid?: readonly number[];
+  margin?: number;
+  /** This many elements (at random places) are exactly 0. */
+  zeros?: number;
+  /** Whole numbers only: ties on purpose. */
+  integers?: boolean;
+}
+
+export type InputSpec =
+  /** A float64 tensor, differentiated. */
+  | { kind: 'float'; domain: Domain }
+  /** An int32 index tensor with values in [0, high): a constant. */
+  | { kind: 'index'; high: number }
+  /** A bool tensor: a constant. */
+  | { kind: 'mask' };
+
+export type ShapeSpec =
+  /** One shape per input, all broadcastable together (NumPy rules), rank <= maxRank (default 3). */
+  | { kind: 'broadcast'; maxRank?: number }
+  /** One random shape shared by every input: rank in [min, max], dims in [minDim, maxDim] (default 1..3). */
+  | { kind: 'rank'; min: number; max: number; minDim?: number; maxDim?: number }
+  /** One of a few fixed shape lists (one shape per input). */
+  | { kind: 'fixed'; options: number[][][] };
+
+export interface Tolerance { atol: number; rtol: number }
+
+export interface OpRow {
+  /** The exported function's name. */
+  op: string;
+  variant?: string;
+  /** The op applied to the inputs; several outputs (split) are checked as one flat concatenation. */
+  call: (...xs: Tensor[]) => Tensor | Tensor[];
+  inputs: InputSpec[];
+  shapes: ShapeSpec;
+  /** All float values pairwise distinct (across inputs): no ties for max/min-like ops. */
+  distinct?: boolean;
+  /** First-order check tolerance: |analytic - numeric| <= atol + rtol |numeric|. */
+  tol: Tolerance;
+  /** Central-difference step (default 1e-6). */
+  eps?: number;
+  /** Differentiable again on the sampled domain: also run the second-order check. */
+  smooth: boolean;
+  /** The op rounds through float32, so identities between its float64 derivatives hold to float32 precision only. */
+  roundsToFloat32?: boolean;
+  /** The same computation in PyTorch: a Python lambda over the inputs (then the `torchAux` tensors). */
+  torch: string;
+  /** Extra constant tensors passed to the PyTorch lambda only (e.g. a dropout mask made by tapegrad's seeded generator). */
+  torchAux?: (xs: Tensor[]) => Tensor[];
+}
+
+/** The default first-order tolerance for float64 central differences with step 1e-6. */
+export const TOL: Tolerance = { atol: 1e-6, rtol: 1e-5 };
+
+// ---- building blocks --------------------------------------------------------------------------
+
+const f = (lo: number, hi: number, extra: Partial<Domain> = {}): InputSpec => ({ kind: 'float', domain: { lo, hi, ...extra } });
+const REAL = f(-2, 2);
+const NONZERO = f(-2, 2, { avoid: [0], margin: 0.3 });
+const index = (high: number): InputSpec => ({ kind: 'index', high });
+const MASK: InputSpec = { kind: 'mask' };
+const broadcast = (maxRank?: number): ShapeSpec => (maxRank === undefined ? { kind: 'broadcast' } : { kind: 'broadcast', maxRank });
+const rank = (min: number, max: number, minDim?: number, maxDim?: number): ShapeSpec => ({
+  kind: 'rank', min, max, ...(minDim === undefined ? {} : { minDim }), ...(maxDim === undefined ? {} : { maxDim }),
+});
+const fixed = (...options: number[][][]): ShapeSpec => ({ kind: 'fixed', options });
+
+type RowOpts = Partial<Omit<OpRow, 'op' | 'call' | 'torch'>>;
+function row(op: string, variant: string | undefined, call: OpRow['call'], torch: string, o: RowOpts = {}): OpRow {
+  const r: OpRow = {
+    op, call, torch,
+    inputs: o.inputs ?? [REAL],
+    shapes: o.shapes ?? rank(0, 3),
+    tol: o.tol ?? TOL,
+    smooth: o.smooth ?? true,
+  };
+  if (variant !== undefined) r.variant = variant;
+  if (o.distinct) r.distinct = true;
+  if (o.eps !== undefined) r.eps = o.eps;
+  if (o.torchAux) r.torchAux = o.torchAux;
+  if (o.roundsToFloat32) r.roundsToFloat32 = true;
+  return r;
+}
+const binary = (op: string, variant: string | undefined, call: OpRow['call'], torch: string, o: RowOpts = {}): OpRow =>
+  row(op, variant, call, torch, { inputs: [REAL, REAL], shapes: broadcast(), ...o });
+
+const DROPOUT_P = 0.3;
+const DROPOUT_SEED = 1234;
+
+// ---- the table ----------------------------------------------------------------------------------
+
+export const OP_TABLE: readonly OpRow[] = [
+  // elementwise, binary (broadcasting)
+  binary('add', undefined, (a, b) => add(a!, b!), 'lambda a, b: torch.add(a, b)'),
+  row('add', 'scalar operand', (x) => add(x!, 2.5), 'lambda x: torch.add(x, 2.5)'),
+  binary('sub', undefined, (a, b) => sub(a!, b!), 'lambda a, b: torch.sub(a, b)'),
+  row('sub', 'scalar minuend', (x) => sub(1.5, x!), 'lambda x: 1.5 - x'),
+  binary('mul', undefined, (a, b) => mul(a!, b!), 'lambda a, b: torch.mul(a, b)'),
+  row('mul', 'scalar operand', (x) => mul(x!, -3), 'lambda x: torch.mul(x, -3.0)'),
+  binary('div', undefined, (a, b) => div(a!, b!), 'lambda a, b: torch.div(a, b)', { inputs: [REAL, NONZERO] }),
+  row('div', 'scalar numerator', (x) => div(1, x!), 'lambda x: 1.0 / x', { inputs: [NONZERO] }),
+  binary('pow', undefined, (a, b) => pow(a!, b!), 'lambda a, b: torch.pow(a, b)', { inputs: [f(0.3, 2), REAL] }),
+  row('pow', 'integer exponent, any sign', (x) => pow(x!, 3), 'lambda x: torch.pow(x, 3)'),
+  row('pow', 'scalar base', (x) => pow(2, x!), 'lambda x: torch.pow(2.0, x)'),
+  binary('maximum', undefined, (a, b) => maximum(a!, b!), 'lambda a, b: torch.maximum(a, b)', { distinct: true }),
+  // At exact ties the gradient is split evenly, which is also what central differences see; the
+  // gradient itself jumps there (1, 1/2, 0), so there is no second derivative to check.
+  binary('maximum', 'ties', (a, b) => maximum(a!, b!), 'lambda a, b: torch.maximum(a, b)', { inputs: [f(-1, 1, { integers: true }), f(-1, 1, { integers: true })], smooth: false }),
+  binary('minimum', undefined, (a, b) => minimum(a!, b!), 'lambda a, b: torch.minimum(a, b)', { distinct: true }),
+  binary('minimum', 'ties', (a, b) => minimum(a!, b!), 'lambda a, b: torch.minimum(a, b)', { inputs: [f(-1, 1, { integers: true }), f(-1, 1, { integers: true })], smooth: false }),
+  row('where', undefined, (c, a, b) => where(c!, a!, b!), 'lambda c, a, b: torch.where(c, a, b)', { inputs: [MASK, REAL, REAL], shapes: broadcast() }),
+  row('where', 'scalar branch', (c, a) => where(c!, a!, 0), 'lambda c, a: torch.where(c, a, 0.0)', { inputs: [MASK, REAL], shapes: broadcast() }),
+
+  // elementwise, unary
+  row('neg', undefined, (x) => neg(x!), 'lambda x: torch.neg(x)'),
+  row('abs', undefined, (x) => abs(x!), 'lambda x: torch.abs(x)', { inputs: [f(-2, 2, { avoid: [0] })] }),
+  row('exp', undefined, (x) => exp(x!), 'lambda x: torch.exp(x)', { inputs: [f(-3, 3)] }),
+  row('log', undefined, (x) => log(x!), 'lambda x: torch.log(x)', { inputs: [f(0.1, 5)] }),
+  row('log1p', undefined, (x) => log1p(x!), 'lambda x: torch.log1p(x)', { inputs: [f(-0.9, 3)] }),
+  row('sqrt', undefined, (x) => sqrt(x!), 'lambda x: torch.sqrt(x)', { inputs: [f(0.1, 4)] }),
+  row('rsqrt', undefined, (x) => rsqrt(x!), 'lambda x: torch.rsqrt(x)', { inputs: [f(0.1, 4)] }),
+  row('square', undefined, (x) => square(x!), 'lambda x: torch.square(x)'),
+  row('sin', undefined, (x) => sin(x!), 'lambda x: torch.sin(x)', { inputs: [f(-4, 4)] }),
+  row('cos', undefined, (x) => cos(x!), 'lambda x: torch.cos(x)', { inputs: [f(-4, 4)] }),
+  row('tanh', undefined, (x) => tanh(x!), 'lambda x: torch.tanh(x)', { inputs: [f(-3, 3)] }),
+  row('sigmoid', undefined, (x) => sigmoid(x!), 'lambda x: torch.sigmoid(x)', { inputs: [f(-6, 6)] }),
+  row('erf', undefined, (x) => erf(x!), 'lambda x: torch.erf(x)', { inputs: [f(-2.5, 2.5)] }),
+  row('relu', undefined, (x) => relu(x!), 'lambda x: torch.relu(x)', { inputs: [f(-2, 2, { avoid: [0] })] }),
+  row('leakyRelu', undefined, (x) => leakyRelu(x!), 'lambda x: F.leaky_relu(x)', { inputs: [f(-2, 2, { avoid: [0] })] }),
+  row('leakyRelu', 'alpha=0.2', (x) => leakyRelu(x!, 0.2), 'lambda x: F.leaky_relu(x, 0.2)', { inputs: [f(-2, 2, { avoid: [0] })] }),
+  row('softplus', undefined, (x) => softplus(x!), 'lambda x: F.softplus(x)', { inputs: [f(-5, 5)] }),
+  row('softplus', 'beta=2, threshold=5', (x) => softplus(x!, { beta: 2, threshold: 5 }), 'lambda x: F.softplus(x, beta=2, threshold=5)', {
+    inputs: [f(-4, 4, { avoid: [2.5] })],
+  }),
+  row('softplus', 'large |x|, past the threshold', (x) => softplus(x!), 'lambda x: F.softplus(x)', { inputs: [f(-40, 40, { avoid: [20] })] }),
+  row('elu', undefined, (x) => elu(x!), 'lambda x: F.elu(x)', { inputs: [f(-3, 3, { avoid: [0] })] }),
+  row('elu', 'alpha=0.5', (x) => elu(x!, 0.5), 'lambda x: F.elu(x, 0.5)', { inputs: [f(-3, 3, { avoid: [0] })] }),
+  row('gelu', 'exact (erf)', (x) => gelu(x!), 'lambda x: F.gelu(x)', { inputs: [f(-3, 3)] }),
+  row('gelu', 'tanh approximation', (x) => gelu(x!, { approximate: 'tanh' }), "lambda x: F.gelu(x, approximate='tanh')", { inputs: [f(-3, 3)] }),
+  row('clamp', 'min and max', (x) => clamp(x!, -0.5, 0.8), 'lambda x: torch.clamp(x, -0.5, 0.8)', { inputs: [f(-2, 2, { avoid: [-0.5, 0.8] })] }),
+  row('clamp', 'min only', (x) => clamp(x!, 0.2), 'lambda x: torch.clamp(x, min=0.2)', { inputs: [f(-2, 2, { avoid: [0.2] })] }),
+  row('clamp', 'max only', (x) => clamp(x!, null, 0.3), 'lambda x: torch.clamp(x, max=0.3)', { inputs: [f(-2, 2, { avoid: [0.3] })] }),
+  row('clamp', 'tensor bounds', (x, lo, hi) => clamp(x!, lo!, hi!), 'lambda x, lo, hi: torch.clamp(x, lo, hi)', {
+    inputs: [f(-3, 3), f(-2, -0.3), f(0.3, 2)], shapes: broadcast(), distinct: true,
+  }),
+  // float64 -> float32 -> float64 rounds to float32: the step is large enough that the rounding
+  // (2^-24 relative) stays below the tolerance, and the function is linear, so there is no truncation error.
+  row('cast', 'float64 -> float32 -> float64', (x) => cast(cast(x!, 'float32'), 'float64'), 'lambda x: x.float().double()', {
+    eps: 1e-2, tol: { atol: 1e-4, rtol: 1e-4 }, roundsToFloat32: true,
+  }),
+  row('clone', undefined, (x) => clone(x!), 'lambda x: torch.clone(x)'),
+  row('contiguous', 'of a transposed view', (x) => contiguous(transpose(x!, 0, 1)), 'lambda x: x.transpose(0, 1).contiguous()', { shapes: rank(2, 3) }),
+
+  // linear algebra
+  binary('matmul', '2-D @ 2-D', (a, b) => matmul(a!, b!), 'lambda a, b: torch.matmul(a, b)', { shapes: fixed([[2, 3], [3, 4]], [[1, 1], [1, 2]], [[3, 2], [2, 3]]) }),
+  binary('matmul', '1-D @ 2-D', (a, b) => matmul(a!, b!), 'lambda a, b: torch.matmul(a, b)', { shapes: fixed([[3], [3, 2]]) }),
+  binary('matmul', '2-D @ 1-D', (a, b) => matmul(a!, b!), 'lambda a, b: torch.matmul(a, b)', { shapes: fixed([[2, 3], [3]]) }),
+  binary('matmul', '1-D @ 1-D', (a, b) => matmul(a!, b!), 'lambda a, b: torch.matmul(a, b)', { shapes: fixed([[4], [4]]) }),
+  binary('matmul', 'batched, broadcast batch dims', (a, b) => matmul(a!, b!), 'lambda a, b: torch.matmul(a, b)', {
+    shapes: fixed([[2, 2, 3], [3, 2]], [[2, 1, 2, 3], [3, 3, 2]], [[3], [2, 3, 2]]),
+  }),
+  binary('dot', undefined, (a, b) => dot(a!, b!), 'lambda a, b: torch.dot(a, b)', { shapes: fixed([[5], [5]], [[1], [1]]) }),
+  binary('outer', undefined, (a, b) => outer(a!, b!), 'lambda a, b: torch.outer(a, b)', { shapes: fixed([[3], [4]], [[1], [2]]) }),
+  row('transpose', undefined, (x) => transpose(x!, 0, -1), 'lambda x: torch.transpose(x, 0, -1)', { shapes: rank(2, 3) }),
+
+  // reductions
+  row('sum', 'all', (x) => sum(x!), 'lambda x: torch.sum(x)'),
+  row('sum', 'axis 0', (x) => sum(x!, 0), 'lambda x: torch.sum(x, 0)', { shapes: rank(1, 3) }),
+  row('sum', 'axis -1, keepdims', (x) => sum(x!, -1, true), 'lambda x: torch.sum(x, -1, keepdim=True)', { shapes: rank(1, 3) }),
+  row('sum', 'axes [0, 2]', (x) => sum(x!, [0, 2]), 'lambda x: torch.sum(x, (0, 2))', { shapes: rank(3, 3) }),
+  row('mean', 'all', (x) => mean(x!), 'lambda x: torch.mean(x)'),
+  row('mean', 'axis 1', (x) => mean(x!, 1), 'lambda x: torch.mean(x, 1)', { shapes: rank(2, 3) }),
+  row('mean', 'axes [0, -1], keepdims', (x) => mean(x!, [0, -1], true), 'lambda x: torch.mean(x, (0, -1), keepdim=True)', { shapes: rank(2, 3) }),
+  row('max', 'all', (x) => max(x!), 'lambda x: torch.max(x)', { distinct: true }),
+  row('max', 'axis 1', (x) => max(x!, 1), 'lambda x: torch.max(x, 1).values', { distinct: true, shapes: rank(2, 3) }),
+  row('max', 'axes [0, 1], keepdims', (x) => max(x!, [0, 1], true), 'lambda x: torch.amax(x, (0, 1), keepdim=True)', { distinct: true, shapes: rank(2, 3) }),
+  row('min', 'all', (x) => min(x!), 'lambda x: torch.min(x)', { distinct: true }),
+  row('min', 'axis -1, keepdims', (x) => min(x!, -1, true), 'lambda x: torch.min(x, -1, keepdim=True).values', { distinct: true, shapes: rank(1, 3) }),
+  row('min', 'axes [1, 2]', (x) => min(x!, [1, 2]), 'lambda x: torch.amin(x, (1, 2))', { distinct: true, shapes: rank(3, 3) }),
+  row('prod', 'all', (x) => prod(x!), 'lambda x: torch.prod(x)', { inputs: [f(-1.6, 1.6, { avoid: [0], margin: 0.4 })] }),
+  row('prod', 'axis 1', (x) => prod(x!, 1), 'lambda x: torch.prod(x, 1)', { inputs: [f(-2, 2, { avoid: [0], margin: 0.3 })], shapes: rank(2, 3) }),
+  row('prod', 'axis 0, keepdims', (x) => prod(x!, 0, true), 'lambda x: torch.prod(x, 0, keepdim=True)', { inputs: [NONZERO], shapes: rank(1, 3) }),
+  row('prod', 'one zero', (x) => prod(x!), 'lambda x: torch.prod(x)', { inputs: [f(-2, 2, { zeros: 1 })], shapes: rank(1, 2, 2) }),
+  row('prod', 'zeros along an axis', (x) => prod(x!, 1), 'lambda x: torch.prod(x, 1)', { inputs: [f(-2, 2, { zeros: 4 })], shapes: fixed([[3, 3]], [[2, 4]]) }),
+  row('prod', 'zeros, axes [0, 2], keepdims', (x) => prod(x!, [0, 2], true), 'lambda x: torch.prod(torch.prod(x, 2, keepdim=True), 0, keepdim=True)', {
+    inputs: [f(-2, 2, { zeros: 3 })], shapes: fixed([[2, 3, 2]], [[3, 2, 3]]),
+  }),
+  row('var', 'all', (x) => variance(x!), 'lambda x: torch.var(x)', { shapes: rank(1, 3, 2) }),
+  row('var', 'axis 0', (x) => variance(x!, 0), 'lambda x: torch.var(x, 0)', { shapes: rank(1, 3, 2) }),
+  row('var', 'axes [0, 2], keepdims', (x) => variance(x!, [0, 2], true), 'lambda x: torch.var(x, (0, 2), keepdim=True)', { shapes: rank(3, 3, 2) }),
+  row('var', 'axis -1, correction 0', (x) => variance(x!, -1, false, { correction: 0 }), 'lambda x: torch.var(x, -1, correction=0)', { shapes: rank(1, 3, 2) }),
+  row('std', 'all', (x) => std(x!), 'lambda x: torch.std(x)', { shapes: rank(1, 3, 2) }),
+  row('std', 'axis 1, keepdims', (x) => std(x!, 1, true), 'lambda x: torch.std(x, 1, keepdim=True)', { shapes: rank(2, 3, 2) }),
+  row('std', 'axis 0, correction 0', (x) => std(x!, 0, false, { correction: 0 }), 'lambda x: torch.std(x, 0, correction=0)', { shapes: rank(1, 3, 2) }),
+  row('logsumexp', 'all', (x) => logsumexp(x!), 'lambda x: torch.logsumexp(x, tuple(range(x.dim())))', { shapes: rank(1, 3) }),
+  row('logsumexp', 'axis 1', (x) => logsumexp(x!, 1), 'lambda x: torch.logsumexp(x, 1)', { shapes: rank(2, 3) }),
+  row('logsumexp', 'axis -1, keepdims, large values', (x) => logsumexp(x!, -1, true), 'lambda x: torch.logsumexp(x, -1, keepdim=True)', {
+    inputs: [f(-800, 800)], shapes: rank(1, 3),
+  }),
+  row('norm', 'p=2, all', (x) => norm(x!), 'lambda x: torch.linalg.vector_norm(x)', { shapes: rank(1, 3) }),
+  row('norm', 'p=1, axis 0', (x) => norm(x!, 1, 0), 'lambda x: torch.linalg.vector_norm(x, 1, dim=0)', { inputs: [f(-2, 2, { avoid: [0] })], shapes: rank(1, 3) }),
+  row('norm', 'p=inf, axis -1, keepdims', (x) => norm(x!, Infinity, -1, true), "lambda x: torch.linalg.vector_norm(x, float('inf'), dim=-1, keepdim=True)", {
+    inputs: [f(0.2, 2)], distinct: true, shapes: rank(1, 3),
+  }),
+  row('norm', 'p=3, axes [0, 1]', (x) => norm(x!, 3, [0, 1]), 'lambda x: torch.linalg.vector_norm(x, 3, dim=(0, 1))', { inputs: [f(-2, 2, { avoid: [0] })], shapes: rank(2, 3) }),
+
+  // shape
+  row('reshape', undefined, (x) => reshape(x!, [4, -1]), 'lambda x: x.reshape(4, -1)', { shapes: fixed([[2, 3, 4]], [[4]], [[2, 2]]) }),
+  row('reshape', 'of a transposed view (copies)', (x) => reshape(transpose(x!, 0, 1), [-1]), 'lambda x: x.transpose(0, 1).reshape(-1)', { shapes: rank(2, 3) }),
+  row('flatten', 'all dims', (x) => flatten(x!), 'lambda x: torch.flatten(x)'),
+  row('flatten', 'dims 1..2', (x) => flatten(x!, 1, 2), 'lambda x: torch.flatten(x, 1, 2)', { shapes: rank(3, 4) }),
+  row('squeeze', 'all size-1 dims', (x) => squeeze(x!), 'lambda x: torch.squeeze(x)', { shapes: fixed([[1, 3, 1, 2]], [[2, 1]], [[1]]) }),
+  row('squeeze', 'axis 0', (x) => squeeze(x!, 0), 'lambda x: torch.squeeze(x, 0)', { shapes: fixed([[1, 3, 1]], [[2, 3]]) }),
+  row('unsqueeze', 'axis 1', (x) => unsqueeze(x!, 1), 'lambda x: torch.unsqueeze(x, 1)', { shapes: rank(1, 3) }),
+  row('unsqueeze', 'axis -1', (x) => unsqueeze(x!, -1), 'lambda x: torch.unsqueeze(x, -1)'),
+  row('expand', undefined, (x) => expand(x!, [2, 3, 4]), 'lambda x: x.expand(2, 3, 4)', { shapes: fixed([[3, 1]], [[1, 4]], [[1]], [[]]) }),
+  row('expand', '-1 keeps a size', (x) => expand(x!, [2, -1, 3]), 'lambda x: x.expand(2, -1, 3)', { shapes: fixed([[4, 1]], [[2, 3]]) }),
+  row('broadcastTo', undefined, (x) => broadcastTo(x!, [2, 4, 3]), 'lambda x: torch.broadcast_to(x, (2, 4, 3))', { shapes: fixed([[1, 3]], [[4, 1]], [[3]]) }),
+  row('permute', undefined, (x) => permute(x!, [2, 0, 1]), 'lambda x: x.permute(2, 0, 1)', { shapes: rank(3, 3) }),
+  row('concat', 'axis 0, three inputs', (a, b, c) => concat([a!, b!, c!], 0), 'lambda a, b, c: torch.cat([a, b, c], 0)', {
+    inputs: [REAL, REAL, REAL], shapes: fixed([[2, 3], [1, 3], [3, 3]], [[1], [2], [1]]),
+  }),
+  row('concat', 'axis 1', (a, b) => concat([a!, b!], 1), 'lambda a, b: torch.cat([a, b], 1)', { inputs: [REAL, REAL], shapes: fixed([[2, 1, 2], [2, 3, 2]]) }),
+  row('concat', 'axis -1, equal shapes', (a, b) => concat([a!, b!], -1), 'lambda a, b: torch.cat([a, b], -1)', { inputs: [REAL, REAL], shapes: rank(1, 3) }),
+  row('stack', 'axis 0', (a, b) => stack([a!, b!], 0), 'lambda a, b: torch.stack([a, b], 0)', { inputs: [REAL, REAL] }),
+  row('stack', 'axis -1, three inputs', (a, b, c) => stack([a!, b!, c!], -1), 'lambda a, b, c: torch.stack([a, b, c], -1)', { inputs: [REAL, REAL, REAL] }),
+  row('split', 'chunk size', (x) => split(x!, 2, 1), 'lambda x: torch.split(x, 2, 1)', { shapes: fixed([[2, 5]], [[3, 4, 1]]) }),
+  row('split', 'sizes', (x) => split(x!, [1, 3, 0], 0), 'lambda x: torch.split(x, [1, 3, 0], 0)', { shapes: fixed([[4, 2]], [[4]]) }),
+  row('slice', 'leading dim', (x) => slice(x!, [1], [3]), 'lambda x: x[1:3]', { shapes: fixed([[4, 3]], [[3]]) }),
+  row('slice', 'negative indices', (x) => slice(x!, [-3, 0], [-1, -1]), 'lambda x: x[-3:-1, 0:-1]', { shapes: fixed([[4, 5]], [[3, 2, 2]]) }),
+  row('slice', 'steps', (x) => slice(x!, [0, 1], [5, 5], [2, 3]), 'lambda x: x[0:5:2, 1:5:3]', { shapes: fixed([[5, 6]], [[5, 5, 2]]) }),
+  row('slice', 'out-of-range bounds are clamped', (x) => slice(x!, [-10, 1], [10, 100]), 'lambda x: x[-10:10, 1:100]', { shapes: fixed([[3, 4]]) }),
+  row('slice', 'steps on a transposed view', (x) => slice(transpose(x!, 0, 2), [1, 0, 0], [4, 2, 3], [2, 1, 2]), 'lambda x: x.transpose(0, 2)[1:4:2, 0:2, 0:3:2]', {
+    shapes: fixed([[3, 2, 4]]),
+  }),
+  row('gather', 'axis 1, repeated indices', (x, i) => gather(x!, 1, i!), 'lambda x, i: torch.gather(x, 1, i)', {
+    inputs: [REAL, index(4)], shapes: fixed([[3, 4], [3, 6]], [[3, 4], [2, 2]]),
+  }),
+  row('gather', 'axis 0', (x, i) => gather(x!, 0, i!), 'lambda x, i: torch.gather(x, 0, i)', { inputs: [REAL, index(3)], shapes: fixed([[3, 2], [5, 2]], [[3, 2, 2], [1, 2, 2]]) }),
+  row('scatterAdd', undefined, (s, i) => scatterAdd(s!, 1, i!, [3, 5]), 'lambda s, i: torch.zeros(3, 5, dtype=s.dtype).scatter_add(1, i, s)', {
+    inputs: [REAL, index(5)], shapes: fixed([[3, 4], [3, 4]], [[2, 6], [2, 6]]),
+  }),
+  row('pad', 'last dim', (x) => pad(x!, [1, 2]), 'lambda x: F.pad(x, (1, 2))', { shapes: rank(1, 3) }),
+  row('pad', 'two dims, fill value', (x) => pad(x!, [0, 1, 2, 1], 0.5), 'lambda x: F.pad(x, (0, 1, 2, 1), value=0.5)', { shapes: rank(2, 3) }),
+  row('pad', 'negative widths crop', (x) => pad(x!, [-1, 1, 1, -2]), 'lambda x: F.pad(x, (-1, 1, 1, -2))', { shapes: fixed([[4, 3]], [[2, 5, 4]]) }),
+  row('padStrided', undefined, (x) => padStrided(x!, [5, 7], [1, 0], [2, 3], 0.5),
+    'lambda x: torch.full((5, 7), 0.5, dtype=x.dtype).slice_scatter(torch.full((2, 7), 0.5, dtype=x.dtype).slice_scatter(x, dim=1, start=0, step=3), dim=0, start=1, step=2)', {
+      shapes: fixed([[2, 3]]),
+    }),
+
+  // neural
+  row('softmax', 'axis -1', (x) => softmax(x!, -1), 'lambda x: torch.softmax(x, -1)', { shapes: rank(1, 3) }),
+  row('softmax', 'axis 0', (x) => softmax(x!, 0), 'lambda x: torch.softmax(x, 0)', { shapes: rank(2, 3) }),
+  row('logSoftmax', 'axis 1', (x) => logSoftmax(x!, 1), 'lambda x: torch.log_softmax(x, 1)', { shapes: rank(2, 3) }),
+  row('logSoftmax', 'axis -1, large values', (x) => logSoftmax(x!, -1), 'lambda x: torch.log_softmax(x, -1)', { inputs: [f(-500, 500)], shapes: rank(1, 2) }),
+  row('conv1d', undefined, (x, w) => conv1d(x!, w!), 'lambda x, w: F.conv1d(x, w)', { inputs: [REAL, REAL], shapes: fixed([[2, 3, 6], [4, 3, 3]]) }),
+  row('conv1d', 'bias, stride 2, padding 1', (x, w, b) => conv1d(x!, w!, b!, { stride: 2, padding: 1 }), 'lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1)', {
+    inputs: [REAL, REAL, REAL], shapes: fixed([[1, 2, 7], [3, 2, 3], [3]]),
+  }),
+  row('conv1d', 'dilation 2', (x, w) => conv1d(x!, w!, null, { dilation: 2 }), 'lambda x, w: F.conv1d(x, w, dilation=2)', {
+    inputs: [REAL, REAL], shapes: fixed([[1, 2, 8], [2, 2, 3]]),
+  }),
+  row('conv1d', 'groups 2', (x, w) => conv1d(x!, w!, null, { groups: 2 }), 'lambda x, w: F.conv1d(x, w, groups=2)', { inputs: [REAL, REAL], shapes: fixed([[2, 4, 5], [4, 2, 2]]) }),
+  row('conv1d', "padding 'same'", (x, w) => conv1d(x!, w!, null, { padding: 'same' }), "lambda x, w: F.conv1d(x, w, padding='same')", {
+    inputs: [REAL, REAL], shapes: fixed([[1, 2, 5], [2, 2, 3]]),
+  }),
+  row('conv1d', 'unbatched', (x, w) => conv1d(x!, w!), 'lambda x, w: F.conv1d(x, w)', { inputs: [REAL, REAL], shapes: fixed([[2, 6], [3, 2, 2]]) }),
+  row('conv2d', undefined, (x, w) => conv2d(x!, w!), 'lambda x, w: F.conv2d(x, w)', { inputs: [REAL, REAL], shapes: fixed([[1, 2, 4, 4], [3, 2, 3, 3]]) }),
+  row('conv2d', 'bias, stride [2, 1], padding [1, 0]', (x, w, b) => conv2d(x!, w!, b!, { stride: [2, 1], padding: [1, 0] }),
+    'lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=(1, 0))', { inputs: [REAL, REAL, REAL], shapes: fixed([[2, 2, 5, 4], [2, 2, 3, 2], [2]]) }),
+  row('conv2d', 'dilation 2', (x, w) => conv2d(x!, w!, null, { dilation: 2 }), 'lambda x, w: F.conv2d(x, w, dilation=2)', {
+    inputs: [REAL, REAL], shapes: fixed([[1, 1, 6, 6], [2, 1, 3, 2]]),
+  }),
+  row('conv2d', 'groups 2', (x, w) => conv2d(x!, w!, null, { groups: 2 }), 'lambda x, w: F.conv2d(x, w, groups=2)', {
+    inputs: [REAL, REAL], shapes: fixed([[1, 4, 3, 3], [4, 2, 2, 2]]),
+  }),
+  row('conv2d', 'depthwise, padding 1', (x, w, b) => conv2d(x!, w!, b!, { groups: 3, padding: 1 }), 'lambda x, w, b: F.conv2d(x, w, b, padding=1, groups=3)', {
+    inputs: [REAL, REAL, REAL], shapes: fixed([[1, 3, 3, 3], [3, 1, 3, 3], [3]]),
+  }),
+  row('conv2d', "padding 'same'", (x, w) => conv2d(x!, w!, null, { padding: 'same' }), "lambda x, w: F.conv2d(x, w, padding='same')", {
+    inputs: [REAL, REAL], shapes: fixed([[1, 2, 4, 4], [2, 2, 3, 3]]),
+  }),
+  row('conv2d', 'unbatched', (x, w, b) => conv2d(x!, w!, b!), 'lambda x, w, b: F.conv2d(x, w, b)', {
+    inputs: [REAL, REAL, REAL], shapes: fixed([[2, 3, 3], [3, 2, 2, 2], [3]]),
+  }),
+  row('maxPool2d', 'kernel 2', (x) => maxPool2d(x!, 2), 'lambda x: F.max_pool2d(x, 2)', { distinct: true, shapes: fixed([[1, 2, 4, 4]], [[2, 1, 5, 4]]) }),
+  row('maxPool2d', 'kernel [2, 3], stride 1 (overlapping)', (x) => maxPool2d(x!, [2, 3], { stride: 1 }), 'lambda x: F.max_pool2d(x, (2, 3), stride=1)', {
+    distinct: true, shapes: fixed([[1, 2, 3, 4]]),
+  }),
+  row('maxPool2d', 'stride 2, padding 1', (x) => maxPool2d(x!, 3, { stride: 2, padding: 1 }), 'lambda x: F.max_pool2d(x, 3, stride=2, padding=1)', {
+    distinct: true, shapes: fixed([[1, 1, 5, 5]]),
+  }),
+  row('maxPool2d', 'dilation 2', (x) => maxPool2d(x!, 2, { stride: 1, dilation: 2 }), 'lambda x: F.max_pool2d(x, 2, stride=1, dilation=2)', {
+    distinct: true, shapes: fixed([[1, 1, 4, 5]]),
+  }),
+  row('maxPool2d', 'unbatched', (x) => maxPool2d(x!, 2), 'lambda x: F.max_pool2d(x, 2)', { distinct: true, shapes: fixed([[2, 4, 4]]) }),
+  row('avgPool2d', 'kernel 2', (x) => avgPool2d(x!, 2), 'lambda x: F.avg_pool2d(x, 2)', { shapes: fixed([[1, 2, 4, 4]], [[2, 1, 5, 4]]) }),
+  row('avgPool2d', 'stride 2, padding 1 (padded zeros count)', (x) => avgPool2d(x!, 3, { stride: 2, padding: 1 }), 'lambda x: F.avg_pool2d(x, 3, stride=2, padding=1)', {
+    shapes: fixed([[1, 1, 5, 6]]),
+  }),
+  row('avgPool2d', 'kernel [1, 2]', (x) => avgPool2d(x!, [1, 2]), 'lambda x: F.avg_pool2d(x, (1, 2))', { shapes: fixed([[1, 2, 3, 4]]) }),
+  // dropout's mask is fixed by its seed, so the op is a fixed linear map; PyTorch gets that mask.
+  row('dropout', 'training, seeded mask', (x) => dropout(x!, DROPOUT_P, true, { seed: DROPOUT_SEED }), `lambda x, keep: x * keep / (1 - ${DROPOUT_P})`, {
+    shapes: rank(1, 3), torchAux: ([x]) => [cast(ge(rand(x!.shape, { seed: DROPOUT_SEED, dtype: 'float64' }), DROPOUT_P), 'float64')],
+  }),
+  row('dropout', 'eval mode is the identity', (x) => dropout(x!, 0.5, false), 'lambda x: F.dropout(x, 0.5, training=False)'),
+  row('dropout', 'p=1 drops everything', (x) => dropout(x!, 1, true), 'lambda x: F.dropout(x, 1.0, training=True)'),
+  row('unfold2d', 'kernel 2', (x) => unfold2d(x!, 2), 'lambda x: F.unfold(x, 2)', { shapes: fixed([[1, 2, 3, 4]]) }),
+  row('unfold2d', 'stride, padding, dilation', (x) => unfold2d(x!, [2, 3], { stride: [2, 1], padding: [1, 0], dilation: [1, 2] }),
+    'lambda x: F.unfold(x, (2, 3), dilation=(1, 2), padding=(1, 0), stride=(2, 1))', { shapes: fixed([[2, 1, 5, 6]]) }),
+  row('fold2d', 'kernel 2', (c) => fold2d(c!, [3, 4], 2), 'lambda c: F.fold(c, (3, 4), 2)', { shapes: fixed([[1, 8, 6]]) }),
+  row('fold2d', 'kernel 3, stride 2, padding 1', (c) => fold2d(c!, [5, 5], 3, { stride: 2, padding: 1 }), 'lambda c: F.fold(c, (5, 5), 3, padding=1, stride=2)', {
+    shapes: fixed([[2, 9, 9]]),
+  }),
+];
+
+/**
+ * Public ops of @tapegrad/tensor that are not differentiable: their outputs are bool/int32 or
+ * piecewise constant, so no gradient flows through them (their VJP rules return nothing).
+ */
+export const NON_DIFFERENTIABLE: readonly string[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'argmax', 'argmin', 'sign'];
+
+/** Function exports of @tapegrad/tensor that are not ops on tensors, by kind. */
+export const NOT_OPS: Readonly<Record<string, readonly string[]>> = {
+  creation: ['tensor', 'zeros', 'ones', 'full', 'eye', 'arange', 'linspace', 'zerosLike', 'onesLike'],
+  random: ['rand', 'randn', 'randint', 'manualSeed', 'Generator'],
+  tape: ['record', 'isGradEnabled', 'withGradMode', 'isAnomalyEnabled', 'withAnomalyMode'],
+  backend: ['getBackend', 'setBackend'],
+  'dtype and shape utilities': ['isDType', 'promoteTypes', 'broadcastShapes', 'contiguousStrides'],
+  classes: ['Tensor', 'ShapeError', 'AnomalyError'],
+};
+
+// ---- helpers shared by the tests and the fixture exporter ---------------------------------------
+
+/** A row's unique name: `op` or `op[variant]`. */
+export const rowId = (r: OpRow): string => (r.variant === undefined ? r.op : `${r.op}[${r.variant}]`);
+
+/** Builds a row's input tensors from shapes and row-major values. */
+export function inputTensors(r: OpRow, shapes: readonly number[][], values: readonly number[][]): Tensor[] {
+  return r.inputs.map((s, i) => {
+    const shape = shapes[i]!.slice();
+    const v = values[i]!;
+    if (s.kind === 'float') return tensor(Float64Array.from(v), { shape, dtype: 'float64' });
+    if (s.kind === 'index') return tensor(Int32Array.from(v), { shape, dtype: 'int32' });
+    return tensor(Uint8Array.from(v), { shape, dtype: 'bool' });
+  });
+}
+
+/** Positions of a row's differentiated (float) inputs. */
+export const floatPositions = (r: OpRow): number[] => r.inputs.flatMap((s, i) => (s.kind === 'float' ? [i] : []));
+
+/** One output tensor: several outputs (split) become the concatenation of their flattened values. */
+export function single(out: Tensor | Tensor[]): Tensor {
+  if (out instanceof Tensor) return out;
+  return concat(out.map((t) => reshape(t, [-1])), 0);
+}
+
+/**
+ * The row as a function of its float inputs only (the constants - indices, masks - fixed to the
+ * given tensors), returning one tensor: the form checkGrad, vjp and jvp take.
+ */
+export function asFunction(r: OpRow, inputs: readonly Tensor[]): (...floats: Tensor[]) => Tensor {
+  const pos = floatPositions(r);
+  return (...floats) => {
+    const all = inputs.slice();
+    pos.forEach((p, k) => (all[p] = floats[k]!));
+    return single(r.call(...all));
+  };
+}
