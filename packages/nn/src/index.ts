@@ -3,3 +3,5 @@
  * Importing this module has no side effects.
  */
 export {};
+// Optimizers, lr schedules, data loading and safetensors serialization.
+export { TensorDataset, DataLoader, type Dataset, type DataLoaderOptions } from './data.js';
