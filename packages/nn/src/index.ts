@@ -5,3 +5,7 @@
 export {};
 // Optimizers, lr schedules, data loading and safetensors serialization.
 export { TensorDataset, DataLoader, type Dataset, type DataLoaderOptions } from './data.js';
+export {
+  toSafetensorsBytes, fromSafetensorsBytes, decodeSafetensors, saveSafetensors, loadSafetensors, SafetensorsError,
+  MAX_HEADER_BYTES, type Safetensors,
+} from './serialize.js';
