@@ -4,6 +4,7 @@
  */
 export {};
 // Optimizers, lr schedules, data loading and safetensors serialization.
+export * from './optim/index.js';
 export { TensorDataset, DataLoader, type Dataset, type DataLoaderOptions } from './data.js';
 export {
   toSafetensorsBytes, fromSafetensorsBytes, decodeSafetensors, saveSafetensors, loadSafetensors, SafetensorsError,
