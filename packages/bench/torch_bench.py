@@ -124,10 +124,49 @@ def kind_op_chain(p):
     return run, check
 
 
+def kind_mlp_step(p):
+    sizes, batch, lr, scale = p["sizes"], p["batch"], p["lr"], p["scale"]
+    n_layers = len(sizes) - 1
+    mods = []
+    for i in range(n_layers):
+        mods.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
+        if i < n_layers - 1:
+            mods.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*mods)
+    initial = {}
+    for i in range(n_layers):
+        fan_in, out = sizes[i], sizes[i + 1]
+        initial[f"{2 * i}.weight"] = tensor_from(out * fan_in, p["seedW"] + 2 * i, (out, fan_in), -scale, scale)
+        initial[f"{2 * i}.bias"] = tensor_from(out, p["seedW"] + 2 * i + 1, (out,), -scale, scale)
+    x = tensor_from(batch * sizes[0], p["seedX"], (batch, sizes[0]))
+    y = torch.from_numpy(np.floor(fill(batch, p["seedY"], 0.0, float(sizes[-1]))).astype(np.int64))
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+
+    def step():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    def run():
+        step()
+
+    def check():
+        model.load_state_dict(initial)
+        before = float(step())
+        with torch.no_grad():
+            after = float(torch.nn.functional.cross_entropy(model(x), y))
+        return [before, after]
+
+    return run, check
+
+
 KINDS = {
     "matmul": kind_matmul,
     "ewise_fma": kind_ewise_fma,
     "op_chain": kind_op_chain,
+    "mlp_step": kind_mlp_step,
 }
 
 # --- timing (mirrors src/harness.ts) ------------------------------------------

@@ -202,6 +202,97 @@ function opChainCase(ops: number, size: number): BenchCase {
   };
 }
 
+// --- 4. an MLP training step --------------------------------------------------------
+
+/**
+ * One SGD step of a 784-256-128-10 ReLU MLP on a batch of 128 with softmax cross-entropy:
+ * forward, backward, update. Weights, inputs and labels come from `fill`, so every framework
+ * trains the same network; check() restarts from those weights and reports the loss before and
+ * after one step.
+ */
+function mlpStepCase(batch: number, sizes: number[], lr: number): BenchCase {
+  const p = { batch, sizes, lr, seedX: 20, seedY: 21, seedW: 30, scale: 0.05 };
+  const layers = sizes.slice(1).map((out, i) => ({ in: sizes[i]!, out }));
+  const weight = (i: number) => fill(layers[i]!.out * layers[i]!.in, p.seedW + 2 * i, -p.scale, p.scale);
+  const bias = (i: number) => fill(layers[i]!.out, p.seedW + 2 * i + 1, -p.scale, p.scale);
+  const inputs = () => fill(batch * sizes[0]!, p.seedX);
+  const labels = () => Int32Array.from(fill(batch, p.seedY, 0, sizes[sizes.length - 1]!), Math.floor);
+  return {
+    id: 'mlp_step',
+    label: `MLP ${sizes.join('-')} SGD step, batch ${batch}`,
+    unit: 'ms/step',
+    better: 'lower',
+    score: (s) => s * 1e3,
+    timing: { budgetSeconds: 3 },
+    tapegrad(tg) {
+      const mods: InstanceType<Tapegrad['Module']>[] = [];
+      layers.forEach((l, i) => {
+        mods.push(new tg.Linear(l.in, l.out));
+        if (i < layers.length - 1) mods.push(new tg.ReLU());
+      });
+      const model = new tg.Sequential(...mods);
+      const initial: Record<string, import('tapegrad').Tensor> = {};
+      layers.forEach((l, i) => {
+        initial[`${2 * i}.weight`] = tg.tensor(weight(i), { shape: [l.out, l.in] });
+        initial[`${2 * i}.bias`] = tg.tensor(bias(i));
+      });
+      const x = tg.tensor(inputs(), { shape: [batch, sizes[0]!] });
+      const y = tg.tensor(labels());
+      const opt = new tg.SGD(model.parameters(), { lr });
+      const step = () => {
+        opt.zeroGrad();
+        const loss = tg.crossEntropy(model.forward(x), y);
+        tg.backward(loss);
+        opt.step();
+        return loss;
+      };
+      return {
+        run: () => void step(),
+        check: () => {
+          model.loadStateDict(initial);
+          const before = step().item();
+          return [before, tg.noGrad(() => tg.crossEntropy(model.forward(x), y).item())];
+        },
+      };
+    },
+    tfjs(tf) {
+      type Var = import('@tensorflow/tfjs-core').Variable;
+      const vars: Var[] = layers.flatMap((l, i) => [
+        tf.variable(tf.tensor2d(weight(i), [l.out, l.in])) as Var,
+        tf.variable(tf.tensor1d(bias(i))) as Var,
+      ]);
+      const x = tf.tensor2d(inputs(), [batch, sizes[0]!]);
+      const y = tf.oneHot(tf.tensor1d(labels(), 'int32'), sizes[sizes.length - 1]!);
+      const loss = () => {
+        let h: import('@tensorflow/tfjs-core').Tensor = x;
+        layers.forEach((_, i) => {
+          h = tf.add(tf.matMul(h, vars[2 * i]!, false, true), vars[2 * i + 1]!);
+          if (i < layers.length - 1) h = tf.relu(h);
+        });
+        return tf.losses.softmaxCrossEntropy(y, h) as import('@tensorflow/tfjs-core').Scalar;
+      };
+      const opt = tf.train.sgd(lr);
+      return {
+        run: () => tf.tidy(() => void opt.minimize(loss)),
+        check: () =>
+          tf.tidy(() => {
+            layers.forEach((l, i) => {
+              vars[2 * i]!.assign(tf.tensor2d(weight(i), [l.out, l.in]));
+              vars[2 * i + 1]!.assign(tf.tensor1d(bias(i)));
+            });
+            const before = opt.minimize(loss, true)!.dataSync()[0]!;
+            return [before, loss().dataSync()[0]!];
+          }),
+        dispose: () => {
+          tf.dispose([...vars, x, y]);
+          opt.dispose();
+        },
+      };
+    },
+    torch: { kind: 'mlp_step', params: p },
+  };
+}
+
 // --- the list ------------------------------------------------------------------------
 
 export const cases: BenchCase[] = [
@@ -211,5 +302,5 @@ export const cases: BenchCase[] = [
   { ...matmulCase(1024), timing: { warmupSeconds: 0, budgetSeconds: 2, minSamples: 3 } },
   ewiseCase(1_000_000),
   opChainCase(1000, 16),
-  // MLP training step (784-256-128-10) goes here.
+  mlpStepCase(128, [784, 256, 128, 10], 0.01),
 ];

@@ -240,7 +240,7 @@ async function main(): Promise<void> {
   out.push(`tapegrad benchmark — ${cpu}, ${os.cpus().length} cores, Node ${process.version}, ${new Date().toISOString()}`);
   out.push('Each value is the median of several timed runs after a warm-up; all frameworks get the same float32 inputs.');
   out.push('"vs X" columns are speedups: how many times faster tapegrad is than X (>1 = tapegrad faster, <1 = slower),');
-  out.push('computed in the direction of the "better" column (higher GFLOP/s, lower ns/elem and us/op).');
+  out.push('computed in the direction of the "better" column (higher GFLOP/s, lower ns/elem, us/op and ms/step).');
   out.push('');
   out.push(renderTable());
   out.push('');
