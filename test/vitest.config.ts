@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@tapegrad\/tensor$/, replacement: src('tensor') },
       { find: /^@tapegrad\/autograd$/, replacement: src('autograd') },
       { find: /^@tapegrad\/nn$/, replacement: src('nn') },
+      { find: /^@tapegrad\/graph$/, replacement: src('graph') },
       { find: /^tapegrad$/, replacement: src('tapegrad') },
     ],
   },

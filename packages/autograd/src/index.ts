@@ -9,3 +9,5 @@ export { checkGrad, type CheckGradOptions, type CheckGradResult } from './check-
 export { detectAnomaly } from './anomaly.js';
 export { rules, sumTo, type Rule } from './rules/index.js';
 export { AnomalyError } from '@tapegrad/tensor';
+// Graph export (traceGraph, toDot, toMermaid, graphScope and the Graph document types).
+export * from './graph/index.js';

@@ -1,0 +1,130 @@
+import type { Tensor } from '@tapegrad/tensor';
+import { isGraph, type Graph, type GraphNode } from './schema.js';
+import { traceGraph, type TraceOptions } from './trace.js';
+
+/** Options shared by the text renderers (`toDot`, `toMermaid`); trace options apply when given a tensor. */
+export interface RenderOptions extends TraceOptions {
+  /** Where tensor shapes go: in node labels (default), on edges, or nowhere. `true`/`false` mean 'label'/'none'. */
+  shapes?: 'label' | 'edge' | 'none' | boolean;
+  /** Layout direction: top to bottom (default), left to right, ... */
+  direction?: 'TB' | 'LR' | 'BT' | 'RL';
+  /** Draw a box around the nodes of each module (the `module` field). Default true. */
+  clusters?: boolean;
+  /** A caption drawn above the graph. */
+  title?: string;
+}
+
+/** Visual style of each kind of node; the renderers and the HTML viewer share it. */
+export const PALETTE = {
+  op: { fill: '#dbe9f7', stroke: '#3b6ea8' },
+  module: { fill: '#e8def8', stroke: '#6a4c9c' },
+  leaf: { fill: '#fff3bf', stroke: '#b08900' },
+  param: { fill: '#d3f0d0', stroke: '#2f7d32' },
+  constant: { fill: '#f1f1f1', stroke: '#8a8a8a' },
+  output: { fill: '#f9d3cf', stroke: '#c0392b' },
+  cluster: { stroke: '#9d8cc0', text: '#5b4487' },
+} as const;
+
+/** The style key of a node: its kind, 'module' for a collapsed module, 'output' for a traced output. */
+export type StyleKey = 'op' | 'module' | 'leaf' | 'param' | 'constant' | 'output';
+
+export function styleKey(n: GraphNode, outputs: ReadonlySet<string>): StyleKey {
+  if (outputs.has(n.id)) return 'output';
+  if (n.op === 'module' && n.group !== undefined) return 'module';
+  return n.kind;
+}
+
+/** The graph to draw: the given one, or a trace of the given tensor(s) with `opts`. */
+export function resolveGraph(g: Graph | Tensor | readonly Tensor[], opts: TraceOptions, who: string): Graph {
+  if (isGraph(g)) return g;
+  if (typeof g !== 'object' || g === null) throw new TypeError(`${who}: expected a Graph (from traceGraph) or a Tensor, got ${g === null ? 'null' : typeof g}`);
+  return traceGraph(g as Tensor | readonly Tensor[], opts);
+}
+
+export function shapeMode(opts: RenderOptions): 'label' | 'edge' | 'none' {
+  const s = opts.shapes ?? 'label';
+  if (s === true) return 'label';
+  if (s === false) return 'none';
+  if (s !== 'label' && s !== 'edge' && s !== 'none') throw new RangeError(`shapes: expected 'label', 'edge', 'none' or a boolean, got ${JSON.stringify(s)}`);
+  return s;
+}
+
+export function direction(opts: RenderOptions): 'TB' | 'LR' | 'BT' | 'RL' {
+  const d = opts.direction ?? 'TB';
+  if (d !== 'TB' && d !== 'LR' && d !== 'BT' && d !== 'RL') throw new RangeError(`direction: expected 'TB', 'LR', 'BT' or 'RL', got ${JSON.stringify(d)}`);
+  return d;
+}
+
+/** A short number for labels: 3 significant digits, exponent form when very large or small. */
+export function shortNumber(v: number): string {
+  if (v === 0 || !Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a >= 1e4 || a < 1e-3) return v.toExponential(2);
+  return String(Number(v.toPrecision(3)));
+}
+
+export function shapeText(shape: readonly number[], dtype: string): string {
+  return `[${shape.join(',')}]${dtype === 'float32' ? '' : ` ${dtype}`}`;
+}
+
+/** The lines of a node's label, as plain text (each renderer escapes them its own way). */
+export function labelLines(n: GraphNode, opts: { shapes: 'label' | 'edge' | 'none'; gradStats: boolean }): string[] {
+  const lines: string[] = [];
+  if (n.op === 'module' && n.group !== undefined) {
+    lines.push(n.name ?? 'module');
+    const count = Object.values(n.group.ops).reduce((a, b) => a + b, 0);
+    lines.push(`module, ${count} op${count === 1 ? '' : 's'}`);
+  } else if (n.kind === 'op') {
+    lines.push(n.name !== undefined ? `${n.name} = ${n.op}` : String(n.op));
+  } else if (n.kind === 'constant') {
+    lines.push(n.name ?? (n.value !== undefined ? String(typeof n.value === 'number' ? shortNumber(n.value) : n.value) : 'constant'));
+  } else {
+    lines.push(n.name ?? (n.kind === 'leaf' ? 'input' : n.kind));
+  }
+  if (opts.shapes === 'label') lines.push(shapeText(n.shape, n.dtype));
+  if (opts.gradStats && n.grad !== undefined) {
+    let g = `grad norm ${shortNumber(n.grad.norm)}`;
+    if (n.grad.nanCount > 0) g += `, ${n.grad.nanCount} NaN`;
+    if (n.grad.infCount > 0) g += `, ${n.grad.infCount} Inf`;
+    lines.push(g);
+  }
+  return lines;
+}
+
+/** Nodes grouped by module path into a tree, for drawing clusters (a collapsed module sits in its parent's). */
+export interface ClusterTree {
+  path: string;
+  label: string;
+  nodes: GraphNode[];
+  children: ClusterTree[];
+}
+
+export function clusterTree(g: Graph, enabled: boolean): ClusterTree {
+  const root: ClusterTree = { path: '', label: '', nodes: [], children: [] };
+  const index = new Map<string, ClusterTree>([['', root]]);
+  const at = (path: string): ClusterTree => {
+    let t = index.get(path);
+    if (t !== undefined) return t;
+    const dot = path.lastIndexOf('.');
+    const parent = at(dot < 0 ? '' : path.slice(0, dot));
+    t = { path, label: dot < 0 ? path : path.slice(dot + 1), nodes: [], children: [] };
+    parent.children.push(t);
+    index.set(path, t);
+    return t;
+  };
+  for (const n of g.nodes) {
+    let path = enabled ? n.module ?? '' : '';
+    if (n.op === 'module' && n.group !== undefined) {
+      const dot = path.lastIndexOf('.');
+      path = dot < 0 ? '' : path.slice(0, dot);
+    }
+    at(path).nodes.push(n);
+  }
+  return root;
+}
+
+/** The shape an edge carries: its own when given, else the shape of the node it leaves. */
+export function edgeShape(byId: ReadonlyMap<string, GraphNode>, e: Graph['edges'][number]): string {
+  const from = byId.get(e.from);
+  return shapeText(e.shape ?? from?.shape ?? [], from?.dtype ?? 'float32');
+}

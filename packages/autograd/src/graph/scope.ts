@@ -1,0 +1,72 @@
+import { Tensor, isGradEnabled, record, type TapeNode } from '@tapegrad/tensor';
+
+/**
+ * Module paths given explicitly with `graphScope`, per tape node. A WeakMap: a node nobody holds
+ * any more takes its entry with it.
+ */
+const scopes = new WeakMap<TapeNode, string>();
+
+/** The explicit module path of a tape node, if a `graphScope` call produced it. */
+export function scopeOf(node: TapeNode): string | undefined {
+  return scopes.get(node);
+}
+
+/** The id the next recorded node will get, minus one: recording a throwaway node reveals it. */
+function lastNodeId(): number {
+  const probe = Tensor.empty([], 'float32').requiresGrad_(true);
+  const marker = record('graphScope', [probe], Tensor.empty([], 'float32'), {}, () => [null]);
+  return marker.node!.id;
+}
+
+/** Every tensor in a value returned by a scope: a tensor, or arrays and plain objects holding some. */
+function tensorsIn(value: unknown): Tensor[] {
+  const found: Tensor[] = [];
+  const stack: unknown[] = [value];
+  const seen = new Set<unknown>();
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v instanceof Tensor) {
+      found.push(v);
+    } else if (typeof v === 'object' && v !== null && !seen.has(v)) {
+      seen.add(v);
+      if (Array.isArray(v)) stack.push(...v);
+      else if (Object.getPrototypeOf(v) === Object.prototype) stack.push(...Object.values(v));
+    }
+  }
+  return found;
+}
+
+/**
+ * Runs `fn` and marks the ops it recorded, and that its result depends on, as belonging to the
+ * module `name`. `traceGraph` uses these marks to group ops by module (its `module` field and the
+ * `depth` option) instead of inferring modules from parameter names. Scopes nest: an op recorded
+ * inside `graphScope('lstm', ...)` inside `graphScope('encoder', ...)` belongs to "encoder.lstm".
+ * A dot in `name` separates path components, so `graphScope('encoder.lstm', f)` is the same.
+ * `fn` must be synchronous; its result (a tensor, or arrays and plain objects of tensors) is
+ * returned unchanged. Calling the same name again (a recurrent cell at each step) adds to the
+ * same module.
+ *
+ * @example
+ * const y = graphScope('fc1', () => x.matmul(w1.T).add(b1));
+ */
+export function graphScope<T>(name: string, fn: () => T): T {
+  if (typeof name !== 'string' || name.split('.').some((part) => part.length === 0)) {
+    throw new TypeError(`graphScope: expected a module name such as "fc1" or "encoder.lstm", got ${JSON.stringify(name)}`);
+  }
+  if (typeof fn !== 'function') throw new TypeError('graphScope: expected a function as the second argument');
+  if (!isGradEnabled()) return fn();
+  const start = lastNodeId();
+  const result = fn();
+  const seen = new Set<TapeNode>();
+  const stack: TapeNode[] = [];
+  for (const t of tensorsIn(result)) if (t.node && t.node.id > start) stack.push(t.node);
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    const inner = scopes.get(node);
+    scopes.set(node, inner === undefined ? name : `${name}.${inner}`);
+    for (const t of node.inputs) if (t.node && t.node.id > start && !seen.has(t.node)) stack.push(t.node);
+  }
+  return result;
+}
