@@ -1,0 +1,11 @@
+export { type LayerInitOptions } from './common.js';
+export { Sequential, Identity } from './container.js';
+export { Linear, type LinearOptions } from './linear.js';
+export { Flatten } from './flatten.js';
+export { ReLU, LeakyReLU, Tanh, Sigmoid, Softplus, GELU, Softmax, LogSoftmax } from './activation.js';
+export { Dropout } from './dropout.js';
+export { BatchNorm1d, BatchNorm2d, LayerNorm, type BatchNormOptions, type LayerNormOptions } from './normalization.js';
+export { Embedding, type EmbeddingOptions } from './embedding.js';
+export { Conv1d, Conv2d, type Conv1dLayerOptions, type Conv2dLayerOptions } from './conv.js';
+export { MaxPool2d, AvgPool2d } from './pooling.js';
+export { RNN, LSTM, GRU, type RNNOptions, type ElmanOptions } from './recurrent.js';

@@ -1,0 +1,42 @@
+import { ShapeError, add, matmul, type Tensor } from '@tapegrad/tensor';
+import { kaimingUniform_, uniform_ } from '../init.js';
+import { Module } from '../module.js';
+import { checkSize, fmtShape, initSource, newParameter, type LayerInitOptions } from './common.js';
+
+export interface LinearOptions extends LayerInitOptions {
+  /** Learn an additive bias (default true). */
+  bias?: boolean;
+}
+
+/**
+ * y = x W^T + b over the last dim: [..., inFeatures] -> [..., outFeatures]. W is [outFeatures,
+ * inFeatures] (PyTorch's layout, so state dicts interchange). Initialized as PyTorch: W by
+ * kaiming-uniform with a = sqrt(5), i.e. U(-1/sqrt(inFeatures), 1/sqrt(inFeatures)), and b likewise.
+ */
+export class Linear extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  weight: Tensor;
+  bias: Tensor | null;
+
+  constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
+    super();
+    this.inFeatures = checkSize(inFeatures, 'Linear', 'inFeatures', true);
+    this.outFeatures = checkSize(outFeatures, 'Linear', 'outFeatures', true);
+    const src = initSource(opts);
+    this.weight = kaimingUniform_(newParameter([outFeatures, inFeatures], opts), { ...src, a: Math.sqrt(5) });
+    this.bias = null;
+    if (opts.bias ?? true) {
+      const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
+      this.bias = uniform_(newParameter([outFeatures], opts), { ...src, a: -bound, b: bound });
+    }
+  }
+
+  override forward(x: Tensor): Tensor {
+    if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures) {
+      throw new ShapeError(`Linear: expected input [..., ${this.inFeatures}], got ${fmtShape(x.shape)}`);
+    }
+    const y = matmul(x, this.weight.T);
+    return this.bias === null ? y : add(y, this.bias);
+  }
+}
