@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Generator, ShapeError, backward, grad, manualSeed, ones, randn, relu, sum, tensor, zeros, type Tensor } from 'tapegrad';
+import { Generator, ShapeError, backward, grad, manualSeed, ones, randn, relu, sum, tensor, traceGraph, zeros, type Tensor } from 'tapegrad';
 import {
   BatchNorm1d, Dropout, LayerNorm, Linear, LSTM, Module, ReLU, Sequential, StateDictError, buffer, functionalCall, parameter,
 } from '@tapegrad/nn';
@@ -70,6 +70,13 @@ describe('Module: finding parameters by walking properties', () => {
     net.blocks[1]!.fc.call(randn([1, 3]));
     expect(net.blocks[1]!.fc.weight.name).toBe('blocks.1.fc.weight');
     expect(new Linear(2, 2).namedParameters()[0]![1].name).toBe('weight');
+  });
+
+  it('shows parameters as named param nodes in graph exports', () => {
+    const m = new Sequential(new Linear(3, 4), new ReLU(), new Linear(4, 1));
+    const g = traceGraph(sum(m.call(randn([2, 3]))));
+    const params = g.nodes.filter((n) => n.kind === 'param').map((n) => n.name);
+    expect(params.sort()).toEqual(['0.bias', '0.weight', '2.bias', '2.weight']);
   });
 
   it('names Sequential children by position', () => {

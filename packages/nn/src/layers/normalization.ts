@@ -4,7 +4,8 @@ import { ones_ } from '../init.js';
 import { Module, buffer } from '../module.js';
 import { checkSize, fmtShape, newParameter, type LayerInitOptions } from './common.js';
 
-export interface BatchNormOptions extends Pick<LayerInitOptions, 'dtype'> {
+/** Normalization layers initialize deterministically (ones and zeros); `seed`/`generator` are accepted and unused. */
+export interface BatchNormOptions extends LayerInitOptions {
   /** Added to the variance (default 1e-5). */
   eps?: number;
   /** Weight of the new batch in the running averages (default 0.1); null for a cumulative average. */
@@ -111,7 +112,7 @@ export class BatchNorm2d extends BatchNorm {
   }
 }
 
-export interface LayerNormOptions extends Pick<LayerInitOptions, 'dtype'> {
+export interface LayerNormOptions extends LayerInitOptions {
   /** Added to the variance (default 1e-5). */
   eps?: number;
   /** Learn an elementwise scale (ones) and shift (zeros) of the normalized shape (default true). */
