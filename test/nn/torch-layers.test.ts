@@ -87,6 +87,7 @@ const LAYERS: Record<string, { make: () => Module; run?: Run }> = {
   conv1d: { make: () => new Conv1d(3, 2, 3, { stride: 2, padding: 1 }) },
   maxpool2d: { make: () => new MaxPool2d(2) },
   maxpool2d_stride_pad: { make: () => new MaxPool2d(3, { stride: 2, padding: 1 }) },
+  maxpool2d_ties: { make: () => new MaxPool2d(3, { stride: 1, padding: 1 }) },
   avgpool2d: { make: () => new AvgPool2d(2) },
   avgpool2d_stride_pad: { make: () => new AvgPool2d(3, { stride: 2, padding: 1 }) },
   conv_net: {

@@ -164,6 +164,8 @@ def layers():
     pool_in = torch.randperm(2 * 2 * 6 * 6, generator=GEN).to(f64).reshape(2, 2, 6, 6) / 10.0
     add(layer_case('maxpool2d', nn.MaxPool2d(2), [pool_in]))
     add(layer_case('maxpool2d_stride_pad', nn.MaxPool2d(3, stride=2, padding=1), [pool_in]))
+    ties = torch.tensor([[[[1, 1, 2, 2], [1, 1, 2, 2], [0, 3, 3, 0], [3, 3, 0, 0]]]], dtype=f64)
+    add(layer_case('maxpool2d_ties', nn.MaxPool2d(3, stride=1, padding=1), [ties], note='the gradient goes to the first maximum of each window'))
     add(layer_case('avgpool2d', nn.AvgPool2d(2), [randn(2, 2, 4, 6)]))
     add(layer_case('avgpool2d_stride_pad', nn.AvgPool2d(3, stride=2, padding=1), [randn(1, 2, 5, 5)]))
     add(layer_case('conv_net', nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.BatchNorm2d(2), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8, 3)),
