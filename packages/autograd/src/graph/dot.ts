@@ -13,10 +13,13 @@ export interface DotOptions extends RenderOptions {
 
 /**
  * A DOT double-quoted string. Backslashes are doubled (so a name never turns into a Graphviz
- * escape such as \N or \l), quotes escaped, and line breaks become centred line breaks.
+ * escape such as \N or \l), quotes escaped, ampersands written as &amp; (Graphviz decodes HTML
+ * entities in labels, so a name containing "&lt;" must not become "<"), and line breaks become
+ * centred line breaks.
  */
 export function dotString(text: string): string {
-  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\r\n|\r|\n/g, '\\n')}"`;
+  const body = text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/&/g, '&amp;').replace(/\r\n|\r|\n/g, '\\n');
+  return `"${body}"`;
 }
 
 /** A multi-line label: each line escaped, joined by DOT's centred line break. */
