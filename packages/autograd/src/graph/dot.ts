@@ -37,8 +37,8 @@ const NODE_STYLE: Record<StyleKey, string> = {
 };
 
 const LEGEND: [StyleKey, string][] = [
-  ['leaf', 'input (requires grad)'], ['param', 'parameter'], ['constant', 'constant'],
-  ['op', 'op'], ['module', 'module (collapsed)'], ['output', 'output'],
+  ['leaf', 'input'], ['param', 'parameter'], ['constant', 'constant'],
+  ['op', 'op'], ['module', 'module'], ['output', 'output'],
 ];
 
 /**
