@@ -2,12 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { backward, toDot, traceGraph, type Graph } from '@tapegrad/autograd';
 import { renderSvg } from '@tapegrad/graph';
 import { tensor, type Tensor } from 'tapegrad';
-
-function named(t: Tensor, name: string): Tensor {
-  t.requiresGrad_(true);
-  t.name = name;
-  return t;
-}
+import { named } from './helpers.js';
 
 /** Logistic regression on 3 samples: sigmoid(x w + b), binary cross-entropy from raw ops. */
 function logistic(): { loss: Tensor; graph: Graph } {

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toMermaid, traceGraph } from '@tapegrad/autograd';
 import { tensor, type Tensor } from 'tapegrad';
-
-function named(t: Tensor, name: string): Tensor {
-  t.requiresGrad_(true);
-  t.name = name;
-  return t;
-}
+import { named } from './helpers.js';
 
 function mlp(): Tensor {
   const x = tensor([[1, 2], [3, 4]]);

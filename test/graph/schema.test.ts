@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backward, graphScope, traceGraph, type Graph } from '@tapegrad/autograd';
 import { tensor, type Tensor } from 'tapegrad';
+import { named } from './helpers.js';
 
 const doc = readFileSync(resolve(__dirname, '../../docs/graph-schema.md'), 'utf8');
 
@@ -33,12 +34,6 @@ function fieldPaths(value: unknown, path = '', out = new Set<string>()): Set<str
     }
   }
   return out;
-}
-
-function named(t: Tensor, name: string): Tensor {
-  t.requiresGrad_(true);
-  t.name = name;
-  return t;
 }
 
 /** Graphs that between them use every feature of the format. */

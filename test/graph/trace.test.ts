@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backward, graphScope, traceGraph, type Graph, type GraphNode } from '@tapegrad/autograd';
 import { concat, defineOp, tensor, zeros, type Tensor } from 'tapegrad';
-
-function named(t: Tensor, name: string): Tensor {
-  t.requiresGrad_(true);
-  t.name = name;
-  return t;
-}
+import { named } from './helpers.js';
 
 const byId = (g: Graph): Map<string, GraphNode> => new Map(g.nodes.map((n) => [n.id, n]));
 const ops = (g: Graph): string[] => g.nodes.filter((n) => n.kind === 'op').map((n) => n.op!);

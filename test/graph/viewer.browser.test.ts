@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { backward, toMermaid, traceGraph, type Graph } from '@tapegrad/autograd';
 import { toHtml } from '@tapegrad/graph';
 import { randn, tensor, zeros, type Tensor } from 'tapegrad';
+import { named } from './helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -16,12 +17,6 @@ if (!hasChromium) {
 
 const root = resolve(__dirname, '../..');
 const artifacts = resolve(root, 'test-artifacts');
-
-function named(t: Tensor, name: string): Tensor {
-  t.requiresGrad_(true);
-  t.name = name;
-  return t;
-}
 
 /** A 4-16-3 MLP with a mean squared error, after one backward pass. */
 function mlp(): { loss: Tensor; graph: Graph } {

@@ -1,6 +1,6 @@
 import type { Tensor } from '@tapegrad/tensor';
 import {
-  PALETTE, clusterTree, direction, edgeShape, labelLines, resolveGraph, shapeMode, styleKey,
+  PALETTE, clusterTree, direction, edgeShape, labelLines, prepareRender, styleKey,
   type ClusterTree, type RenderOptions, type StyleKey,
 } from './labels.js';
 import type { Graph, GraphNode } from './schema.js';
@@ -52,11 +52,7 @@ const LEGEND: [StyleKey, string][] = [
  * writeFileSync('graph.dot', toDot(loss, { depth: 1 }));   // then: dot -Tsvg graph.dot > graph.svg
  */
 export function toDot(g: Graph | Tensor | readonly Tensor[], opts: DotOptions = {}): string {
-  const graph = resolveGraph(g, opts, 'toDot');
-  const shapes = shapeMode(opts);
-  const gradStats = opts.gradStats ?? true;
-  const outputs = new Set(graph.outputs);
-  const byId = new Map(graph.nodes.map((n) => [n.id, n] as const));
+  const { graph, shapes, gradStats, outputs, byId } = prepareRender(g, opts, 'toDot');
   const out: string[] = ['digraph tapegrad {'];
   const graphAttrs = [`rankdir=${direction(opts)}`, 'fontname="Helvetica"', 'fontsize=12', 'nodesep=0.3', 'ranksep=0.35'];
   if (opts.title !== undefined) graphAttrs.push(`label=${dotString(opts.title)}`, 'labelloc=t');

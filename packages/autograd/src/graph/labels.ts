@@ -41,6 +41,23 @@ export function resolveGraph(g: Graph | Tensor | readonly Tensor[], opts: TraceO
   return traceGraph(g as Tensor | readonly Tensor[], opts);
 }
 
+/** What both text renderers start from: the graph, the resolved options and lookups. */
+export interface RenderInput {
+  graph: Graph;
+  shapes: 'label' | 'edge' | 'none';
+  gradStats: boolean;
+  outputs: ReadonlySet<string>;
+  byId: ReadonlyMap<string, GraphNode>;
+}
+
+export function prepareRender(g: Graph | Tensor | readonly Tensor[], opts: RenderOptions, who: string): RenderInput {
+  const graph = resolveGraph(g, opts, who);
+  return {
+    graph, shapes: shapeMode(opts), gradStats: opts.gradStats ?? true,
+    outputs: new Set(graph.outputs), byId: new Map(graph.nodes.map((n) => [n.id, n] as const)),
+  };
+}
+
 export function shapeMode(opts: RenderOptions): 'label' | 'edge' | 'none' {
   const s = opts.shapes ?? 'label';
   if (s === true) return 'label';

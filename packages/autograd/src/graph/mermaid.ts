@@ -1,6 +1,6 @@
 import type { Tensor } from '@tapegrad/tensor';
 import {
-  PALETTE, clusterTree, direction, edgeShape, labelLines, resolveGraph, shapeMode, styleKey,
+  PALETTE, clusterTree, direction, edgeShape, labelLines, prepareRender, styleKey,
   type ClusterTree, type RenderOptions, type StyleKey,
 } from './labels.js';
 import type { Graph, GraphNode } from './schema.js';
@@ -40,11 +40,7 @@ const BRACKETS: Record<StyleKey, [string, string]> = {
  * const md = '```mermaid\n' + toMermaid(loss, { depth: 1 }) + '```\n';
  */
 export function toMermaid(g: Graph | Tensor | readonly Tensor[], opts: MermaidOptions = {}): string {
-  const graph = resolveGraph(g, opts, 'toMermaid');
-  const shapes = shapeMode(opts);
-  const gradStats = opts.gradStats ?? true;
-  const outputs = new Set(graph.outputs);
-  const byId = new Map(graph.nodes.map((n) => [n.id, n] as const));
+  const { graph, shapes, gradStats, outputs, byId } = prepareRender(g, opts, 'toMermaid');
   const out: string[] = [];
   if (opts.title !== undefined) out.push('---', `title: ${JSON.stringify(opts.title)}`, '---');
   out.push(`flowchart ${direction(opts)}`);
