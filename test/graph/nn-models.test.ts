@@ -4,7 +4,7 @@ import { Linear, LSTM, Module, ReLU, Sequential, crossEntropy } from '@tapegrad/
 import { randint, randn, type Tensor } from '@tapegrad/tensor';
 
 describe('graphs of @tapegrad/nn models', () => {
-  it('shows a Sequential MLP with its parameter names, layers inferred as modules, and collapses them', () => {
+  it('shows a Sequential MLP with its parameter names and every child as a module, and collapses them', () => {
     const model = new Sequential(new Linear(4, 8, { seed: 1 }), new ReLU(), new Linear(8, 3, { seed: 2 }));
     const loss = crossEntropy(model.call(randn([5, 4], { seed: 3 })), randint(0, 3, [5], { seed: 4 }));
     backward(loss);
@@ -17,16 +17,17 @@ describe('graphs of @tapegrad/nn models', () => {
     const ops = (m: string | undefined): string[] => g.nodes.filter((n) => n.kind === 'op' && n.module === m).map((n) => n.op!);
     expect(ops('0')).toEqual(['permute', 'matmul', 'expand', 'add']);
     expect(ops('2')).toEqual(['permute', 'matmul', 'expand', 'add']);
-    expect(g.nodes.find((n) => n.op === 'relu')!.module).toBeUndefined();
+    // Sequential calls each child through Module.call, which scopes it: the ReLU is module '1'.
+    expect(g.nodes.find((n) => n.op === 'relu')!.module).toBe('1');
 
     const collapsed = traceGraph(loss, { depth: 1 });
     const modules = collapsed.nodes.filter((n) => n.op === 'module');
     expect(modules.map((m) => [m.name, m.shape, m.group!.params])).toEqual([
-      ['0', [5, 8], ['0.weight', '0.bias']], ['2', [5, 3], ['2.weight', '2.bias']],
+      ['0', [5, 8], ['0.weight', '0.bias']], ['1', [5, 8], []], ['2', [5, 3], ['2.weight', '2.bias']],
     ]);
-    const relu = collapsed.nodes.find((n) => n.op === 'relu')!;
+    const relu = modules[1]!;
     expect(collapsed.edges.filter((e) => e.to === relu.id || e.from === relu.id).map((e) => [e.from, e.to])).toEqual([
-      [modules[0]!.id, relu.id], [relu.id, modules[1]!.id],
+      [modules[0]!.id, relu.id], [relu.id, modules[2]!.id],
     ]);
   });
 
@@ -52,5 +53,29 @@ describe('graphs of @tapegrad/nn models', () => {
     // without depth, every op of the three steps is marked as part of the lstm module
     const full = traceGraph(loss);
     expect(full.nodes.filter((n) => n.op === 'tanh').every((n) => n.module === 'lstm')).toBe(true);
+  });
+});
+
+describe('module scopes from Module.call', () => {
+  it('nested custom modules called with call() group their ops under dotted paths', () => {
+    class Block extends Module {
+      fc = new Linear(4, 4, { seed: 11 });
+      override forward(x: Tensor): Tensor {
+        return this.fc.call(x).tanh();
+      }
+    }
+    class Net extends Module {
+      encoder = new Block();
+      head = new Linear(4, 1, { seed: 12 });
+      override forward(x: Tensor): Tensor {
+        return this.head.call(this.encoder.call(x));
+      }
+    }
+    const loss = new Net().call(randn([2, 4], { seed: 13 })).sum();
+    const g = traceGraph(loss);
+    const moduleOf = (op: string) => g.nodes.filter((n) => n.op === op).map((n) => n.module);
+    expect(moduleOf('tanh')).toEqual(['encoder']);
+    expect(moduleOf('matmul')).toEqual(['encoder.fc', 'head']);
+    expect(g.nodes.find((n) => n.op === 'sum')!.module).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { ShapeError, Tensor, cast, type DType } from '@tapegrad/tensor';
-import { noGrad } from '@tapegrad/autograd';
+import { graphScope, noGrad } from '@tapegrad/autograd';
 
 /*
  * Modules find their parameters, buffers and submodules by walking their own enumerable
@@ -159,21 +159,38 @@ export abstract class Module {
   /** The computation. Subclasses narrow the signature (e.g. `forward(x: Tensor): Tensor`). */
   abstract forward(...xs: Tensor[]): Tensor;
 
-  /** Runs `forward` with the same arguments, giving parameters their dotted names first. */
+  /**
+   * Runs `forward` with the same arguments, giving parameters their dotted names first. The ops it
+   * records are marked as this module's (`graphScope`, under its name within its parent), so graph
+   * exports can draw and collapse modules exactly.
+   */
   call<M extends Module>(this: M, ...xs: Parameters<M['forward']>): ReturnType<M['forward']> {
     if (!this.#named) this.#nameTree();
-    return (this.forward as (...a: unknown[]) => ReturnType<M['forward']>)(...xs);
+    const run = (): ReturnType<M['forward']> => (this.forward as (...a: unknown[]) => ReturnType<M['forward']>)(...xs);
+    return this.#scope === '' ? run() : graphScope(this.#scope, run);
   }
 
-  /** Sets `t.name` of every parameter and buffer to its (first) dotted name, walking from the outermost known module. */
+  /** This module's name within its nearest parent module ('' for the outermost one). */
+  #scope = '';
+
+  /**
+   * Sets `t.name` of every parameter and buffer to its (first) dotted name, and each module's scope
+   * name, walking from the outermost known module.
+   */
   #nameTree(): void {
     const seen = new Set<Tensor>();
+    const paths = new Map<Module, string>();
     walk(rootOf(this), (s) => {
       if (seen.has(s.tensor)) return;
       seen.add(s.tensor);
       s.tensor.name = s.name;
-    }, (_, m) => {
+    }, (path, m) => {
       m.#named = true;
+      if (paths.has(m)) return;
+      paths.set(m, path);
+      const parent = PARENT.get(m);
+      const parentPath = parent === undefined ? '' : paths.get(parent) ?? '';
+      m.#scope = parentPath === '' ? path : path.slice(parentPath.length + 1);
     });
   }
 

@@ -58,6 +58,14 @@ export function withAnomalyMode<T>(enabled: boolean, fn: () => T): T {
   return withMode('anomaly', enabled, fn);
 }
 
+/**
+ * The id the next recorded node will get. Ids only grow, so every node recorded after reading the
+ * clock has an id at least this large (graph tools use it to tell which nodes a call recorded).
+ */
+export function tapeClock(): number {
+  return nextId;
+}
+
 /** Raised by anomaly mode. */
 export class AnomalyError extends Error {
   override readonly name = 'AnomalyError';

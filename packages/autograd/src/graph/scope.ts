@@ -1,4 +1,4 @@
-import { Tensor, isGradEnabled, record, type TapeNode } from '@tapegrad/tensor';
+import { Tensor, isGradEnabled, tapeClock, type TapeNode } from '@tapegrad/tensor';
 
 /**
  * Module paths given explicitly with `graphScope`, per tape node. A WeakMap: a node nobody holds
@@ -9,13 +9,6 @@ const scopes = new WeakMap<TapeNode, string>();
 /** The explicit module path of a tape node, if a `graphScope` call produced it. */
 export function scopeOf(node: TapeNode): string | undefined {
   return scopes.get(node);
-}
-
-/** The id the next recorded node will get, minus one: recording a throwaway node reveals it. */
-function lastNodeId(): number {
-  const probe = Tensor.empty([], 'float32').requiresGrad_(true);
-  const marker = record('graphScope', [probe], Tensor.empty([], 'float32'), {}, () => [null]);
-  return marker.node!.id;
 }
 
 /** Every tensor in a value returned by a scope: a tensor, or arrays and plain objects holding some. */
@@ -55,18 +48,18 @@ export function graphScope<T>(name: string, fn: () => T): T {
   }
   if (typeof fn !== 'function') throw new TypeError('graphScope: expected a function as the second argument');
   if (!isGradEnabled()) return fn();
-  const start = lastNodeId();
+  const start = tapeClock();
   const result = fn();
   const seen = new Set<TapeNode>();
   const stack: TapeNode[] = [];
-  for (const t of tensorsIn(result)) if (t.node && t.node.id > start) stack.push(t.node);
+  for (const t of tensorsIn(result)) if (t.node && t.node.id >= start) stack.push(t.node);
   while (stack.length > 0) {
     const node = stack.pop()!;
     if (seen.has(node)) continue;
     seen.add(node);
     const inner = scopes.get(node);
     scopes.set(node, inner === undefined ? name : `${name}.${inner}`);
-    for (const t of node.inputs) if (t.node && t.node.id > start && !seen.has(t.node)) stack.push(t.node);
+    for (const t of node.inputs) if (t.node && t.node.id >= start && !seen.has(t.node)) stack.push(t.node);
   }
   return result;
 }

@@ -45,7 +45,7 @@ export class Sequential extends Module {
 
   override forward(x: Tensor): Tensor {
     let y = x;
-    for (const m of this) y = m.forward(y);
+    for (const m of this) y = m.call(y);
     return y;
   }
 }
