@@ -19,7 +19,7 @@ import { lossCurveSvg } from './util/svg.js';
 
 export const options = {
   digit: { kind: 'number', default: 0, integer: true, min: 0, max: 9, help: 'the positive class: y = 1 when the image shows this digit' },
-  lr: { kind: 'number', default: 0.5, min: 0, help: 'learning rate alpha (a hyperparameter)' },
+  lr: { kind: 'number', default: 0.3, min: 0, help: 'learning rate alpha (a hyperparameter; above about 0.4 the first step overshoots)' },
   iterations: { kind: 'number', default: 1000, integer: true, min: 1, help: 'number of gradient-descent iterations (a hyperparameter)' },
   printEvery: { kind: 'number', default: 100, integer: true, min: 1, help: 'print the cost every this many iterations' },
   trainSize: { kind: 'number', default: 8000, integer: true, min: 1, max: 8000, help: 'training examples m used from the 8,000 training digits' },

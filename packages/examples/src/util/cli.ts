@@ -75,7 +75,7 @@ function parseValue(name: string, spec: OptionSpec, raw: string | boolean): unkn
 function showDefault(spec: OptionSpec): string {
   switch (spec.kind) {
     case 'optional-string': return '';
-    case 'boolean': return spec.default ? ' (default: on)' : '';
+    case 'boolean': return '';
     case 'numbers': case 'strings': return ` (default: ${spec.default.join(',')})`;
     case 'string': return ` (default: ${spec.default}${spec.choices ? `; one of ${spec.choices.join(', ')}` : ''})`;
     case 'number': return ` (default: ${spec.default})`;
@@ -85,6 +85,7 @@ function showDefault(spec: OptionSpec): string {
 /** The --help text of an example: usage, description, and one line per option. */
 export function helpText(script: string, description: string, specs: OptionSpecs): string {
   const rows = Object.entries(specs).map(([name, spec]) => {
+    if (spec.kind === 'boolean' && spec.default) return [`  --no-${flagOf(name)}`, spec.help] as const;
     const arg = spec.kind === 'boolean' ? '' : spec.kind === 'number' ? ' N' : spec.kind === 'numbers' ? ' N,N,...' : spec.kind === 'strings' ? ' A,B,...' : ' VALUE';
     return [`  --${flagOf(name)}${arg}`, `${spec.help}${showDefault(spec)}`] as const;
   });
@@ -105,7 +106,7 @@ export function parseOptions<S extends OptionSpecs>(script: string, description:
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: argv, options: config, allowPositionals: false, strict: true });
+    parsed = parseArgs({ args: argv, options: config, allowPositionals: false, strict: true, allowNegative: true });
   } catch (e) {
     throw new RangeError(`${(e as Error).message}\n(see --help)`);
   }
