@@ -141,7 +141,7 @@ export async function run(given: Partial<DeepNetworkOptions> = {}): Promise<Deep
   log(`hyperparameters (chosen): alpha = ${o.lr}, iterations = ${o.iterations}, L = ${L}, n = [${o.layers.join(', ')}], g = [${g.join(', ')}], init = ${o.init}`);
 
   const costAndGrads = valueAndGrad((...ps: Tensor[]) => costDeep(ps, g, X, Y), { argnums: params.map((_, i) => i) });
-  exportGraph(costDeep(params.map((p) => p.detach().requiresGrad_(true)), g, X, Y), o.graph, log);
+  exportGraph(() => costDeep(params.map((p) => p.detach().requiresGrad_(true)), g, X, Y), o.graph, log);
 
   const quietBar = o.quiet || given.log !== undefined;
   const bar = new Progress({ total: o.iterations, label: 'gradient descent', stream: quietBar ? NULL_STREAM : process.stdout, silentWithoutTty: true });

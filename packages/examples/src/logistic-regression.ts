@@ -80,7 +80,7 @@ export async function run(given: Partial<LogisticRegressionOptions> = {}): Promi
   let b = tensor(0);
   // valueAndGrad(cost) gives J and (dJ/dw, dJ/db) in one forward and one backward pass.
   const costAndGrads = valueAndGrad(cost, { argnums: [0, 1] });
-  exportGraph(cost(w.detach().requiresGrad_(true), b.detach().requiresGrad_(true), X, Y), o.graph, log);
+  exportGraph(() => cost(w.detach().requiresGrad_(true), b.detach().requiresGrad_(true), X, Y), o.graph, log);
 
   const costs: number[] = [];
   const testCosts: number[] = [];
