@@ -83,3 +83,4 @@ describe('deep-network.ts: an L-layer network with the hyperparameters as option
     expect(() => checkArchitecture([784], [])).toThrow(/at least two/);
   });
 });
+

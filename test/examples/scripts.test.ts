@@ -4,7 +4,7 @@
  * does), and the example scripts' command lines.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,14 +56,18 @@ describe('the example scripts\' command lines', () => {
     expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'))).toEqual(['logistic-regression.ts: --iterations: expected a number, got "many"']);
   });
 
-  it('runs, prints where its plots went and accepts the --graph hook', () => {
+  it('runs, prints where its plots went and writes its cost graph with --graph', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tapegrad-cli-'));
     const r = run('packages/examples/src/shallow-network.ts', ['--iterations', '200', '--out', dir, '--graph', join(dir, 'graph.html')]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^iteration +200: network cost/m);
-    expect(r.stdout).toContain('--graph');
+    expect(r.stdout).toMatch(/^graph: .*graph\.html \(\d+ nodes/m);
     expect(r.stdout).toMatch(/wrote .*shallow-network-boundary\.svg/);
     expect(existsSync(join(dir, 'shallow-network-boundary.svg'))).toBe(true);
+    const html = readFileSync(join(dir, 'graph.html'), 'utf8');
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).toContain('<svg');
+    expect(html).toContain('tanh');
     rmSync(dir, { recursive: true, force: true });
   });
 });

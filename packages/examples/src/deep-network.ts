@@ -55,7 +55,7 @@ export const options = {
   testSize: { kind: 'number', default: 2000, integer: true, min: 1, max: 2000, help: 'held-out digits for the test accuracy' },
   printEvery: { kind: 'number', default: 100, integer: true, min: 1, help: 'print the cost every this many iterations' },
   out: { kind: 'optional-string', help: 'folder for the plots (default packages/examples/out/deep-network)' },
-  graph: { kind: 'optional-string', help: 'write the computation graph of the cost as interactive HTML (coming with packages/graph)' },
+  graph: { kind: 'optional-string', help: 'write the computation graph of the cost as interactive HTML' },
   quiet: { kind: 'boolean', default: false, help: 'print nothing' },
 } satisfies OptionSpecs;
 
@@ -141,7 +141,7 @@ export async function run(given: Partial<DeepNetworkOptions> = {}): Promise<Deep
   log(`hyperparameters (chosen): alpha = ${o.lr}, iterations = ${o.iterations}, L = ${L}, n = [${o.layers.join(', ')}], g = [${g.join(', ')}], init = ${o.init}`);
 
   const costAndGrads = valueAndGrad((...ps: Tensor[]) => costDeep(ps, g, X, Y), { argnums: params.map((_, i) => i) });
-  exportGraph(() => costDeep(params.map((p) => p.detach().requiresGrad_(true)), g, X, Y), o.graph, log);
+  await exportGraph(() => costDeep(params.map((p) => p.detach().requiresGrad_(true)), g, X, Y), o.graph, log);
 
   const quietBar = o.quiet || given.log !== undefined;
   const bar = new Progress({ total: o.iterations, label: 'gradient descent', stream: quietBar ? NULL_STREAM : process.stdout, silentWithoutTty: true });

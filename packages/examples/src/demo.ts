@@ -16,7 +16,7 @@ export const options = {
   epochs: { kind: 'number', default: 0, integer: true, min: 0, help: 'epochs for each network (0: the examples\' defaults, 10 for the MLP and 8 for the CNN)' },
   trainSize: { kind: 'number', default: 8000, integer: true, min: 1, max: 8000, help: 'training digits used (of 8,000)' },
   out: { kind: 'optional-string', help: 'folder for the plots (default packages/examples/out/demo)' },
-  graph: { kind: 'optional-string', help: 'write the computation graph of the first loss as interactive HTML (coming with packages/graph)' },
+  graph: { kind: 'optional-string', help: 'write the computation graph of the first loss as interactive HTML' },
   quiet: { kind: 'boolean', default: false, help: 'print nothing' },
 } satisfies OptionSpecs;
 

@@ -25,7 +25,7 @@ export const options = {
   trainSize: { kind: 'number', default: 8000, integer: true, min: 1, max: 8000, help: 'training examples m used from the 8,000 training digits' },
   testSize: { kind: 'number', default: 2000, integer: true, min: 1, max: 2000, help: 'held-out digits to measure test accuracy on' },
   out: { kind: 'optional-string', help: 'folder for the plots (default packages/examples/out/logistic-regression)' },
-  graph: { kind: 'optional-string', help: 'write the computation graph of the cost as interactive HTML (coming with packages/graph)' },
+  graph: { kind: 'optional-string', help: 'write the computation graph of the cost as interactive HTML' },
   quiet: { kind: 'boolean', default: false, help: 'print nothing' },
 } satisfies OptionSpecs;
 
@@ -80,7 +80,7 @@ export async function run(given: Partial<LogisticRegressionOptions> = {}): Promi
   let b = tensor(0);
   // valueAndGrad(cost) gives J and (dJ/dw, dJ/db) in one forward and one backward pass.
   const costAndGrads = valueAndGrad(cost, { argnums: [0, 1] });
-  exportGraph(() => cost(w.detach().requiresGrad_(true), b.detach().requiresGrad_(true), X, Y), o.graph, log);
+  await exportGraph(() => cost(w.detach().requiresGrad_(true), b.detach().requiresGrad_(true), X, Y), o.graph, log);
 
   const costs: number[] = [];
   const testCosts: number[] = [];

@@ -33,7 +33,7 @@ export const options = {
   initSeed: { kind: 'number', default: 2, integer: true, min: 0, help: 'seed of the random initialization' },
   initScale: { kind: 'number', default: 0.01, min: 0, help: 'W = randn * scale (the course\'s small random init)' },
   out: { kind: 'optional-string', help: 'folder for the plots (default packages/examples/out/shallow-network)' },
-  graph: { kind: 'optional-string', help: 'write the computation graph of the cost as interactive HTML (coming with packages/graph)' },
+  graph: { kind: 'optional-string', help: 'write the computation graph of the cost as interactive HTML' },
   quiet: { kind: 'boolean', default: false, help: 'print nothing' },
 } satisfies OptionSpecs;
 
@@ -101,7 +101,7 @@ export async function run(given: Partial<ShallowNetworkOptions> = {}): Promise<S
   for (let i = 0; i <= o.iterations; i++) {
     const J = costShallow(p, X, Y, act);
     const Jlr = logisticCost(w, b, X, Y);
-    if (i === 0) exportGraph(J, o.graph, log);
+    if (i === 0) await exportGraph(J, o.graph, log);
     netCosts.push(J.item());
     lrCosts.push(Jlr.item());
     if (i % o.printEvery === 0 || i === o.iterations) {

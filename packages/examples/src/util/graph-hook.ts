@@ -1,25 +1,21 @@
-import type { Tensor } from 'tapegrad';
-import type { Log } from './output.js';
+import { basename } from 'node:path';
+import { traceGraph, type Tensor } from 'tapegrad';
+import { toHtml } from '@tapegrad/graph';
+import { shown, writeText, type Log } from './output.js';
 
 /**
- * The hook behind every example's `--graph out.html` option.
+ * The hook behind every example's `--graph out.html` option: writes the computation graph of a
+ * loss as one self-contained interactive HTML page (pan, zoom, click a node for its shape, dtype,
+ * attributes and gradient statistics, search by name).
  *
- * An example calls this once with a loss whose tape is still alive (from its first training step,
- * before backward), or a function that computes one, and the path the user gave (undefined when
- * --graph was not passed: then nothing is computed). The interactive graph exporter lives in
- * packages/graph and is not wired in yet; when it lands, this is the one function to fill in,
- * along the lines of:
- *
- *   import { traceGraph } from 'tapegrad';
- *   import { toHtml } from '@tapegrad/graph';           // the exporter's entry, once it exists
- *   writeText(path, toHtml(traceGraph(output)));
- *
- * (and add '@tapegrad/graph' to packages/examples/package.json). Until then it says so and
- * writes nothing, so the option can be passed today without failing a run.
+ * An example calls it once with a loss whose tape is still alive, or a function that computes
+ * one, and the path the user gave (undefined when --graph was not passed: then nothing is done).
+ * The graph is traced at once; rendering (Graphviz compiled to WebAssembly) is awaited.
  */
-export function exportGraph(loss: Tensor | (() => Tensor), path: string | undefined, log: Log): void {
+export async function exportGraph(loss: Tensor | (() => Tensor), path: string | undefined, log: Log): Promise<void> {
   if (path === undefined) return;
   const output = typeof loss === 'function' ? loss() : loss;
-  void output;
-  log(`--graph ${path}: the HTML graph exporter (packages/graph) is not available yet; no graph written`);
+  const graph = traceGraph(output, { depth: 1 });
+  const html = await toHtml(graph, { title: `computation graph: ${basename(path)}` });
+  log(`graph: ${shown(writeText(path, html))} (${graph.nodes.length} nodes, modules collapsed; open it in a browser)`);
 }

@@ -76,7 +76,7 @@ export function evaluate(model: Module, x: Tensor, y: Tensor, batchSize = 500): 
  * epoch, a summary line per epoch (train loss, test loss and accuracy, throughput), and the loss
  * curve as SVG.
  */
-export function trainClassifier(s: TrainSetup): TrainResult {
+export async function trainClassifier(s: TrainSetup): Promise<TrainResult> {
   manualSeed(s.seed);
   const loader = new DataLoader(new TensorDataset(s.xTrain, s.yTrain), { batchSize: s.batchSize, shuffle: true, seed: s.seed });
   const opt = new Adam(s.model.parameters(), { lr: s.lr });
@@ -91,7 +91,7 @@ export function trainClassifier(s: TrainSetup): TrainResult {
     let sum = 0;
     for (const [xb, yb] of loader) {
       const loss = crossEntropy(s.model.call(xb!), yb!);
-      if (stepLosses.length === 0) exportGraph(loss, s.graph, s.log);
+      if (stepLosses.length === 0) await exportGraph(loss, s.graph, s.log);
       opt.zeroGrad();
       backward(loss);
       opt.step();
@@ -139,7 +139,7 @@ export function trainingOptions(example: string, defaults: { epochs: number; lr:
     trainSize: { kind: 'number', default: 8000, integer: true, min: 1, max: 8000, help: 'training digits used (of 8,000)' },
     testSize: { kind: 'number', default: 2000, integer: true, min: 1, max: 2000, help: 'held-out digits for the test accuracy (of 2,000)' },
     out: { kind: 'optional-string', help: `folder for the loss curve (default packages/examples/out/${example})` },
-    graph: { kind: 'optional-string', help: 'write the computation graph of the first loss as interactive HTML (coming with packages/graph)' },
+    graph: { kind: 'optional-string', help: 'write the computation graph of the first loss as interactive HTML' },
     quiet: { kind: 'boolean', default: false, help: 'print nothing' },
   } satisfies OptionSpecs;
 }
@@ -152,13 +152,13 @@ export type ExampleResult = TrainResult & { model: Module; parameterCount: numbe
  * trainClassifier and reports the test accuracy. `toInput` reshapes the [N, 784] images (e.g. to
  * [N, 1, 28, 28] for a CNN).
  */
-export function runMnistExample(example: string, name: string, o: TrainingValues, model: Module, describe: string, toInput: (x: Tensor) => Tensor = (x) => x): ExampleResult {
+export async function runMnistExample(example: string, name: string, o: TrainingValues, model: Module, describe: string, toInput: (x: Tensor) => Tensor = (x) => x): Promise<ExampleResult> {
   const log = logger(o.quiet, o.log);
   const t0 = performance.now();
   const data = loadMnist({ trainSize: o.trainSize, testSize: o.testSize });
   const parameterCount = model.parameters().reduce((n, p) => n + p.size, 0);
   log(`${name} ${describe} (${parameterCount.toLocaleString('en-US')} parameters): ${data.xTrain.shape[0]} training digits, ${data.xTest.shape[0]} held out; Adam lr ${o.lr}, batch ${o.batchSize}, ${o.epochs} epochs`);
-  const result = trainClassifier({
+  const result = await trainClassifier({
     name, model, xTrain: toInput(data.xTrain), yTrain: data.yTrain, xTest: toInput(data.xTest), yTest: data.yTest,
     epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, cosine: o.cosine, seed: o.seed,
     log, stream: o.quiet || o.log !== undefined ? NULL_STREAM : process.stdout, graph: o.graph,
