@@ -44,6 +44,20 @@ describe('tapegrad-graph CLI', () => {
     expect(readFileSync(join(out, 'g.svg'), 'utf8')).toContain('<svg');
   });
 
+  it('--profile times each op of a function export, forward and (with --backward) backward', async () => {
+    const r = await run('two-layer.ts', '-o', join(out, 'timed.json'), '--profile', '--backward');
+    expect(r.code).toBe(0);
+    const g = JSON.parse(readFileSync(join(out, 'timed.json'), 'utf8')) as Graph;
+    const tanh = g.nodes.find((n) => n.op === 'tanh')!;
+    expect(tanh.time!.forwardMs).toBeGreaterThan(0);
+    expect(tanh.time!.backwardMs).toBeGreaterThan(0);
+    const plain = JSON.parse(readFileSync(join(out, 'g.json'), 'utf8')) as Graph;
+    expect(plain.nodes.some((n) => n.time)).toBe(false);
+    const r2 = await run('two-layer.ts', '-o', join(out, 'x.json'), '--profile', '--export', 'graph');
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain('--profile needs export "graph" to be a function');
+  });
+
   it('explains what went wrong', async () => {
     expect(await run('--help')).toMatchObject({ code: 0, stdout: USAGE });
     const none = await run();

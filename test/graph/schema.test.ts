@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backward, graphScope, traceGraph, type Graph } from '@tapegrad/autograd';
+import { backward, profileOps, graphScope, traceGraph, type Graph } from '@tapegrad/autograd';
 import { tensor, type Tensor } from 'tapegrad';
 import { named } from './helpers.js';
 
@@ -48,8 +48,12 @@ function documents(): Graph[] {
     return [m.sum(), m] as const;
   });
   const poisoned = w.mul(tensor([[NaN, 1, 1], [1, 1, 1]])).sum(); // a NaN in the weight's gradient
-  const loss = pooled.add(s).add(v.sum()).add(poisoned).sum();
-  backward(loss);
+  // Timed, so the document carries `time` too.
+  const loss = profileOps(() => {
+    const l = pooled.add(s).add(v.sum()).add(poisoned).sum();
+    backward(l);
+    return l;
+  });
   return [
     traceGraph(loss),
     traceGraph(loss, { depth: 1 }),

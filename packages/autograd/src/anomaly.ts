@@ -1,4 +1,4 @@
-import { withAnomalyMode } from '@tapegrad/tensor';
+import { withAnomalyMode, withTimingMode } from '@tapegrad/tensor';
 
 /**
  * Runs `fn` checking every op output and every gradient for NaN/Inf, and throws an `AnomalyError`
@@ -6,4 +6,13 @@ import { withAnomalyMode } from '@tapegrad/tensor';
  */
 export function detectAnomaly<T>(fn: () => T): T {
   return withAnomalyMode(true, fn);
+}
+
+/**
+ * Runs `fn` measuring how long each recorded op takes: its forward kernel, and its VJP when a
+ * backward pass runs inside `fn` too. `traceGraph` then reports the times on each op node (`time`).
+ * Views run no kernel (forward 0 ms) but their VJP is timed. `fn` must be synchronous.
+ */
+export function profileOps<T>(fn: () => T): T {
+  return withTimingMode(true, fn);
 }

@@ -1,5 +1,5 @@
 import {
-  AnomalyError, ShapeError, add, clone, isAnomalyEnabled, ones, withAnomalyMode, withGradMode,
+  AnomalyError, ShapeError, add, addOpTime, clone, isAnomalyEnabled, isTimingEnabled, ones, withAnomalyMode, withGradMode,
   type PrimitiveAttrs, type TapeNode, type Tensor,
 } from '@tapegrad/tensor';
 import { rules } from './rules/index.js';
@@ -72,6 +72,7 @@ export function walk(roots: readonly Tensor[], seeds: readonly Tensor[], opts: W
   };
   const capture = opts.capture;
   const anomaly = isAnomalyEnabled();
+  const timing = isTimingEnabled();
   withGradMode(opts.createGraph, () => {
     roots.forEach((r, i) => accumulate(r, seeds[i]!));
     for (const node of reachableNodes(roots)) {
@@ -81,7 +82,9 @@ export function walk(roots: readonly Tensor[], seeds: readonly Tensor[], opts: W
       const inputs = node.inputs;
       const needs = new Array<boolean>(inputs.length);
       for (let i = 0; i < inputs.length; i++) needs[i] = inputs[i]!.requiresGrad;
+      const start = timing ? performance.now() : -1;
       const gs = anomaly ? withAnomalyMode(false, () => vjpOf(node, g, needs)) : vjpOf(node, g, needs);
+      if (start >= 0) addOpTime(node, 'backward', performance.now() - start);
       if (gs.length !== inputs.length) {
         throw new TypeError(`backward of '${node.op}': the VJP returned ${gs.length} gradients for ${inputs.length} inputs`);
       }

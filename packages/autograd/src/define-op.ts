@@ -1,4 +1,4 @@
-import { Tensor, record, withGradMode, type CustomVjp } from '@tapegrad/tensor';
+import { Tensor, addOpTime, isTimingEnabled, record, withGradMode, type CustomVjp } from '@tapegrad/tensor';
 
 export interface OpSpec {
   /** Shown in errors, anomaly reports and graph exports. */
@@ -22,10 +22,13 @@ export function defineOp(spec: OpSpec): (...inputs: Tensor[]) => Tensor {
     inputs.forEach((t, i) => {
       if (!(t instanceof Tensor)) throw new TypeError(`${spec.name}: input ${i} must be a Tensor`);
     });
+    const start = isTimingEnabled() ? performance.now() : -1;
     let out = withGradMode(false, () => spec.forward(...inputs));
     if (!(out instanceof Tensor)) throw new TypeError(`${spec.name}: forward must return a Tensor`);
     // The node belongs to a tensor of its own, even if forward handed back an input.
     if (inputs.includes(out) || out.node !== null) out = out.detach();
-    return record(spec.name, inputs, out, {}, vjp);
+    record(spec.name, inputs, out, {}, vjp);
+    if (start >= 0 && out.node !== null) addOpTime(out.node, 'forward', performance.now() - start);
+    return out;
   };
 }

@@ -6,7 +6,7 @@ export { backward, type BackwardOptions } from './backward.js';
 export { grad, valueAndGrad, vjp, jvp, noGrad, gradients, type GradOptions } from './transforms.js';
 export { defineOp, type OpSpec } from './define-op.js';
 export { checkGrad, type CheckGradOptions, type CheckGradResult } from './check-grad.js';
-export { detectAnomaly } from './anomaly.js';
+export { detectAnomaly, profileOps } from './anomaly.js';
 export { rules, sumTo, type Rule } from './rules/index.js';
 export { AnomalyError } from '@tapegrad/tensor';
 // Graph export (traceGraph, toDot, toMermaid, graphScope and the Graph document types).

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { backward, isGraph, toDot, toMermaid, traceGraph, type Graph } from '@tapegrad/autograd';
+import { backward, isGraph, profileOps, toDot, toMermaid, traceGraph, type Graph } from '@tapegrad/autograd';
 import { Tensor } from '@tapegrad/tensor';
 import { toHtml, type HtmlOptions } from './html.js';
 import { renderSvg } from './render.js';
@@ -20,6 +20,7 @@ Options:
       --hide-constants    leave out tensors that do not require grad
       --no-grad-stats     leave out gradient statistics
       --backward          call backward() on the (scalar) output first, to show gradients
+      --profile           time every op (forward, and backward with --backward); needs a function export
       --shapes <where>    label | edge | none (default label)
       --direction <dir>   TB | LR | BT | RL (default TB)
       --max-nodes <n>     refuse graphs larger than this (default 10000)
@@ -77,13 +78,19 @@ async function loadScript(path: string): Promise<Record<string, unknown>> {
 }
 
 /** Whatever the script exported, as a Graph or the tensors to trace. */
-async function graphSource(mod: Record<string, unknown>, exportName: string): Promise<Graph | Tensor[]> {
+async function graphSource(mod: Record<string, unknown>, exportName: string, profile: boolean): Promise<Graph | Tensor[]> {
   if (!(exportName in mod)) {
     const names = Object.keys(mod).filter((k) => k !== 'default');
     throw new Error(`the script has no export named "${exportName}"${names.length > 0 ? ` (it exports: ${names.join(', ')})` : ''}; export a Tensor, Tensor[], Graph or a function returning one`);
   }
   let value = mod[exportName];
-  if (typeof value === 'function') value = await (value as () => unknown)();
+  if (profile && typeof value !== 'function') {
+    throw new UsageError(`--profile needs export "${exportName}" to be a function, so that its ops run while timing`);
+  }
+  if (typeof value === 'function') {
+    const f = value as () => unknown;
+    value = await (profile ? profileOps(f) : f());
+  }
   if (isGraph(value)) return value;
   if (value instanceof Tensor) return [value];
   if (Array.isArray(value) && value.length > 0 && value.every((v) => v instanceof Tensor)) return value as Tensor[];
@@ -105,6 +112,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
         'hide-constants': { type: 'boolean' },
         'no-grad-stats': { type: 'boolean' },
         backward: { type: 'boolean' },
+        profile: { type: 'boolean' },
         shapes: { type: 'string' },
         direction: { type: 'string' },
         'max-nodes': { type: 'string' },
@@ -142,12 +150,14 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     };
     for (const k of Object.keys(opts) as (keyof HtmlOptions)[]) if (opts[k] === undefined) delete opts[k];
 
-    const source = await graphSource(await loadScript(script), (values.export as string | undefined) ?? 'default');
+    const profile = Boolean(values.profile);
+    const source = await graphSource(await loadScript(script), (values.export as string | undefined) ?? 'default', profile);
     if (values.backward) {
       if (isGraph(source)) throw new UsageError('--backward needs the script to export tensors, not a Graph');
       const loss = source[0]!;
       if (loss.size !== 1) throw new UsageError(`--backward needs a scalar output, got shape [${loss.shape.join(',')}]`);
-      backward(loss);
+      if (profile) profileOps(() => backward(loss));
+      else backward(loss);
     }
     const graph = isGraph(source) ? source : traceGraph(source, opts);
     let text: string;

@@ -255,6 +255,13 @@ export const VIEWER_JS = `
       panel.appendChild(gdl);
     }
 
+    if (n.time) {
+      panel.appendChild(el('h3', 'Time (profileOps)'));
+      var tdl = el('dl');
+      addRows(tdl, [['forward', fmt(n.time.forwardMs) + ' ms', 'time-forward'], ['backward', fmt(n.time.backwardMs) + ' ms', 'time-backward']]);
+      panel.appendChild(tdl);
+    }
+
     if (n.group) {
       panel.appendChild(el('h3', 'Module contents'));
       var mdl = el('dl');

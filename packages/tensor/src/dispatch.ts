@@ -1,7 +1,7 @@
 import { getBackend, type Kernel } from './backend/backend.js';
 import type { DType } from './dtype.js';
 import type { KernelPrimitive, PrimitiveAttrs, ViewPrimitive } from './primitives.js';
-import { AnomalyError, isAnomalyEnabled, record } from './tape.js';
+import { AnomalyError, addOpTime, isAnomalyEnabled, isTimingEnabled, record } from './tape.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -10,10 +10,13 @@ import { Tensor } from './tensor.js';
  * and records the node. Every kernel call in tapegrad goes through here.
  */
 export function runKernel<P extends KernelPrimitive>(op: P, inputs: Tensor[], attrs: PrimitiveAttrs[P], shape: readonly number[], dtype: DType): Tensor {
+  const start = isTimingEnabled() ? performance.now() : -1;
   const out = Tensor.empty(shape, dtype);
   (getBackend()[op] as Kernel<P>)(inputs, out, attrs);
   if (isAnomalyEnabled()) checkFinite(op, inputs, out, attrs);
-  return record(op, inputs, out, attrs);
+  record(op, inputs, out, attrs);
+  if (start >= 0 && out.node !== null) addOpTime(out.node, 'forward', performance.now() - start);
+  return out;
 }
 
 /** The choke point for views: a new tensor over the input's storage, recorded like any op. */

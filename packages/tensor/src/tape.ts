@@ -23,8 +23,8 @@ export interface TapeNode {
   readonly vjp: CustomVjp | null;
 }
 
-/** The two global modes: recording (off inside `noGrad`) and NaN/Inf checking (`detectAnomaly`). */
-const mode = { grad: true, anomaly: false };
+/** The global modes: recording (off inside `noGrad`), NaN/Inf checking (`detectAnomaly`), op timing (`profileOps`). */
+const mode = { grad: true, anomaly: false, timing: false };
 let nextId = 1;
 
 /** Runs `fn` with one mode set, restoring its previous value afterwards, even if `fn` throws. */
@@ -64,6 +64,35 @@ export function withAnomalyMode<T>(enabled: boolean, fn: () => T): T {
  */
 export function tapeClock(): number {
   return nextId;
+}
+
+/** Whether op times are being measured; see autograd's `profileOps`. */
+export function isTimingEnabled(): boolean {
+  return mode.timing;
+}
+
+/** Runs `fn` with op timing switched on or off. */
+export function withTimingMode<T>(enabled: boolean, fn: () => T): T {
+  return withMode('timing', enabled, fn);
+}
+
+/** Time spent in one node's forward kernel and in its VJP, in milliseconds. */
+export interface OpTime { forwardMs: number; backwardMs: number }
+
+/** Measured times per node; a node nobody holds takes its entry with it. */
+const opTimes = new WeakMap<TapeNode, OpTime>();
+
+/** Adds `ms` to a node's forward or backward time (called by dispatch and by the backward walk while timing). */
+export function addOpTime(node: TapeNode, phase: 'forward' | 'backward', ms: number): void {
+  let t = opTimes.get(node);
+  if (t === undefined) opTimes.set(node, (t = { forwardMs: 0, backwardMs: 0 }));
+  if (phase === 'forward') t.forwardMs += ms;
+  else t.backwardMs += ms;
+}
+
+/** The times measured for a node, if it ran while timing was on. */
+export function opTimeOf(node: TapeNode): OpTime | undefined {
+  return opTimes.get(node);
 }
 
 /** Raised by anomaly mode. */

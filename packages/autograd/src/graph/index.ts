@@ -4,4 +4,4 @@ export { graphScope } from './scope.js';
 export { toDot, type DotOptions } from './dot.js';
 export { toMermaid, type MermaidOptions } from './mermaid.js';
 export { PALETTE as graphPalette, type RenderOptions as GraphRenderOptions } from './labels.js';
-export { isGraph, type Graph, type GraphNode, type GraphEdge, type GradStats, type GroupInfo, type NodeKind } from './schema.js';
+export { isGraph, type Graph, type GraphNode, type GraphEdge, type OpTimes, type GradStats, type GroupInfo, type NodeKind } from './schema.js';

@@ -73,6 +73,14 @@ export interface GraphNode {
   grad?: GradStats;
   /** Present when the node stands for a collapsed module. */
   group?: GroupInfo;
+  /** Measured times, for ops recorded inside `profileOps` (a collapsed module: the sum over its ops). */
+  time?: OpTimes;
+}
+
+/** Time spent in an op, in milliseconds: its forward kernel, and its VJP in backward passes run while timing. */
+export interface OpTimes {
+  forwardMs: number;
+  backwardMs: number;
 }
 
 /** Data flow: the tensor of node `from` is argument `inputIndex` of node `to`. */

@@ -1,6 +1,6 @@
-import { Tensor, type TapeNode } from '@tapegrad/tensor';
+import { Tensor, opTimeOf, type TapeNode } from '@tapegrad/tensor';
 import { assignModules, isSingleValue, type Entry } from './modules.js';
-import type { GradStats, Graph, GraphEdge, GraphNode, NodeKind } from './schema.js';
+import type { GradStats, Graph, GraphEdge, GraphNode, NodeKind, OpTimes } from './schema.js';
 
 /** Options of `traceGraph` (also accepted by `toDot`, `toMermaid` and the renderers when given a tensor). */
 export interface TraceOptions {
@@ -17,6 +17,8 @@ export interface TraceOptions {
   gradStats?: boolean;
   /** Refuse to build a graph of more nodes than this (a RangeError saying how to shrink it). Default 10000. */
   maxNodes?: number;
+  /** Attach the times measured by `profileOps` to op nodes. Default true (nodes run without profiling have none). */
+  times?: boolean;
 }
 
 /** Default of TraceOptions.maxNodes. */
@@ -80,7 +82,7 @@ function checkOptions(opts: TraceOptions): Required<Omit<TraceOptions, 'depth'>>
   if (!(maxNodes === Infinity || (Number.isInteger(maxNodes) && maxNodes >= 1))) {
     throw new RangeError(`traceGraph: maxNodes must be an integer >= 1 or Infinity, got ${String(maxNodes)}`);
   }
-  return { depth, maxNodes, hideConstants: opts.hideConstants ?? false, gradStats: opts.gradStats ?? true };
+  return { depth, maxNodes, hideConstants: opts.hideConstants ?? false, gradStats: opts.gradStats ?? true, times: opts.times ?? true };
 }
 
 function tooMany(count: number, max: number, atLeast: boolean): RangeError {
@@ -205,7 +207,7 @@ function orderUnits(units: readonly Unit[], preds: Map<Unit, Set<Unit>>, succs: 
   return out;
 }
 
-function describeNode(u: Unit, id: string, withGrad: boolean): GraphNode {
+function describeNode(u: Unit, id: string, withGrad: boolean, withTimes: boolean): GraphNode {
   const t = u.main.tensor;
   if (u.group !== undefined) {
     const ops: Record<string, number> = {};
@@ -214,9 +216,11 @@ function describeNode(u: Unit, id: string, withGrad: boolean): GraphNode {
       if (m.node !== null) ops[m.node.op] = (ops[m.node.op] ?? 0) + 1;
       else if (m.tensor.requiresGrad && m.tensor.name) params.push(m.tensor.name);
     }
+    const time = withTimes ? sumTimes(u.members) : undefined;
     return {
       id, kind: 'op', op: 'module', name: u.group, module: u.group, shape: [...t.shape], dtype: t.dtype,
       requiresGrad: t.requiresGrad, group: { nodeCount: u.members.length, ops, params },
+      ...(time !== undefined ? { time } : {}),
     };
   }
   const e = u.main;
@@ -243,7 +247,22 @@ function describeNode(u: Unit, id: string, withGrad: boolean): GraphNode {
     ...(value !== undefined ? { value } : {}),
   };
   if (withGrad && t.grad instanceof Tensor) node.grad = gradStats(t.grad);
+  const time = withTimes ? sumTimes([e]) : undefined;
+  if (time !== undefined) node.time = time;
   return node;
+}
+
+/** The summed `profileOps` times of some entries' nodes, or undefined when none was timed. */
+function sumTimes(entries: readonly Entry[]): OpTimes | undefined {
+  let total: OpTimes | undefined;
+  for (const e of entries) {
+    const t = e.node === null ? undefined : opTimeOf(e.node);
+    if (t === undefined) continue;
+    total ??= { forwardMs: 0, backwardMs: 0 };
+    total.forwardMs += t.forwardMs;
+    total.backwardMs += t.backwardMs;
+  }
+  return total;
 }
 
 /**
@@ -322,7 +341,7 @@ export function traceGraph(output: Tensor | readonly Tensor[], opts: TraceOption
   const idOf = new Map<Unit, string>();
   ordered.forEach((u, i) => idOf.set(u, `n${i}`));
 
-  const nodes = ordered.map((u) => describeNode(u, idOf.get(u)!, o.gradStats));
+  const nodes = ordered.map((u) => describeNode(u, idOf.get(u)!, o.gradStats, o.times));
   const edges: GraphEdge[] = [];
   for (const [from, src, to, inputIndex] of raw) {
     const edge: GraphEdge = { from: idOf.get(from)!, to: idOf.get(to)!, inputIndex };
