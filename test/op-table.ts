@@ -349,7 +349,7 @@ export const NON_DIFFERENTIABLE: readonly string[] = ['eq', 'ne', 'lt', 'le', 'g
 export const NOT_OPS: Readonly<Record<string, readonly string[]>> = {
   creation: ['tensor', 'zeros', 'ones', 'full', 'eye', 'arange', 'linspace', 'zerosLike', 'onesLike'],
   random: ['rand', 'randn', 'randint', 'manualSeed', 'Generator'],
-  tape: ['record', 'tapeClock', 'isTimingEnabled', 'withTimingMode', 'addOpTime', 'opTimeOf', 'isGradEnabled', 'withGradMode', 'isAnomalyEnabled', 'withAnomalyMode'],
+  tape: ['record', 'tapeClock', 'markWritten', 'writeCount', 'lastWrite', 'isTimingEnabled', 'withTimingMode', 'addOpTime', 'opTimeOf', 'isGradEnabled', 'withGradMode', 'isAnomalyEnabled', 'withAnomalyMode'],
   backend: ['getBackend', 'setBackend'],
   'dtype and shape utilities': ['isDType', 'promoteTypes', 'broadcastShapes', 'contiguousStrides'],
   classes: ['Tensor', 'ShapeError', 'AnomalyError'],

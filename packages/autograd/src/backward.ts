@@ -1,8 +1,8 @@
 import {
-  AnomalyError, ShapeError, add, addOpTime, clone, isAnomalyEnabled, isTimingEnabled, ones, withAnomalyMode, withGradMode,
+  AnomalyError, ShapeError, add, addOpTime, clone, isAnomalyEnabled, isTimingEnabled, lastWrite, writeCount, ones, withAnomalyMode, withGradMode,
   type PrimitiveAttrs, type TapeNode, type Tensor,
 } from '@tapegrad/tensor';
-import { rules } from './rules/index.js';
+import { SHAPE_ONLY_VJP, rules } from './rules/index.js';
 import type { Rule } from './rules/rule.js';
 
 /**
@@ -80,6 +80,7 @@ export function walk(roots: readonly Tensor[], seeds: readonly Tensor[], opts: W
       if (g === undefined) continue;
       if (capture === undefined || !capture.has(node.output)) grads.delete(node.output);
       const inputs = node.inputs;
+      if (node.epoch < writeCount() && !SHAPE_ONLY_VJP.has(node.op)) checkUnwritten(node);
       const needs = new Array<boolean>(inputs.length);
       for (let i = 0; i < inputs.length; i++) needs[i] = inputs[i]!.requiresGrad;
       const start = timing ? performance.now() : -1;
@@ -104,6 +105,20 @@ export function walk(roots: readonly Tensor[], seeds: readonly Tensor[], opts: W
     }
   });
   return grads;
+}
+
+/** Refuses a node whose inputs or output were written in place after it was recorded: its VJP would read the new values. */
+function checkUnwritten(node: TapeNode): void {
+  const tensors = [...node.inputs, node.output];
+  tensors.forEach((t, i) => {
+    if (lastWrite(t.buf) > node.epoch) {
+      const which = i < node.inputs.length ? `input ${i}` : 'its output';
+      throw new Error(
+        `backward of '${node.op}': ${which} (shape ${fmt(t.shape)}) was modified in place after '${node.op}' used it, ` +
+          `so its gradient would be wrong; modify a clone() instead, or before computing with it`,
+      );
+    }
+  });
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -27,7 +27,8 @@ export {
 // The tape, for autograd and for people building on it.
 export {
   record, tapeClock, isGradEnabled, withGradMode, isAnomalyEnabled, withAnomalyMode, AnomalyError,
-  isTimingEnabled, withTimingMode, addOpTime, opTimeOf, type OpTime, type TapeNode, type CustomVjp,
+  isTimingEnabled, withTimingMode, addOpTime, opTimeOf, markWritten, writeCount, lastWrite,
+  type OpTime, type TapeNode, type CustomVjp,
 } from './tape.js';
 export { PRIMITIVES, type Primitive, type PrimitiveAttrs, type KernelPrimitive, type ViewPrimitive, type ReduceAttrs, type WindowAttrs } from './primitives.js';
 export { getBackend, setBackend, type Backend, type Kernel, type View } from './backend/backend.js';

@@ -21,11 +21,37 @@ export interface TapeNode {
   readonly output: Tensor;
   /** Present for user-defined ops only; built-in primitives get their rule from autograd's table. */
   readonly vjp: CustomVjp | null;
+  /** The in-place write counter when the node was recorded (see `lastWrite`). */
+  readonly epoch: number;
 }
 
 /** The global modes: recording (off inside `noGrad`), NaN/Inf checking (`detectAnomaly`), op timing (`profileOps`). */
 const mode = { grad: true, anomaly: false, timing: false };
 let nextId = 1;
+
+/**
+ * In-place writes, counted. Each write stamps the storage it wrote with the new count; a node
+ * remembers the count when it was recorded. Backward compares the two, so a tensor modified in
+ * place after an op used it is an error instead of a silently wrong gradient (PyTorch's version
+ * counters, for the price of one integer per node).
+ */
+let writes = 0;
+const writtenAt = new WeakMap<object, number>();
+
+/** Records an in-place write into `storage` (called by copy_ and every in-place method built on it). */
+export function markWritten(storage: object): void {
+  writtenAt.set(storage, ++writes);
+}
+
+/** How many in-place writes have happened so far. */
+export function writeCount(): number {
+  return writes;
+}
+
+/** When `storage` was last written in place (0: never). */
+export function lastWrite(storage: object): number {
+  return writtenAt.get(storage) ?? 0;
+}
 
 /** Runs `fn` with one mode set, restoring its previous value afterwards, even if `fn` throws. */
 function withMode<T>(key: keyof typeof mode, enabled: boolean, fn: () => T): T {
@@ -123,6 +149,6 @@ export function record(
   }
   if (!any) return output;
   if (output.dtype !== 'float32' && output.dtype !== 'float64') return output;
-  output._setNode({ id: nextId++, op, inputs, attrs, output, vjp });
+  output._setNode({ id: nextId++, op, inputs, attrs, output, vjp, epoch: writes });
   return output;
 }

@@ -13,5 +13,13 @@ export const rules: { [P in Primitive]: Rule<P> } = {
   ...linalgRules,
 };
 
+/**
+ * Primitives whose VJP reads only the shapes (and dtypes) of its inputs and output, never their
+ * values: writing into those tensors in place after the op cannot change its gradient.
+ */
+export const SHAPE_ONLY_VJP: ReadonlySet<string> = new Set<Primitive>([
+  'add', 'sub', 'neg', 'sum', 'copy', 'cast', 'reshape', 'permute', 'expand', 'slice', 'pad', 'concat', 'unfold2d', 'fold2d',
+]);
+
 export { sumTo } from './movement.js';
 export type { Rule } from './rule.js';

@@ -1,5 +1,5 @@
 import { runKernel } from '../dispatch.js';
-import { isGradEnabled, withGradMode } from '../tape.js';
+import { isGradEnabled, markWritten, withGradMode } from '../tape.js';
 import type { Tensor } from '../tensor.js';
 import { cast } from './elementwise.js';
 import { expand } from './movement.js';
@@ -19,6 +19,7 @@ export function copy_<T extends Tensor>(target: T, src: Operand): T {
     s = expand(cast(s, target.dtype), target.shape);
     const values = runKernel('copy', [s], {}, target.shape, target.dtype);
     const dst = target.buf;
+    markWritten(dst);
     if (target.isContiguous) {
       dst.set(values.buf, target.offset);
       return;

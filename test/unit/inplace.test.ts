@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { mul, slice, sum, tanh, tensor, type Tensor } from '@tapegrad/tensor';
+import { backward, noGrad } from '@tapegrad/autograd';
+
+const w64 = () => tensor([1, 2, 3], { dtype: 'float64', requiresGrad: true });
+
+describe('in-place writes and the tape', () => {
+  it('write through the tensor and through its views', () => {
+    const x = tensor([1, 2, 3, 4], { dtype: 'float64' });
+    x.add_(1);
+    slice(x, [1], [3]).mul_(10);
+    expect(x.toArray()).toEqual([2, 30, 40, 5]);
+  });
+
+  it('are refused on a tensor that requires grad while recording', () => {
+    expect(() => w64().fill_(0)).toThrow(/in-place writes are not recorded/);
+    const w = w64();
+    noGrad(() => w.sub_(1));
+    expect(w.toArray()).toEqual([0, 1, 2]);
+  });
+
+  it('make backward refuse an op whose input was modified after it was used, naming the op', () => {
+    const w = w64();
+    const x = tensor([4, 5, 6], { dtype: 'float64' });
+    const y = sum(mul(w, x));
+    x.fill_(0); // the gradient of w is x: it would silently become 0
+    expect(() => backward(y)).toThrow(/backward of 'mul': input 1 \(shape \[3\]\) was modified in place after 'mul' used it/);
+  });
+
+  it('catch a write through a view of the saved tensor, and a write to a saved output', () => {
+    const w = w64();
+    const x = tensor([4, 5, 6], { dtype: 'float64' });
+    const y = sum(mul(w, x));
+    slice(x, [2], [3]).fill_(-1);
+    expect(() => backward(y)).toThrow(/modified in place/);
+    const v = w64();
+    const t = tanh(v); // tanh's VJP reuses its output
+    const z = sum(t);
+    noGrad(() => t.fill_(0.5));
+    expect(() => backward(z)).toThrow(/backward of 'tanh': its output .* was modified in place/);
+  });
+
+  it('do not disturb ops whose gradient needs only shapes', () => {
+    const w = w64();
+    const x = tensor([4, 5, 6], { dtype: 'float64' });
+    const y = sum(mul(sum(tensor([1, 1, 1], { dtype: 'float64' }).add(x)), w));
+    x.fill_(0); // add's gradient does not read x
+    backward(y);
+    expect(w.grad!.toArray()).toEqual([18, 18, 18]); // sum(1 + x) as it was in the forward pass
+  });
+
+  it('leave gradients alone when the write comes after backward, or goes to a clone', () => {
+    const w = w64();
+    const x = tensor([4, 5, 6], { dtype: 'float64' });
+    const y = sum(mul(w, x.clone()));
+    x.fill_(0);
+    backward(y);
+    expect(w.grad!.toArray()).toEqual([4, 5, 6]);
+    // An optimizer-style loop: update after backward, recompute, backward again.
+    const p = w64();
+    for (let i = 0; i < 3; i++) {
+      p.grad = null;
+      backward(sum(mul(p, p)));
+      const g: Tensor = p.grad!;
+      noGrad(() => p.sub_(mul(g, 0.1)));
+    }
+    expect((p.toArray() as number[]).map((v) => +v.toFixed(6))).toEqual([1, 2, 3].map((v) => +(v * 0.8 ** 3).toFixed(6)));
+  });
+});
