@@ -4,6 +4,16 @@ import { windowOut } from '../../shape.js';
 
 
 /**
+ * The output columns ox whose input column ix = ox*s - p + j*d lies inside [0, W): [lo, hi).
+ * Computing the range once per kernel tap keeps the bounds test out of the inner loops.
+ */
+function insideRange(W: number, OW: number, s: number, p: number, jd: number): [number, number] {
+  const lo = Math.min(OW, Math.max(0, Math.ceil((p - jd) / s)));
+  const hi = Math.max(lo, Math.min(OW, Math.floor((W - 1 + p - jd) / s) + 1));
+  return [lo, hi];
+}
+
+/**
  * im2col: x [N, C, H, W] (any strides) to columns [N, C*kh*kw, OH*OW], row (c*kh + i)*kw + j,
  * column oy*OW + ox. Positions in the padding read attrs.padValue.
  */
@@ -18,19 +28,23 @@ export function unfoldKernel(inputs: readonly View[], out: View, attrs: Primitiv
   for (let n = 0; n < N; n++)
     for (let c = 0; c < C; c++)
       for (let i = 0; i < kh; i++)
-        for (let j = 0; j < kw; j++)
+        for (let j = 0; j < kw; j++) {
+          const [lo, hi] = insideRange(W, OW, sw, pw, j * dw);
+          const step = sw * s3;
           for (let oy = 0; oy < OH; oy++) {
             const iy = oy * sh - ph + i * dh;
             if (iy < 0 || iy >= H) {
-              for (let ox = 0; ox < OW; ox++) o[p++] = pad;
+              o.fill(pad, p, p + OW);
+              p += OW;
               continue;
             }
-            const base = x.offset + n * s0 + c * s1 + iy * s2;
-            for (let ox = 0; ox < OW; ox++) {
-              const ix = ox * sw - pw + j * dw;
-              o[p++] = ix >= 0 && ix < W ? xb[base + ix * s3]! : pad;
-            }
+            if (lo > 0) o.fill(pad, p, p + lo);
+            let src = x.offset + n * s0 + c * s1 + iy * s2 + (lo * sw - pw + j * dw) * s3;
+            for (let q = p + lo, end = p + hi; q < end; q++, src += step) o[q] = xb[src]!;
+            if (hi < OW) o.fill(pad, p + hi, p + OW);
+            p += OW;
           }
+        }
 }
 
 /** col2im, the adjoint of unfold: columns [N, C*kh*kw, OH*OW] (any strides) summed into [N, C, H, W]. */
@@ -46,14 +60,13 @@ export function foldKernel(inputs: readonly View[], out: View, attrs: PrimitiveA
       for (let i = 0; i < kh; i++)
         for (let j = 0; j < kw; j++) {
           const rowBase = cols.offset + n * c0 + ((c * kh + i) * kw + j) * c1;
+          const [lo, hi] = insideRange(W, OW, sw, pw, j * dw);
           for (let oy = 0; oy < OH; oy++) {
             const iy = oy * sh - ph + i * dh;
             if (iy < 0 || iy >= H) continue;
-            const outBase = ((n * C + c) * H + iy) * W;
-            for (let ox = 0; ox < OW; ox++) {
-              const ix = ox * sw - pw + j * dw;
-              if (ix >= 0 && ix < W) o[outBase + ix]! += cb[rowBase + (oy * OW + ox) * c2]!;
-            }
+            const outBase = ((n * C + c) * H + iy) * W - pw + j * dw;
+            const colBase = rowBase + oy * OW * c2;
+            for (let ox = lo; ox < hi; ox++) o[outBase + ox * sw]! += cb[colBase + ox * c2]!;
           }
         }
 }
