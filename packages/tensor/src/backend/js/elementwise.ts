@@ -165,12 +165,18 @@ export function binaryKernel(op: BinaryPrimitive | ComparePrimitive): (inputs: r
 export function whereKernel(inputs: readonly View[], out: View): void {
   const [c, a, b] = inputs as [View, View, View];
   const o = out.buf;
-  forEachRow(out.shape, [out.strides, c.strides, a.strides, b.strides], [0, c.offset, a.offset, b.offset], (offs, n, st) => {
+  const row = (oo: number, co: number, cs: number, ao: number, as: number, bo: number, bs: number, n: number): void => {
     const cb = c.buf, ab = a.buf, bb = b.buf;
-    const oo = offs[0]!, co = offs[1]!, ao = offs[2]!, bo = offs[3]!;
-    const cs = st[1]!, as = st[2]!, bs = st[3]!;
-    for (let i = 0; i < n; i++) o[oo + i] = cb[co + i * cs] ? ab[ao + i * as] : bb[bo + i * bs];
-  });
+    for (let i = 0; i < n; i++) o[oo + i] = cb[co + i * cs] ? ab[ao + i * as]! : bb[bo + i * bs]!;
+  };
+  const cs = flatStep(c), as = flatStep(a), bs = flatStep(b);
+  if (cs >= 0 && as >= 0 && bs >= 0) {
+    row(0, c.offset, cs, a.offset, as, b.offset, bs, o.length);
+    return;
+  }
+  forEachRow(out.shape, [out.strides, c.strides, a.strides, b.strides], [0, c.offset, a.offset, b.offset], (offs, n, st) =>
+    row(offs[0]!, offs[1]!, st[1]!, offs[2]!, st[2]!, offs[3]!, st[3]!, n),
+  );
 }
 
 /**
