@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^@tapegrad\/autograd$/, replacement: src('autograd') },
       { find: /^@tapegrad\/nn$/, replacement: src('nn') },
       { find: /^@tapegrad\/graph$/, replacement: src('graph') },
+      { find: /^@tapegrad\/backend-wasm$/, replacement: src('backend-wasm') },
       { find: /^tapegrad$/, replacement: src('tapegrad') },
     ],
   },

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench`: tapegrad vs TensorFlow.js (cpu, wasm) vs PyTorch.
+ * `pnpm bench`: tapegrad (JS and opt-in wasm backends) vs TensorFlow.js (cpu, wasm) vs PyTorch.
  *
  * Runs every case of ./cases.ts in every framework (one framework after the
  * other, so they never compete for the 2 cores), prints ONE table to stdout and
@@ -7,7 +7,7 @@
  *
  * Options (after `pnpm bench --`):
  *   --filter=SUBSTR            only cases whose id contains SUBSTR (comma-separated list allowed)
- *   --frameworks=a,b           only these columns (tapegrad,tfjs-cpu,tfjs-wasm,torch)
+ *   --frameworks=a,b           only these columns (tapegrad,tapegrad-wasm,tfjs-cpu,tfjs-wasm,torch)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,7 +19,7 @@ import { loadTapegrad } from './frameworks/tapegrad.js';
 import { useTfjs, type TfjsInfo } from './frameworks/tfjs.js';
 import { runTorch, PYTHON, type TorchReport } from './frameworks/torch.js';
 
-const FRAMEWORKS = ['tapegrad', 'tfjs-cpu', 'tfjs-wasm', 'torch'] as const;
+const FRAMEWORKS = ['tapegrad', 'tapegrad-wasm', 'tfjs-cpu', 'tfjs-wasm', 'torch'] as const;
 type Framework = (typeof FRAMEWORKS)[number];
 const ANCHORS = ['tfjs-cpu', 'tfjs-wasm', 'torch'] as const;
 
@@ -87,6 +87,22 @@ async function benchTapegrad(): Promise<void> {
   if ('error' in loaded) return markColumn('tapegrad', loaded.error);
   columnNote.tapegrad = 'packages/tapegrad build, public API only';
   for (const c of cases) if (c.tapegrad) runCase('tapegrad', c, () => c.tapegrad!(loaded.tg));
+}
+
+/** The same tapegrad workloads with `setBackend(wasmBackend())` (@tapegrad/backend-wasm) in force. */
+async function benchTapegradWasm(): Promise<void> {
+  const loaded = await loadTapegrad();
+  if ('error' in loaded) return markColumn('tapegrad-wasm', loaded.error);
+  const { setBackend } = await import('@tapegrad/tensor');
+  const { wasmBackend, wasmSimdSupported } = await import('@tapegrad/backend-wasm');
+  if (!wasmSimdSupported()) return markColumn('tapegrad-wasm', 'WebAssembly SIMD not supported by this engine');
+  columnNote['tapegrad-wasm'] = 'tapegrad with setBackend(wasmBackend()): WebAssembly SIMD float32 matmul';
+  const previous = setBackend(wasmBackend());
+  try {
+    for (const c of cases) if (c.tapegrad) runCase('tapegrad-wasm', c, () => c.tapegrad!(loaded.tg));
+  } finally {
+    setBackend(previous);
+  }
 }
 
 const tfjsInfo: Partial<Record<'cpu' | 'wasm', TfjsInfo>> = {};
@@ -185,6 +201,7 @@ function renderTable(): string {
     'unit',
     'better',
     'tapegrad',
+    'tapegrad-wasm',
     'tfjs-cpu',
     'tfjs-wasm',
     'torch',
@@ -228,6 +245,7 @@ async function main(): Promise<void> {
   log(`tapegrad bench: ${cases.length} cases; ${cpu}, ${os.cpus().length} cores, Node ${process.version}`);
 
   if (selected.has('tapegrad')) await benchTapegrad();
+  if (selected.has('tapegrad-wasm')) await benchTapegradWasm();
   if (selected.has('tfjs-cpu')) await benchTfjs('cpu');
   if (selected.has('tfjs-wasm')) await benchTfjs('wasm');
   if (selected.has('torch')) await benchTorch();
