@@ -36,13 +36,13 @@ function consumer(name: string, deps: string[], code: string, opts: { online?: b
 }
 
 beforeAll(() => {
-  for (const pkg of ['tensor', 'autograd', 'nn', 'graph', 'tapegrad']) {
+  for (const pkg of ['tensor', 'autograd', 'nn', 'graph', 'backend-wasm', 'tapegrad']) {
     const dir = join(root, 'packages', pkg);
     if (!existsSync(join(dir, 'dist/index.js'))) throw new Error(`packages/${pkg} is not built: run \`pnpm build\` first`);
     pnpm(['pack', '--pack-destination', work], dir);
   }
   for (const f of readdirSync(work)) {
-    const m = /^(tapegrad-(tensor|autograd|nn|graph)|tapegrad)-\d.*\.tgz$/.exec(f);
+    const m = /^(tapegrad-(tensor|autograd|nn|graph|backend-wasm)|tapegrad)-\d.*\.tgz$/.exec(f);
     if (m) tarballs.set(m[2] ? `@tapegrad/${m[2]}` : 'tapegrad', join(work, f));
   }
 }, 120_000);
@@ -95,6 +95,24 @@ describe('packages install and import on their own', () => {
     `, { online: true });
     expect(out).toBe('svg');
   }, 180_000);
+
+  it('@tapegrad/backend-wasm plugs in with setBackend and computes the same matmul', () => {
+    const out = consumer('backend-wasm', ['@tapegrad/tensor', '@tapegrad/backend-wasm'], `
+      import { getBackend, matmul, randn, setBackend } from '@tapegrad/tensor';
+      import { wasmBackend, wasmSimdSupported } from '@tapegrad/backend-wasm';
+      const a = randn([64, 96], { seed: 1 });
+      const b = randn([96, 80], { seed: 2 });
+      const reference = matmul(a, b).data();
+      const previous = setBackend(wasmBackend());
+      const fast = matmul(a, b).data();
+      const name = getBackend().name;
+      setBackend(previous);
+      let worst = 0;
+      for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs(fast[i]! - reference[i]!));
+      console.log(JSON.stringify({ simd: wasmSimdSupported(), name, close: worst < 1e-3 }));
+    `);
+    expect(JSON.parse(out)).toEqual({ simd: true, name: 'wasm', close: true });
+  }, 120_000);
 
   it('the umbrella tapegrad re-exports everything', () => {
     const out = consumer('umbrella', ['@tapegrad/tensor', '@tapegrad/autograd', '@tapegrad/nn', 'tapegrad'], `
