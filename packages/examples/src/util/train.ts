@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import {
-  Adam, CosineAnnealingLR, DataLoader, TensorDataset, backward, crossEntropy, manualSeed, noGrad, type Module, type Tensor,
+  Adam, CosineAnnealingLR, DataLoader, TensorDataset, backward, crossEntropy, manualSeed, noGrad, setBackend, type Module, type Tensor,
 } from 'tapegrad';
+import { wasmBackend } from '@tapegrad/backend-wasm';
 import { loadMnist } from '../data/mnist.js';
 import type { OptionSpecs, Values } from './cli.js';
 import { exportGraph } from './graph-hook.js';
@@ -140,8 +141,20 @@ export function trainingOptions(example: string, defaults: { epochs: number; lr:
     testSize: { kind: 'number', default: 2000, integer: true, min: 1, max: 2000, help: 'held-out digits for the test accuracy (of 2,000)' },
     out: { kind: 'optional-string', help: `folder for the loss curve (default packages/examples/out/${example})` },
     graph: { kind: 'optional-string', help: 'write the computation graph of the first loss as interactive HTML' },
+    backend: { kind: 'string', default: 'js', choices: ['js', 'wasm'], help: 'kernels: the TypeScript reference backend, or WebAssembly SIMD (@tapegrad/backend-wasm: float32 matmul, so Linear and Conv2d, several times faster)' },
     quiet: { kind: 'boolean', default: false, help: 'print nothing' },
   } satisfies OptionSpecs;
+}
+
+/** Runs `fn` on the chosen kernels, restoring the previous backend afterwards. */
+async function onBackend<T>(backend: string, fn: () => Promise<T>): Promise<T> {
+  if (backend !== 'wasm') return fn();
+  const previous = setBackend(wasmBackend());
+  try {
+    return await fn();
+  } finally {
+    setBackend(previous);
+  }
 }
 
 export type TrainingValues = Values<ReturnType<typeof trainingOptions>> & { log?: Log };
@@ -157,13 +170,13 @@ export async function runMnistExample(example: string, name: string, o: Training
   const t0 = performance.now();
   const data = loadMnist({ trainSize: o.trainSize, testSize: o.testSize });
   const parameterCount = model.parameters().reduce((n, p) => n + p.size, 0);
-  log(`${name} ${describe} (${parameterCount.toLocaleString('en-US')} parameters): ${data.xTrain.shape[0]} training digits, ${data.xTest.shape[0]} held out; Adam lr ${o.lr}, batch ${o.batchSize}, ${o.epochs} epochs`);
-  const result = await trainClassifier({
+  log(`${name} ${describe} (${parameterCount.toLocaleString('en-US')} parameters): ${data.xTrain.shape[0]} training digits, ${data.xTest.shape[0]} held out; Adam lr ${o.lr}, batch ${o.batchSize}, ${o.epochs} epochs; ${o.backend === 'wasm' ? 'WebAssembly SIMD' : 'TypeScript'} kernels`);
+  const result = await onBackend(o.backend, () => trainClassifier({
     name, model, xTrain: toInput(data.xTrain), yTrain: data.yTrain, xTest: toInput(data.xTest), yTest: data.yTest,
     epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, cosine: o.cosine, seed: o.seed,
     log, stream: o.quiet || o.log !== undefined ? NULL_STREAM : process.stdout, graph: o.graph,
     outDir: o.out !== undefined || !o.quiet ? outputDir(example, o.out) : null,
-  });
+  }));
   const totalSeconds = (performance.now() - t0) / 1000;
   log(`test accuracy: ${(100 * result.testAccuracy).toFixed(2)}% on ${data.xTest.shape[0]} held-out digits (training ${result.seconds.toFixed(1)} s, total ${totalSeconds.toFixed(1)} s)`);
   return { ...result, model, parameterCount, totalSeconds };
