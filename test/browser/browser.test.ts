@@ -10,6 +10,7 @@ import * as T from 'tapegrad';
 const root = resolve(__dirname, '../..');
 const PACKAGES: Record<string, string> = {
   '@tapegrad/tensor': 'tensor', '@tapegrad/autograd': 'autograd', '@tapegrad/nn': 'nn', tapegrad: 'tapegrad',
+  '@tapegrad/backend-wasm': 'backend-wasm',
 };
 
 const page = (): string => `<!doctype html><html><head><meta charset="utf-8">
@@ -142,4 +143,24 @@ describe('tapegrad in a real browser (Chromium)', () => {
     inBrowser.losses.forEach((l, i) => expect(Math.abs(l - inNode.losses[i]!)).toBeLessThanOrEqual(1e-4 * inNode.losses[i]!));
     expect(Math.abs(inBrowser.accuracy - inNode.accuracy)).toBeLessThanOrEqual(0.004);
   }, 60_000);
+
+  it('runs the WebAssembly SIMD backend, with results matching the reference kernels', async () => {
+    const inBrowser = (await tab.evaluate(`import('@tapegrad/backend-wasm').then((w) => {
+      const tg = globalThis.tg;
+      const a = tg.randn([96, 128], { seed: 31 });
+      const b = tg.randn([128, 80], { seed: 32 });
+      const reference = Array.from(tg.matmul(a, b).data());
+      const previous = tg.setBackend(w.wasmBackend());
+      const fast = Array.from(tg.matmul(a, b).data());
+      const name = tg.getBackend().name;
+      tg.setBackend(previous);
+      return { simd: w.wasmSimdSupported(), name, reference, fast };
+    })`)) as { simd: boolean; name: string; reference: number[]; fast: number[] };
+    expect(inBrowser.simd).toBe(true);
+    expect(inBrowser.name).toBe('wasm');
+    // The reference kernel in the browser is the same code as in Node: identical results.
+    expect(inBrowser.reference).toEqual(Array.from(T.matmul(T.randn([96, 128], { seed: 31 }), T.randn([128, 80], { seed: 32 })).data()));
+    const worst = inBrowser.fast.reduce((m, v, i) => Math.max(m, Math.abs(v - inBrowser.reference[i]!)), 0);
+    expect(worst).toBeLessThan(1e-4);
+  });
 });
