@@ -48,9 +48,10 @@ describe('tapegrad-graph CLI', () => {
     const r = await run('two-layer.ts', '-o', join(out, 'timed.json'), '--profile', '--backward');
     expect(r.code).toBe(0);
     const g = JSON.parse(readFileSync(join(out, 'timed.json'), 'utf8')) as Graph;
-    const tanh = g.nodes.find((n) => n.op === 'tanh')!;
-    expect(tanh.time!.forwardMs).toBeGreaterThan(0);
-    expect(tanh.time!.backwardMs).toBeGreaterThan(0);
+    // Every op node is timed; these ops are tiny, so only the total is sure to be above 0.
+    const ops = g.nodes.filter((n) => n.kind === 'op');
+    expect(ops.every((n) => n.time !== undefined && n.time.forwardMs >= 0 && n.time.backwardMs >= 0)).toBe(true);
+    expect(ops.reduce((t, n) => t + n.time!.forwardMs + n.time!.backwardMs, 0)).toBeGreaterThan(0);
     const plain = JSON.parse(readFileSync(join(out, 'g.json'), 'utf8')) as Graph;
     expect(plain.nodes.some((n) => n.time)).toBe(false);
     const r2 = await run('two-layer.ts', '-o', join(out, 'x.json'), '--profile', '--export', 'graph');
