@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { gemm, gemmInt32, type FloatArray } from '../packages/tensor/src/backend/js/matmul.js';
-
-/** Small deterministic PRNG (mulberry32) so big inputs need no fast-check arrays. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng as rng } from './arbitraries.js';
 
 /** How a logical rows x cols matrix is laid out in its buffer. */
 interface Layout {

@@ -8,21 +8,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Tensor, getBackend, matmul, setBackend, tensor, transpose, slice, type Backend, type View } from '@tapegrad/tensor';
 import { wasmBackend, wasmSimdSupported } from '@tapegrad/backend-wasm';
 import { jsBackend } from '../../packages/tensor/src/backend/js/index.js';
+import { prng as rng } from '../arbitraries.js';
 
 const SEED = 20261122;
 const RTOL = 1e-5;
-
-/** mulberry32: deterministic values without fast-check arrays. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Layout { colMajor: boolean; pad: number; flipRows: boolean; flipCols: boolean; lead: number }
 
