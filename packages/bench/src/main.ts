@@ -93,7 +93,7 @@ async function benchTapegrad(): Promise<void> {
 async function benchTapegradWasm(): Promise<void> {
   const loaded = await loadTapegrad();
   if ('error' in loaded) return markColumn('tapegrad-wasm', loaded.error);
-  const { setBackend } = await import('@tapegrad/tensor');
+  const { setBackend } = loaded.tg;
   const { wasmBackend, wasmSimdSupported } = await import('@tapegrad/backend-wasm');
   if (!wasmSimdSupported()) return markColumn('tapegrad-wasm', 'WebAssembly SIMD not supported by this engine');
   columnNote['tapegrad-wasm'] = 'tapegrad with setBackend(wasmBackend()): WebAssembly SIMD float32 matmul';
