@@ -348,7 +348,7 @@ export const NON_DIFFERENTIABLE: readonly string[] = ['eq', 'ne', 'lt', 'le', 'g
 /** Function exports of @tapegrad/tensor that are not ops on tensors, by kind. */
 export const NOT_OPS: Readonly<Record<string, readonly string[]>> = {
   creation: ['tensor', 'zeros', 'ones', 'full', 'eye', 'arange', 'linspace', 'zerosLike', 'onesLike'],
-  random: ['rand', 'randn', 'randint', 'manualSeed', 'Generator'],
+  random: ['rand', 'randn', 'randint', 'randperm', 'manualSeed', 'Generator'],
   tape: ['record', 'tapeClock', 'markWritten', 'writeCount', 'lastWrite', 'isTimingEnabled', 'withTimingMode', 'addOpTime', 'opTimeOf', 'isGradEnabled', 'withGradMode', 'isAnomalyEnabled', 'withAnomalyMode'],
   backend: ['getBackend', 'setBackend'],
   'dtype and shape utilities': ['isDType', 'promoteTypes', 'broadcastShapes', 'contiguousStrides'],

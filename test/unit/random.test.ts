@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Generator, manualSeed, rand, randint, randn } from '@tapegrad/tensor';
+import { Generator, manualSeed, rand, randint, randn, randperm } from '@tapegrad/tensor';
 import { exactCosSin2Pi, exactLog } from '../../packages/tensor/src/exact-math.js';
 
 describe('seeded random numbers', () => {
@@ -36,6 +36,19 @@ describe('seeded random numbers', () => {
   it('randint stays in [low, high) and hits every value', () => {
     const r = randint(-2, 3, [1000], { seed: 5 }).data();
     expect(new Set(r)).toEqual(new Set([-2, -1, 0, 1, 2]));
+  });
+
+  it('randperm is a seeded permutation of 0..n-1 (int32), fresh on each call from one generator', () => {
+    const p = Array.from(randperm(1000, { seed: 4 }).data());
+    expect(randperm(3).dtype).toBe('int32');
+    expect([...p].sort((a, b) => a - b)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(p).not.toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(Array.from(randperm(1000, { seed: 4 }).data())).toEqual(p);
+    const g = new Generator(4);
+    expect(Array.from(randperm(1000, { generator: g }).data())).toEqual(p);
+    expect(Array.from(randperm(1000, { generator: g }).data())).not.toEqual(p);
+    expect(randperm(0).shape).toEqual([0]);
+    expect(() => randperm(-1)).toThrow(/randperm: expected a non-negative integer n, got -1/);
   });
 
   it('rejects bad seeds and bounds', () => {

@@ -1,4 +1,4 @@
-import { Generator, randint, stack, Tensor } from '@tapegrad/tensor';
+import { Generator, randint, randperm, stack, Tensor } from '@tapegrad/tensor';
 import { noGrad } from '@tapegrad/autograd';
 
 /**
@@ -145,16 +145,9 @@ export class DataLoader implements Iterable<Tensor[]> {
   /** This epoch's sample order: 0..n-1, or a fresh Fisher-Yates permutation when shuffling. */
   private order(): number[] {
     const n = this.dataset.length;
-    const order = Array.from({ length: n }, (_, i) => i);
-    if (!this.shuffle) return order;
+    if (!this.shuffle) return Array.from({ length: n }, (_, i) => i);
     const g = this.generator ?? new Generator(randint(0, 2147483647, []).item());
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.floor(g.random() * (i + 1));
-      const t = order[i]!;
-      order[i] = order[j]!;
-      order[j] = t;
-    }
-    return order;
+    return Array.from(randperm(n, { generator: g }).data());
   }
 
   private collate(indices: number[]): Tensor[] {

@@ -7,7 +7,7 @@ export { type DType, type TypedArray, DTYPES, isDType, promoteTypes } from './dt
 export { ShapeError } from './errors.js';
 export { broadcastShapes, contiguousStrides } from './shape.js';
 export { tensor, zeros, ones, full, eye, arange, linspace, zerosLike, onesLike, type CreateOptions } from './creation.js';
-export { Generator, manualSeed, rand, randn, randint, type RandomOptions } from './random.js';
+export { Generator, manualSeed, rand, randn, randint, randperm, type RandomOptions } from './random.js';
 export type { Operand } from './ops/operand.js';
 export {
   add, sub, mul, div, pow, neg, abs, sign, exp, log, log1p, sqrt, rsqrt, square, sin, cos, tanh, sigmoid, relu,

@@ -131,3 +131,25 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   const span = high - low;
   return fill('randint', shape, opts, 'int32', (g) => low + Math.floor(g.random() * span));
 }
+
+/**
+ * A random permutation of 0..n-1 (int32 unless another dtype is asked for), by Fisher-Yates: for
+ * i = n-1 down to 1, swap element i with element floor(u (i + 1)), u uniform from the generator.
+ */
+export function randperm(n: number, opts: RandomOptions = {}): Tensor {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+    throw new RangeError(`randperm: expected a non-negative integer n, got ${String(n)}`);
+  }
+  const dtype = opts.dtype === undefined ? 'int32' : checkDType(opts.dtype, 'randperm');
+  const g = pick(opts);
+  const t = Tensor.empty([n], dtype);
+  const p = t.buf;
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(g.random() * (i + 1));
+    const v = p[i]!;
+    p[i] = p[j]!;
+    p[j] = v;
+  }
+  return t;
+}

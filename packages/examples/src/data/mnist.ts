@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Generator, tensor, type Tensor } from 'tapegrad';
+import { randperm, tensor, type Tensor } from 'tapegrad';
 
 /** Pixels per image (28 x 28). */
 export const PIXELS = 784;
@@ -55,18 +55,9 @@ export function loadRawDigits(): RawDigits {
   return cache;
 }
 
-/** A seeded permutation of 0..n-1 (Fisher-Yates with tapegrad's Generator). */
+/** A seeded permutation of 0..n-1 (tapegrad's randperm). */
 export function permutation(n: number, seed: number): Int32Array {
-  const g = new Generator(seed);
-  const p = new Int32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(g.random() * (i + 1));
-    const t = p[i]!;
-    p[i] = p[j]!;
-    p[j] = t;
-  }
-  return p;
+  return randperm(n, { seed }).data() as Int32Array;
 }
 
 /** A split of MNIST: images float32 [N, 784] in [0, 1], labels int32 [N]. */
