@@ -349,8 +349,8 @@ export const NON_DIFFERENTIABLE: readonly string[] = ['eq', 'ne', 'lt', 'le', 'g
 export const NOT_OPS: Readonly<Record<string, readonly string[]>> = {
   creation: ['tensor', 'zeros', 'ones', 'full', 'eye', 'arange', 'linspace', 'zerosLike', 'onesLike'],
   random: ['rand', 'randn', 'randint', 'randperm', 'manualSeed', 'Generator'],
-  tape: ['record', 'tapeClock', 'markWritten', 'writeCount', 'lastWrite', 'isTimingEnabled', 'withTimingMode', 'addOpTime', 'opTimeOf', 'isGradEnabled', 'withGradMode', 'isAnomalyEnabled', 'withAnomalyMode'],
   backend: ['getBackend', 'setBackend'],
+  'in-place writes (not recorded)': ['copy_', 'fill_', 'zero_', 'add_', 'sub_', 'mul_', 'div_'],
   'dtype and shape utilities': ['isDType', 'promoteTypes', 'broadcastShapes', 'contiguousStrides'],
   classes: ['Tensor', 'ShapeError', 'AnomalyError'],
 };

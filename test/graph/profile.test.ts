@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { backward, defineOp, profileOps, traceGraph } from '@tapegrad/autograd';
 import { Linear, ReLU, Sequential, crossEntropy } from '@tapegrad/nn';
-import { mul, randint, randn, isTimingEnabled, type Tensor } from '@tapegrad/tensor';
+import { mul, randint, randn, type Tensor } from '@tapegrad/tensor';
+import { isTimingEnabled } from '@tapegrad/tensor/internal';
 
 describe('profileOps: forward and backward time per node', () => {
   it('times every kernel op and its VJP, sums them for collapsed modules, and records nothing outside', () => {

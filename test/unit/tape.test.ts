@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { add, exp, mul, randn, sum, tanh, tensor, isGradEnabled, type TapeNode, type Tensor } from '@tapegrad/tensor';
+import { add, exp, mul, randn, sum, tanh, tensor, type TapeNode, type Tensor } from '@tapegrad/tensor';
+import { isGradEnabled } from '@tapegrad/tensor/internal';
 import { backward, grad, noGrad } from '@tapegrad/autograd';
 
 const x64 = (v: number[]) => tensor(v, { dtype: 'float64' });

@@ -1,4 +1,4 @@
-import { withAnomalyMode, withTimingMode } from '@tapegrad/tensor';
+import { withAnomalyMode, withTimingMode } from '@tapegrad/tensor/internal';
 
 /**
  * Runs `fn` checking every op output and every gradient for NaN/Inf, and throws an `AnomalyError`

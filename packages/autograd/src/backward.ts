@@ -1,33 +1,9 @@
+import { AnomalyError, ShapeError, add, clone, ones, type PrimitiveAttrs, type TapeNode, type Tensor } from '@tapegrad/tensor';
 import {
-  AnomalyError, ShapeError, add, addOpTime, clone, isAnomalyEnabled, isTimingEnabled, lastWrite, writeCount, ones, withAnomalyMode, withGradMode,
-  type PrimitiveAttrs, type TapeNode, type Tensor,
-} from '@tapegrad/tensor';
+  addOpTime, fmtShape, isAnomalyEnabled, isTimingEnabled, lastWrite, reachableNodes, sameShape, writeCount, withAnomalyMode, withGradMode,
+} from '@tapegrad/tensor/internal';
 import { SHAPE_ONLY_VJP, rules } from './rules/index.js';
-import type { Rule } from './rules/rule.js';
-
-/**
- * Every node reachable from `roots`, latest first. Node ids grow in recording order, which is a
- * topological order, so sorting by decreasing id is a valid reverse sweep. The search keeps an
- * explicit stack: a 100,000-op chain is no deeper for it than a 10-op one.
- */
-function reachableNodes(roots: readonly Tensor[]): TapeNode[] {
-  const seen = new Set<TapeNode>();
-  const stack: TapeNode[] = [];
-  for (const r of roots) if (r.node) stack.push(r.node);
-  const nodes: TapeNode[] = [];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (seen.has(n)) continue;
-    seen.add(n);
-    nodes.push(n);
-    for (const t of n.inputs) if (t.node && !seen.has(t.node)) stack.push(t.node);
-  }
-  return nodes.sort((a, b) => b.id - a.id);
-}
-
-function fmt(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
-}
+import type { PrimitiveRules } from './rules/rule.js';
 
 function checkFinite(g: Tensor, node: TapeNode, i: number): void {
   const b = g.data();
@@ -35,7 +11,7 @@ function checkFinite(g: Tensor, node: TapeNode, i: number): void {
     const v = b[k]!;
     if (v - v !== 0) {
       throw new AnomalyError(
-        `detectAnomaly: backward of '${node.op}' produced ${v !== v ? 'NaN' : 'Inf'} in the gradient of input ${i} (shape ${fmt(g.shape)}, element ${k})`,
+        `detectAnomaly: backward of '${node.op}' produced ${v !== v ? 'NaN' : 'Inf'} in the gradient of input ${i} (shape ${fmtShape(g.shape)}, element ${k})`,
       );
     }
   }
@@ -43,7 +19,7 @@ function checkFinite(g: Tensor, node: TapeNode, i: number): void {
 
 function vjpOf(node: TapeNode, g: Tensor, needs: boolean[]): (Tensor | null)[] {
   if (node.vjp) return node.vjp(g, node.inputs.slice(), node.output);
-  const rule = rules[node.op as keyof typeof rules] as Rule<keyof PrimitiveAttrs> | undefined;
+  const rule = (rules[node.op as keyof typeof rules] as PrimitiveRules<keyof PrimitiveAttrs> | undefined)?.vjp;
   if (!rule) throw new TypeError(`backward: no VJP rule for op '${node.op}'`);
   return rule(g, node.inputs, node.output, node.attrs as never, needs);
 }
@@ -75,7 +51,7 @@ export function walk(roots: readonly Tensor[], seeds: readonly Tensor[], opts: W
   const timing = isTimingEnabled();
   withGradMode(opts.createGraph, () => {
     roots.forEach((r, i) => accumulate(r, seeds[i]!));
-    for (const node of reachableNodes(roots)) {
+    for (const node of reachableNodes(roots).sort((a, b) => b.id - a.id)) {
       const g = grads.get(node.output);
       if (g === undefined) continue;
       if (capture === undefined || !capture.has(node.output)) grads.delete(node.output);
@@ -94,7 +70,7 @@ export function walk(roots: readonly Tensor[], seeds: readonly Tensor[], opts: W
         if (gi === null || gi === undefined || !needs[i]) continue;
         const x = inputs[i]!;
         if (!sameShape(gi.shape, x.shape)) {
-          throw new ShapeError(`backward of '${node.op}': gradient ${fmt(gi.shape)} does not match input ${i} of shape ${fmt(x.shape)}`);
+          throw new ShapeError(`backward of '${node.op}': gradient ${fmtShape(gi.shape)} does not match input ${i} of shape ${fmtShape(x.shape)}`);
         }
         if (anomaly) checkFinite(gi, node, i);
         if (x.node !== null || capture === undefined || capture.has(x)) accumulate(x, gi);
@@ -114,17 +90,11 @@ function checkUnwritten(node: TapeNode): void {
     if (lastWrite(t.buf) > node.epoch) {
       const which = i < node.inputs.length ? `input ${i}` : 'its output';
       throw new Error(
-        `backward of '${node.op}': ${which} (shape ${fmt(t.shape)}) was modified in place after '${node.op}' used it, ` +
+        `backward of '${node.op}': ${which} (shape ${fmtShape(t.shape)}) was modified in place after '${node.op}' used it, ` +
           `so its gradient would be wrong; modify a clone() instead, or before computing with it`,
       );
     }
   });
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**
@@ -157,11 +127,11 @@ export function backward(output: Tensor, gradOutput?: Tensor, opts: BackwardOpti
   let seed = gradOutput;
   if (seed === undefined) {
     if (output.size !== 1) {
-      throw new RangeError(`backward: a non-scalar output (shape ${fmt(output.shape)}) needs gradOutput of that shape`);
+      throw new RangeError(`backward: a non-scalar output (shape ${fmtShape(output.shape)}) needs gradOutput of that shape`);
     }
     seed = ones(output.shape, { dtype: output.dtype });
   } else if (seed.shape.length !== output.shape.length || seed.shape.some((d, i) => d !== output.shape[i])) {
-    throw new ShapeError(`backward: gradOutput ${fmt(seed.shape)} does not match the output's shape ${fmt(output.shape)}`);
+    throw new ShapeError(`backward: gradOutput ${fmtShape(seed.shape)} does not match the output's shape ${fmtShape(output.shape)}`);
   }
   walk([output], [seed], { createGraph: opts.createGraph ?? false });
 }

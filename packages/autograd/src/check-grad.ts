@@ -1,4 +1,5 @@
-import { Generator, Tensor, mul, randn, sum, tensor, withGradMode } from '@tapegrad/tensor';
+import { Generator, Tensor, mul, randn, sum, tensor } from '@tapegrad/tensor';
+import { withGradMode } from '@tapegrad/tensor/internal';
 import { gradients } from './transforms.js';
 
 export interface CheckGradOptions {

@@ -1,4 +1,5 @@
-import { Tensor, addOpTime, isTimingEnabled, record, withGradMode, type CustomVjp } from '@tapegrad/tensor';
+import { Tensor } from '@tapegrad/tensor';
+import { addOpTime, isTimingEnabled, record, withGradMode, type CustomVjp } from '@tapegrad/tensor/internal';
 
 export interface OpSpec {
   /** Shown in errors, anomaly reports and graph exports. */

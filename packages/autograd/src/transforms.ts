@@ -1,6 +1,5 @@
-import {
-  Tensor, isGradEnabled, mul, sum, tensor, withGradMode, zeros, zerosLike, add,
-} from '@tapegrad/tensor';
+import { Tensor, mul, sum, tensor, zeros, zerosLike, add } from '@tapegrad/tensor';
+import { isGradEnabled, withGradMode } from '@tapegrad/tensor/internal';
 import { walk } from './backward.js';
 
 /** Runs `fn` without recording: nothing computed inside requires grad. `fn` must be synchronous. */

@@ -60,8 +60,3 @@ export function scalarDType(value: number | boolean, t: DType): DType {
   if (!Number.isInteger(value)) return 'float32';
   return t === 'bool' ? 'int32' : t;
 }
-
-/** Float dtype used when an op needs a float result from an input of dtype d. */
-export function floatOf(d: DType): DType {
-  return isFloat(d) ? d : 'float32';
-}

@@ -12,55 +12,79 @@ export interface WindowAttrs {
 }
 
 /**
- * The closed set of primitives. Every public op is one of these or a composite of public ops,
- * so these are the only ops with kernels (backend) and VJP rules (autograd).
- * Each entry maps the primitive's name to the attributes its tape node carries.
+ * How a primitive computes, which decides the generic parts of its handling:
+ * - `unary`: one float (or sign-like) input, same shape out; elementwise.
+ * - `binary`: two inputs already broadcast to one shape by a recorded `expand`; elementwise.
+ * - `compare`: like binary, bool out, not differentiable.
+ * - `convert`: elementwise copy, possibly to another dtype.
+ * - `select`: where(cond, a, b), all broadcast to one shape.
+ * - `reduce`: over `axes`, keeping them as size 1 with `keepdims`.
+ * - `view`: no kernel; the output shares the input's storage.
+ * - `movement`: copies elements to new places.
+ * - `window`: 2-D sliding windows (unfold/fold).
+ * - `linalg`: batched matrix operations over the last two dims.
  */
-export interface PrimitiveAttrs {
-  // unary elementwise
-  neg: None; abs: None; sign: None; exp: None; log: None; log1p: None; sqrt: None;
-  sin: None; cos: None; tanh: None; sigmoid: None; relu: None; erf: None;
-  cast: { dtype: DType };
-  copy: None;
-  // binary elementwise (operands already broadcast to one shape by `expand`)
-  add: None; sub: None; mul: None; div: None; pow: None; maximum: None; minimum: None;
-  eq: None; ne: None; lt: None; le: None; gt: None; ge: None;
-  where: None;
-  // reductions
-  sum: ReduceAttrs; prod: ReduceAttrs; max: ReduceAttrs; min: ReduceAttrs; argmax: ReduceAttrs; argmin: ReduceAttrs;
-  // views: no kernel, the output shares storage
-  reshape: { shape: number[] };
-  permute: { dims: number[] };
-  expand: { shape: number[] };
-  slice: { starts: number[]; steps: number[]; inputShape: number[] };
-  // movement that copies
-  pad: { shape: number[]; starts: number[]; steps: number[]; value: number };
-  concat: { axis: number };
-  gather: { axis: number };
-  scatterAdd: { axis: number; shape: number[] };
-  unfold2d: WindowAttrs & { padValue: number };
-  fold2d: WindowAttrs & { outputSize: [number, number] };
-  // linear algebra (batched, batch dims already broadcast)
-  matmul: None;
+export type Family = 'unary' | 'binary' | 'compare' | 'convert' | 'select' | 'reduce' | 'view' | 'movement' | 'window' | 'linalg';
+
+/** One primitive's declaration: its family, and (as a type only) the attributes its tape nodes carry. */
+export interface PrimitiveDecl<F extends Family, A> {
+  readonly family: F;
+  /** Never set: carries the attributes' type. */
+  readonly attrs?: A;
 }
 
-export type Primitive = keyof PrimitiveAttrs;
-export type ViewPrimitive = 'reshape' | 'permute' | 'expand' | 'slice';
-export type KernelPrimitive = Exclude<Primitive, ViewPrimitive>;
-export type UnaryPrimitive = 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'log1p' | 'sqrt' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'erf';
-export type BinaryPrimitive = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
-export type ComparePrimitive = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
-export type ReducePrimitive = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin';
+const decl = <A = None>() => <F extends Family>(family: F): PrimitiveDecl<F, A> => ({ family });
+const unary = decl()('unary');
+const binary = decl()('binary');
+const compare = decl()('compare');
+const reduce = decl<ReduceAttrs>()('reduce');
 
-const ALL: { [P in Primitive]: true } = {
-  neg: true, abs: true, sign: true, exp: true, log: true, log1p: true, sqrt: true, sin: true, cos: true,
-  tanh: true, sigmoid: true, relu: true, erf: true, cast: true, copy: true,
-  add: true, sub: true, mul: true, div: true, pow: true, maximum: true, minimum: true,
-  eq: true, ne: true, lt: true, le: true, gt: true, ge: true, where: true,
-  sum: true, prod: true, max: true, min: true, argmax: true, argmin: true,
-  reshape: true, permute: true, expand: true, slice: true,
-  pad: true, concat: true, gather: true, scatterAdd: true, unfold2d: true, fold2d: true, matmul: true,
-};
+/**
+ * The closed set of primitives, each declared once. Every public op is one of these or a composite
+ * of public ops, so these are the only ops with kernels (every backend) and rules (autograd).
+ * Everything per-primitive derives from this table: `Primitive`, `PrimitiveAttrs`, the family
+ * unions below, `PRIMITIVES`, and the types of the kernel and rule tables, so the compiler names
+ * every place a new entry must reach.
+ */
+export const PRIMITIVE_TABLE = {
+  neg: unary, abs: unary, sign: unary, exp: unary, log: unary, log1p: unary, sqrt: unary,
+  sin: unary, cos: unary, tanh: unary, sigmoid: unary, relu: unary, erf: unary,
+  cast: decl<{ dtype: DType }>()('convert'),
+  copy: decl()('convert'),
+  add: binary, sub: binary, mul: binary, div: binary, pow: binary, maximum: binary, minimum: binary,
+  eq: compare, ne: compare, lt: compare, le: compare, gt: compare, ge: compare,
+  where: decl()('select'),
+  sum: reduce, prod: reduce, max: reduce, min: reduce, argmax: reduce, argmin: reduce,
+  reshape: decl<{ shape: number[] }>()('view'),
+  permute: decl<{ dims: number[] }>()('view'),
+  expand: decl<{ shape: number[] }>()('view'),
+  slice: decl<{ starts: number[]; steps: number[]; inputShape: number[] }>()('view'),
+  pad: decl<{ shape: number[]; starts: number[]; steps: number[]; value: number }>()('movement'),
+  concat: decl<{ axis: number }>()('movement'),
+  gather: decl<{ axis: number }>()('movement'),
+  scatterAdd: decl<{ axis: number; shape: number[] }>()('movement'),
+  unfold2d: decl<WindowAttrs & { padValue: number }>()('window'),
+  fold2d: decl<WindowAttrs & { outputSize: [number, number] }>()('window'),
+  matmul: decl()('linalg'),
+} as const;
+
+type Table = typeof PRIMITIVE_TABLE;
+export type Primitive = keyof Table;
+/** Each primitive's node attributes. */
+export type PrimitiveAttrs = { [P in Primitive]: Table[P] extends PrimitiveDecl<Family, infer A> ? A : never };
+/** The primitives of one family. */
+export type PrimitiveOf<F extends Family> = { [P in Primitive]: Table[P]['family'] extends F ? P : never }[Primitive];
+export type ViewPrimitive = PrimitiveOf<'view'>;
+export type KernelPrimitive = Exclude<Primitive, ViewPrimitive>;
+export type UnaryPrimitive = PrimitiveOf<'unary'>;
+export type BinaryPrimitive = PrimitiveOf<'binary'>;
+export type ComparePrimitive = PrimitiveOf<'compare'>;
+export type ReducePrimitive = PrimitiveOf<'reduce'>;
 
 /** Every primitive's name, for tables that must cover them all. */
-export const PRIMITIVES = Object.keys(ALL) as Primitive[];
+export const PRIMITIVES = Object.keys(PRIMITIVE_TABLE) as Primitive[];
+
+/** The family a primitive belongs to. */
+export function familyOf(p: Primitive): Family {
+  return PRIMITIVE_TABLE[p].family;
+}

@@ -25,6 +25,30 @@ export interface TapeNode {
   readonly epoch: number;
 }
 
+/**
+ * Every node the `roots` depend on (optionally only those `keep` accepts, whose inputs are then
+ * followed), in no particular order. Iterative with an explicit stack, so a 100,000-op chain is no
+ * deeper for it than a 10-op one. Sort by `id` for a topological order.
+ */
+export function reachableNodes(roots: Iterable<Tensor>, keep?: (node: TapeNode) => boolean): TapeNode[] {
+  const seen = new Set<TapeNode>();
+  const stack: TapeNode[] = [];
+  const push = (t: Tensor): void => {
+    const n = t.node;
+    if (n !== null && !seen.has(n) && (keep === undefined || keep(n))) stack.push(n);
+  };
+  for (const r of roots) push(r);
+  const nodes: TapeNode[] = [];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    nodes.push(n);
+    for (const t of n.inputs) push(t);
+  }
+  return nodes;
+}
+
 /** The global modes: recording (off inside `noGrad`), NaN/Inf checking (`detectAnomaly`), op timing (`profileOps`). */
 const mode = { grad: true, anomaly: false, timing: false };
 let nextId = 1;

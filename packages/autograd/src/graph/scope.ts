@@ -1,4 +1,5 @@
-import { Tensor, isGradEnabled, tapeClock, type TapeNode } from '@tapegrad/tensor';
+import { Tensor, type TapeNode } from '@tapegrad/tensor';
+import { isGradEnabled, reachableNodes, tapeClock } from '@tapegrad/tensor/internal';
 
 /**
  * Module paths given explicitly with `graphScope`, per tape node. A WeakMap: a node nobody holds
@@ -50,16 +51,9 @@ export function graphScope<T>(name: string, fn: () => T): T {
   if (!isGradEnabled()) return fn();
   const start = tapeClock();
   const result = fn();
-  const seen = new Set<TapeNode>();
-  const stack: TapeNode[] = [];
-  for (const t of tensorsIn(result)) if (t.node && t.node.id >= start) stack.push(t.node);
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (seen.has(node)) continue;
-    seen.add(node);
+  for (const node of reachableNodes(tensorsIn(result), (n) => n.id >= start)) {
     const inner = scopes.get(node);
     scopes.set(node, inner === undefined ? name : `${name}.${inner}`);
-    for (const t of node.inputs) if (t.node && t.node.id >= start && !seen.has(t.node)) stack.push(t.node);
   }
   return result;
 }

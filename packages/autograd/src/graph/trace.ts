@@ -1,4 +1,5 @@
-import { Tensor, opTimeOf, type TapeNode } from '@tapegrad/tensor';
+import { Tensor, type TapeNode } from '@tapegrad/tensor';
+import { opTimeOf, reachableNodes, sameShape } from '@tapegrad/tensor/internal';
 import { assignModules, isSingleValue, type Entry } from './modules.js';
 import type { GradStats, Graph, GraphEdge, GraphNode, NodeKind, OpTimes } from './schema.js';
 
@@ -95,17 +96,12 @@ function tooMany(count: number, max: number, atLeast: boolean): RangeError {
 
 /** Every tape node the roots depend on, in recording (topological) order. Iterative: no recursion. */
 function collect(roots: readonly Tensor[], limit: number): TapeNode[] {
-  const seen = new Set<TapeNode>();
-  const stack: TapeNode[] = [];
-  for (const r of roots) if (r.node) stack.push(r.node);
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (seen.has(n)) continue;
-    seen.add(n);
-    if (seen.size > limit) throw tooMany(limit, limit, true);
-    for (const t of n.inputs) if (t.node && !seen.has(t.node)) stack.push(t.node);
-  }
-  return [...seen].sort((a, b) => a.id - b.id);
+  const counted = new Set<TapeNode>();
+  const nodes = reachableNodes(roots, (n) => {
+    if (counted.add(n).size > limit) throw tooMany(limit, limit, true);
+    return true;
+  });
+  return nodes.sort((a, b) => a.id - b.id);
 }
 
 /** Entries for every op and every leaf input, in topological order (leaves just before their first reader). */
@@ -353,8 +349,4 @@ export function traceGraph(output: Tensor | readonly Tensor[], opts: TraceOption
   }
   const outputs = rootEntries.map((e) => idOf.get(unitOf.get(e)!)!);
   return { version: 1, nodes, edges, outputs };
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }

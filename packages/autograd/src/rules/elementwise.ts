@@ -19,53 +19,53 @@ function winnerSplit(g: Tensor, a: Tensor, b: Tensor, aWins: Tensor, needs: read
 
 export const elementwiseRules: RuleTable<Elementwise> = {
   /** d(-x) = -dx */
-  neg: (g) => [neg(g)],
+  neg: { vjp: (g) => [neg(g)] },
   /** d|x| = sign(x) dx (0 at 0) */
-  abs: (g, [x]) => [mul(g, sign(x!))],
+  abs: { vjp: (g, [x]) => [mul(g, sign(x!))] },
   /** sign is piecewise constant */
-  sign: noGradient,
+  sign: { vjp: noGradient },
   /** d exp(x) = exp(x) dx: reuses the output */
-  exp: (g, _, out) => [mul(g, out)],
+  exp: { vjp: (g, _, out) => [mul(g, out)] },
   /** d log(x) = dx / x */
-  log: (g, [x]) => [div(g, x!)],
+  log: { vjp: (g, [x]) => [div(g, x!)] },
   /** d log1p(x) = dx / (1 + x) */
-  log1p: (g, [x]) => [div(g, add(x!, 1))],
+  log1p: { vjp: (g, [x]) => [div(g, add(x!, 1))] },
   /** d sqrt(x) = dx / (2 sqrt(x)) */
-  sqrt: (g, _, out) => [div(g, mul(out, 2))],
+  sqrt: { vjp: (g, _, out) => [div(g, mul(out, 2))] },
   /** d sin(x) = cos(x) dx */
-  sin: (g, [x]) => [mul(g, cos(x!))],
+  sin: { vjp: (g, [x]) => [mul(g, cos(x!))] },
   /** d cos(x) = -sin(x) dx */
-  cos: (g, [x]) => [neg(mul(g, sin(x!)))],
+  cos: { vjp: (g, [x]) => [neg(mul(g, sin(x!)))] },
   /** d tanh(x) = (1 - tanh(x)^2) dx */
-  tanh: (g, _, out) => [mul(g, sub(1, mul(out, out)))],
+  tanh: { vjp: (g, _, out) => [mul(g, sub(1, mul(out, out)))] },
   /** d sigmoid(x) = s (1 - s) dx */
-  sigmoid: (g, _, out) => [mul(g, mul(out, sub(1, out)))],
+  sigmoid: { vjp: (g, _, out) => [mul(g, mul(out, sub(1, out)))] },
   /** d relu(x) = [x > 0] dx */
-  relu: (g, [x]) => [masked(gt(x!, 0), g)],
+  relu: { vjp: (g, [x]) => [masked(gt(x!, 0), g)] },
   /** d erf(x) = 2/sqrt(pi) exp(-x^2) dx */
-  erf: (g, [x]) => [mul(g, mul(exp(neg(mul(x!, x!))), 2 / Math.sqrt(Math.PI)))],
+  erf: { vjp: (g, [x]) => [mul(g, mul(exp(neg(mul(x!, x!))), 2 / Math.sqrt(Math.PI)))] },
   /** a cast's cotangent is cast back */
-  cast: (g, [x]) => [cast(g, x!.dtype)],
+  cast: { vjp: (g, [x]) => [cast(g, x!.dtype)] },
   /** a copy passes the cotangent through */
-  copy: (g) => [g],
+  copy: { vjp: (g) => [g] },
   /** d(a + b) = da + db */
-  add: (g) => [g, g],
+  add: { vjp: (g) => [g, g] },
   /** d(a - b) = da - db */
-  sub: (g, _, __, ___, needs) => [g, needs[1] ? neg(g) : null],
+  sub: { vjp: (g, _, __, ___, needs) => [g, needs[1] ? neg(g) : null] },
   /** d(ab) = b da + a db */
-  mul: (g, [a, b], _, __, needs) => [needs[0] ? mul(g, b!) : null, needs[1] ? mul(g, a!) : null],
+  mul: { vjp: (g, [a, b], _, __, needs) => [needs[0] ? mul(g, b!) : null, needs[1] ? mul(g, a!) : null] },
   /** d(a/b) = da / b - (a/b) db / b */
-  div: (g, [, b], out, _, needs) => [needs[0] ? div(g, b!) : null, needs[1] ? neg(div(mul(g, out), b!)) : null],
+  div: { vjp: (g, [, b], out, _, needs) => [needs[0] ? div(g, b!) : null, needs[1] ? neg(div(mul(g, out), b!)) : null] },
   /** d(a^b) = b a^(b-1) da + a^b log(a) db (each term 0 where b = 0, resp. a = 0, as PyTorch) */
-  pow: (g, [a, b], out, _, needs) => [
+  pow: { vjp: (g, [a, b], out, _, needs) => [
     needs[0] ? mul(g, where(eq(b!, 0), 0, mul(b!, pow(a!, sub(b!, 1))))) : null,
     needs[1] ? mul(g, where(eq(a!, 0), 0, mul(out, log(a!)))) : null,
-  ],
+  ] },
   /** d max(a, b) goes to the larger operand, split evenly at ties */
-  maximum: (g, [a, b], _, __, needs) => winnerSplit(g, a!, b!, gt(a!, b!), needs),
+  maximum: { vjp: (g, [a, b], _, __, needs) => winnerSplit(g, a!, b!, gt(a!, b!), needs) },
   /** d min(a, b) goes to the smaller operand, split evenly at ties */
-  minimum: (g, [a, b], _, __, needs) => winnerSplit(g, a!, b!, lt(a!, b!), needs),
-  eq: noGradient, ne: noGradient, lt: noGradient, le: noGradient, gt: noGradient, ge: noGradient,
+  minimum: { vjp: (g, [a, b], _, __, needs) => winnerSplit(g, a!, b!, lt(a!, b!), needs) },
+  eq: { vjp: noGradient }, ne: { vjp: noGradient }, lt: { vjp: noGradient }, le: { vjp: noGradient }, gt: { vjp: noGradient }, ge: { vjp: noGradient },
   /** d where(c, a, b) = where(c, da, db) */
-  where: (g, [c], _, __, needs) => [null, needs[1] ? masked(c!, g) : null, needs[2] ? where(c!, 0, g) : null],
+  where: { vjp: (g, [c], _, __, needs) => [null, needs[1] ? masked(c!, g) : null, needs[2] ? where(c!, 0, g) : null] },
 };

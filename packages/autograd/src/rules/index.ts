@@ -3,10 +3,10 @@ import { elementwiseRules } from './elementwise.js';
 import { linalgRules } from './linalg.js';
 import { movementRules } from './movement.js';
 import { reduceRules } from './reduce.js';
-import type { Rule } from './rule.js';
+import type { PrimitiveRules } from './rule.js';
 
-/** Every primitive's VJP rule; a primitive without one is a compile error here. */
-export const rules: { [P in Primitive]: Rule<P> } = {
+/** Every primitive's rules; a primitive without an entry is a compile error here. */
+export const rules: { [P in Primitive]: PrimitiveRules<P> } = {
   ...elementwiseRules,
   ...reduceRules,
   ...movementRules,
@@ -22,4 +22,4 @@ export const SHAPE_ONLY_VJP: ReadonlySet<string> = new Set<Primitive>([
 ]);
 
 export { sumTo } from './movement.js';
-export type { Rule } from './rule.js';
+export type { Rule, PrimitiveRules } from './rule.js';

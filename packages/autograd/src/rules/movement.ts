@@ -21,21 +21,21 @@ type Movement = 'reshape' | 'permute' | 'expand' | 'slice' | 'pad' | 'concat' | 
 
 export const movementRules: RuleTable<Movement> = {
   /** reshape back */
-  reshape: (g, [x]) => [reshape(g, x!.shape)],
+  reshape: { vjp: (g, [x]) => [reshape(g, x!.shape)] },
   /** permute by the inverse permutation */
-  permute: (g, _, __, a) => {
+  permute: { vjp: (g, _, __, a) => {
     const inv = new Array<number>(a.dims.length);
     a.dims.forEach((d, i) => (inv[d] = i));
     return [permute(g, inv)];
-  },
+  } },
   /** d expand(x) = sumTo(g, x.shape): the only place broadcasting is undone */
-  expand: (g, [x]) => [sumTo(g, x!.shape)],
+  expand: { vjp: (g, [x]) => [sumTo(g, x!.shape)] },
   /** d slice(x) = g embedded in zeros at the sliced positions */
-  slice: (g, _, __, a) => [padStrided(g, a.inputShape, a.starts, a.steps, 0)],
+  slice: { vjp: (g, _, __, a) => [padStrided(g, a.inputShape, a.starts, a.steps, 0)] },
   /** d pad(x) = the slice of g where x was written */
-  pad: (g, [x], _, a) => [slice(g, a.starts, a.starts.map((s, d) => s + (x!.shape[d]! - 1) * a.steps[d]! + 1), a.steps)],
+  pad: { vjp: (g, [x], _, a) => [slice(g, a.starts, a.starts.map((s, d) => s + (x!.shape[d]! - 1) * a.steps[d]! + 1), a.steps)] },
   /** d concat = each input's band of g */
-  concat: (g, inputs, _, a) => {
+  concat: { vjp: (g, inputs, _, a) => {
     let at = 0;
     return inputs.map((x) => {
       const starts = g.shape.map(() => 0);
@@ -45,14 +45,14 @@ export const movementRules: RuleTable<Movement> = {
       ends[a.axis] = at;
       return slice(g, starts, ends);
     });
-  },
+  } },
   /** d gather(x, index) = scatterAdd of g at index */
-  gather: (g, [x, index], _, a) => [scatterAdd(g, a.axis, index!, x!.shape), null],
+  gather: { vjp: (g, [x, index], _, a) => [scatterAdd(g, a.axis, index!, x!.shape), null] },
   /** d scatterAdd(index, src) = gather of g at index */
-  scatterAdd: (g, [index], _, a) => [null, gather(g, a.axis, index!)],
+  scatterAdd: { vjp: (g, [index], _, a) => [null, gather(g, a.axis, index!)] },
   /** d unfold = fold (col2im) */
-  unfold2d: (g, [x], _, a) => [fold2d(g, [x!.shape[2]!, x!.shape[3]!], a.kernel, { stride: a.stride, padding: a.padding, dilation: a.dilation })],
+  unfold2d: { vjp: (g, [x], _, a) => [fold2d(g, [x!.shape[2]!, x!.shape[3]!], a.kernel, { stride: a.stride, padding: a.padding, dilation: a.dilation })] },
   /** d fold = unfold */
-  fold2d: (g, _, __, a) => [unfold2d(g, a.kernel, { stride: a.stride, padding: a.padding, dilation: a.dilation })],
+  fold2d: { vjp: (g, _, __, a) => [unfold2d(g, a.kernel, { stride: a.stride, padding: a.padding, dilation: a.dilation })] },
 };
 

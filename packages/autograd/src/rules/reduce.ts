@@ -34,20 +34,20 @@ function extremeRule(which: 'max' | 'min') {
 
 export const reduceRules: RuleTable<'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin'> = {
   /** d sum(x) = broadcast(g) */
-  sum: (g, [x], _, a) => [spread(g, x!, a)],
+  sum: { vjp: (g, [x], _, a) => [spread(g, x!, a)] },
   /**
    * d prod(x)_i = prod of the other elements: out / x_i when x has no zero; otherwise the exclusive
    * products, computed without division so they stay exact (and differentiable again) at zeros.
    */
-  prod: (g, [x], out, a) => {
+  prod: { vjp: (g, [x], out, a) => {
     const t = x!;
     const others = eq(t, 0).data().some((z) => z !== 0) ? exclusiveProducts(t, a.axes) : div(keptDims(out, t, a), t);
     return [mul(spread(g, t, a), others)];
-  },
-  max: extremeRule('max'),
-  min: extremeRule('min'),
-  argmax: noGradient,
-  argmin: noGradient,
+  } },
+  max: { vjp: extremeRule('max') },
+  min: { vjp: extremeRule('min') },
+  argmax: { vjp: noGradient },
+  argmin: { vjp: noGradient },
 };
 
 /** Each element's product of the other elements of its slice over `axes`: (product before it) * (product after it). */

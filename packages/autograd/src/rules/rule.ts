@@ -14,8 +14,17 @@ export type Rule<P extends Primitive> = (
   needs: readonly boolean[],
 ) => (Tensor | null)[];
 
-/** A table of rules for a family of primitives. */
-export type RuleTable<P extends Primitive> = { [K in P]: Rule<K> };
+/**
+ * Everything autograd knows about one primitive, side by side: its VJP (reverse mode). Forward-mode
+ * and batching rules join it here, so a primitive's transforms are read and reviewed in one place.
+ */
+export interface PrimitiveRules<P extends Primitive> {
+  /** Reverse mode: the inputs' cotangents from the output's. */
+  vjp: Rule<P>;
+}
+
+/** The rules of a family of primitives; the full table (rules/index.ts) must cover every primitive. */
+export type RuleTable<P extends Primitive> = { [K in P]: PrimitiveRules<K> };
 
 /** For ops whose output is piecewise constant or not a float: no gradient flows. */
 export const noGradient = (_g: Tensor, inputs: readonly Tensor[]): (Tensor | null)[] => inputs.map(() => null);

@@ -38,8 +38,3 @@ export function checkSize(v: unknown, layer: string, what: string, allowZero = f
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
-
-/** Throws a ShapeError naming the layer when x does not have `ndims` (one of them) dims. */
-export function expectDims(x: Tensor, ndims: number[], layer: string, layout: string): void {
-  if (!ndims.includes(x.ndim)) throw new ShapeError(`${layer}: expected input ${layout}, got ${fmtShape(x.shape)}`);
-}

@@ -5,6 +5,7 @@ import { broadcastShapes, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { expand } from './movement.js';
 import { asTensor, checkOperand, resultDType, scalarTensor, type Operand } from './operand.js';
+import { defineMethods, type AsMethods } from '../methods.js';
 
 const NONE = {} as Record<string, never>;
 
@@ -170,4 +171,15 @@ export function clamp(x: Operand, min?: Operand | null, max?: Operand | null): T
   if (min !== undefined && min !== null) t = where(lt(t, min), min, t);
   if (max !== undefined && max !== null) t = where(gt(t, max), max, t);
   return t;
+}
+
+/** The ops of this file that are also `Tensor` methods (`t.add(b)` is `add(t, b)`). */
+const METHODS = {
+  add, sub, mul, div, pow, maximum, minimum, neg, abs, sign, exp, log, log1p, sqrt, rsqrt, square, sin, cos, tanh,
+  sigmoid, relu, leakyRelu, softplus, elu, gelu, erf, clamp, eq, ne, lt, le, gt, ge, where, cast,
+};
+defineMethods(METHODS);
+
+declare module '../tensor.js' {
+  interface Tensor extends AsMethods<typeof METHODS> {}
 }

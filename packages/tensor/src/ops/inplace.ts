@@ -1,9 +1,10 @@
 import { runKernel } from '../dispatch.js';
 import { isGradEnabled, markWritten, withGradMode } from '../tape.js';
 import type { Tensor } from '../tensor.js';
-import { cast } from './elementwise.js';
+import { add, cast, div, mul, sub } from './elementwise.js';
 import { expand } from './movement.js';
 import { asTensor, scalarTensor, type Operand } from './operand.js';
+import { defineMethods, type AsMethods } from '../methods.js';
 
 /**
  * Writes `src` (broadcast to target's shape, cast to its dtype) into target's storage, through
@@ -42,4 +43,25 @@ export function copy_<T extends Tensor>(target: T, src: Operand): T {
     }
   });
   return target;
+}
+
+/** Fills the tensor with one value, in place. */
+export function fill_<T extends Tensor>(target: T, value: number | boolean): T { return copy_(target, value); }
+/** Sets every element to zero, in place. */
+export function zero_<T extends Tensor>(target: T): T { return copy_(target, 0); }
+/** target += b, in place. */
+export function add_<T extends Tensor>(target: T, b: Operand): T { return copy_(target, add(target, b)); }
+/** target -= b, in place. */
+export function sub_<T extends Tensor>(target: T, b: Operand): T { return copy_(target, sub(target, b)); }
+/** target *= b, in place. */
+export function mul_<T extends Tensor>(target: T, b: Operand): T { return copy_(target, mul(target, b)); }
+/** target /= b, in place. */
+export function div_<T extends Tensor>(target: T, b: Operand): T { return copy_(target, div(target, b)); }
+
+/** The in-place methods (names end in `_`; refused on a tensor that requires grad while recording). */
+const METHODS = { copy_, fill_, zero_, add_, sub_, mul_, div_ };
+defineMethods(METHODS);
+
+declare module '../tensor.js' {
+  interface Tensor extends AsMethods<typeof METHODS> {}
 }

@@ -6,6 +6,7 @@ import type { Tensor } from '../tensor.js';
 import { cast, mul } from './elementwise.js';
 import { expand, reshape, squeeze, unsqueeze } from './movement.js';
 import { asTensor } from './operand.js';
+import { defineMethods, type AsMethods } from '../methods.js';
 
 /**
  * Matrix product with PyTorch semantics: 1-D @ 1-D is a dot product, a 1-D operand is treated as a
@@ -57,4 +58,12 @@ export function outer(a: Tensor, b: Tensor): Tensor {
   const y = asTensor(b, 'outer');
   if (x.ndim !== 1 || y.ndim !== 1) throw new ShapeError(`outer: expected two 1-D tensors, got ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`);
   return mul(unsqueeze(x, 1), unsqueeze(y, 0));
+}
+
+/** The ops of this file that are also `Tensor` methods. */
+const METHODS = { matmul, dot, outer };
+defineMethods(METHODS);
+
+declare module '../tensor.js' {
+  interface Tensor extends AsMethods<typeof METHODS> {}
 }

@@ -5,6 +5,7 @@ import { contiguousStrides, describe, fmtShape, normAxes, normAxis, sameShape, s
 import { Tensor } from '../tensor.js';
 import { cast } from './elementwise.js';
 import { asTensor, type Operand } from './operand.js';
+import { defineMethods, type AsMethods } from '../methods.js';
 
 type Axis = number | readonly number[];
 
@@ -292,4 +293,14 @@ export function scatterAdd(src: Tensor, axis: number, index: Tensor, shape: read
 /** Embeds x into a `value`-filled tensor of `shape` at starts + i * steps (the adjoint of a strided slice). */
 export function padStrided(x: Tensor, shape: readonly number[], starts: readonly number[], steps: readonly number[], value = 0): Tensor {
   return runKernel('pad', [x], { shape: shape.slice(), starts: starts.slice(), steps: steps.slice(), value }, shape, x.dtype);
+}
+
+/** The ops of this file that are also `Tensor` methods. */
+const METHODS = {
+  reshape, flatten, squeeze, unsqueeze, expand, broadcastTo, permute, transpose, split, slice, gather, pad,
+};
+defineMethods(METHODS);
+
+declare module '../tensor.js' {
+  interface Tensor extends AsMethods<typeof METHODS> {}
 }

@@ -9,6 +9,7 @@ import { reshape, squeeze, unsqueeze } from './movement.js';
 import { asTensor } from './operand.js';
 import { matmul } from './linalg.js';
 import { logsumexp, max, mean, sum } from './reduce.js';
+import { defineMethods, type AsMethods } from '../methods.js';
 
 /** softmax along `axis`, shifted by the (constant) maximum so it is exact for large inputs. */
 export function softmax(x: Tensor, axis: number): Tensor {
@@ -191,4 +192,12 @@ export function dropout(x: Tensor, p: number, training: boolean, opts: DropoutOp
   if (p === 1) return mul(t, 0);
   const keep = cast(ge(rand(t.shape, { ...opts, dtype: 'float64' }), p), t.dtype);
   return mul(t, div(keep, 1 - p));
+}
+
+/** The ops of this file that are also `Tensor` methods. */
+const METHODS = { softmax, logSoftmax, conv1d, conv2d, maxPool2d, avgPool2d, dropout };
+defineMethods(METHODS);
+
+declare module '../tensor.js' {
+  interface Tensor extends AsMethods<typeof METHODS> {}
 }

@@ -6,6 +6,7 @@ import type { Tensor } from '../tensor.js';
 import { abs, cast, div, log, mul, pow, sqrt, square, sub, where, add, lt, exp } from './elementwise.js';
 import { reshape, squeeze } from './movement.js';
 import { asTensor, type Operand } from './operand.js';
+import { defineMethods, type AsMethods } from '../methods.js';
 
 type Axis = number | readonly number[];
 
@@ -124,4 +125,12 @@ export function norm(x: Operand, p = 2, axis?: Axis, keepdims = false): Tensor {
   if (p === 1) return sum(abs(t), axis, keepdims);
   if (p === Infinity) return max(abs(t), axis, keepdims);
   return pow(sum(pow(abs(t), p), axis, keepdims), 1 / p);
+}
+
+/** The ops of this file that are also `Tensor` methods (`var` is `variance`). */
+const METHODS = { sum, mean, max, min, prod, var: variance, std, logsumexp, argmax, argmin, norm };
+defineMethods(METHODS);
+
+declare module '../tensor.js' {
+  interface Tensor extends AsMethods<typeof METHODS> {}
 }

@@ -1,0 +1,18 @@
+/**
+ * @tapegrad/tensor/internal: the tape plumbing and helpers that tapegrad's own packages
+ * (autograd, nn, graph, backends) share. Not part of the user API: names here may change
+ * between releases without notice. Importing this module has no side effects.
+ */
+export {
+  record, reachableNodes, tapeClock, isGradEnabled, withGradMode, isAnomalyEnabled, withAnomalyMode,
+  isTimingEnabled, withTimingMode, addOpTime, opTimeOf, markWritten, writeCount, lastWrite,
+  type OpTime, type CustomVjp,
+} from './tape.js';
+export { runKernel, makeView } from './dispatch.js';
+export {
+  PRIMITIVE_TABLE, PRIMITIVES, familyOf,
+  type Family, type PrimitiveDecl, type PrimitiveOf, type UnaryPrimitive, type BinaryPrimitive, type ComparePrimitive, type ReducePrimitive,
+} from './primitives.js';
+export { fmtShape, sameShape, shapeSize, describe, checkShape, normAxis, normAxes } from './shape.js';
+export { isFloat, checkDType, allocate } from './dtype.js';
+export { asTensor, checkOperand } from './ops/operand.js';
