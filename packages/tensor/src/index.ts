@@ -22,4 +22,4 @@ export * from './ops/nn.js';
 export * from './ops/inplace.js';
 export { AnomalyError, type TapeNode } from './tape.js';
 export type { Primitive, PrimitiveAttrs, KernelPrimitive, ViewPrimitive, ReduceAttrs, WindowAttrs } from './primitives.js';
-export { getBackend, setBackend, type Backend, type Kernel, type View } from './backend/backend.js';
+export { getBackend, setBackend, type Backend, type Kernel, type KernelTable, type View } from './backend/backend.js';

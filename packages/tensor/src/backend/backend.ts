@@ -17,8 +17,11 @@ export interface View {
  */
 export type Kernel<P extends KernelPrimitive> = (inputs: readonly View[], out: View, attrs: PrimitiveAttrs[P]) => void;
 
+/** Kernels for some primitives (a backend's family file exports one for its family). */
+export type KernelTable<P extends KernelPrimitive> = { readonly [K in P]: Kernel<K> };
+
 /** A backend is one kernel per primitive that has storage to compute; forgetting one is a type error. */
-export type Backend = { readonly name: string } & { readonly [P in KernelPrimitive]: Kernel<P> };
+export type Backend = { readonly name: string } & KernelTable<KernelPrimitive>;
 
 let current: Backend = jsBackend;
 

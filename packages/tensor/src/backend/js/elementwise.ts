@@ -1,8 +1,8 @@
 import type { TypedArray } from '../../dtype.js';
-import type { BinaryPrimitive, ComparePrimitive, UnaryPrimitive } from '../../primitives.js';
-import type { View } from '../backend.js';
+import type { BinaryPrimitive, ComparePrimitive, PrimitiveOf, UnaryPrimitive } from '../../primitives.js';
 import { erf } from './erf.js';
 import { forEachRow } from './iterate.js';
+import type { KernelTable, View } from '../backend.js';
 
 type A = TypedArray;
 /** One strided input row into one contiguous output row. */
@@ -199,3 +199,16 @@ export function isDense(v: View): boolean {
   }
   return true;
 }
+
+/** The JS kernels of the elementwise primitives. */
+export const elementwiseKernels: KernelTable<PrimitiveOf<'unary' | 'binary' | 'compare' | 'select'>> = {
+  neg: unaryKernel('neg'), abs: unaryKernel('abs'), sign: unaryKernel('sign'), exp: unaryKernel('exp'),
+  log: unaryKernel('log'), log1p: unaryKernel('log1p'), sqrt: unaryKernel('sqrt'), sin: unaryKernel('sin'),
+  cos: unaryKernel('cos'), tanh: unaryKernel('tanh'), sigmoid: unaryKernel('sigmoid'), relu: unaryKernel('relu'),
+  erf: unaryKernel('erf'),
+  add: binaryKernel('add'), sub: binaryKernel('sub'), mul: binaryKernel('mul'), div: binaryKernel('div'),
+  pow: binaryKernel('pow'), maximum: binaryKernel('maximum'), minimum: binaryKernel('minimum'),
+  eq: binaryKernel('eq'), ne: binaryKernel('ne'), lt: binaryKernel('lt'), le: binaryKernel('le'),
+  gt: binaryKernel('gt'), ge: binaryKernel('ge'),
+  where: whereKernel,
+};

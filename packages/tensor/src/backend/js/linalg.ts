@@ -1,6 +1,7 @@
-import type { View } from '../backend.js';
+import type { PrimitiveOf } from '../../primitives.js';
 import { gemm, gemmInt32 } from './matmul.js';
 import { offsetsOf } from './iterate.js';
+import type { KernelTable, View } from '../backend.js';
 
 /**
  * Batched matmul: a [..., M, K] @ b [..., K, N] with equal (already broadcast) batch dims, any strides.
@@ -22,3 +23,6 @@ export function matmulKernel(inputs: readonly View[], out: View): void {
     }
   }
 }
+
+/** The JS kernels of the linear-algebra primitives. */
+export const linalgKernels: KernelTable<PrimitiveOf<'linalg'>> = { matmul: matmulKernel };

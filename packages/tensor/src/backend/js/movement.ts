@@ -1,8 +1,8 @@
 import { contiguousStrides } from '../../shape.js';
-import type { PrimitiveAttrs } from '../../primitives.js';
-import type { View } from '../backend.js';
+import type { PrimitiveAttrs, PrimitiveOf } from '../../primitives.js';
 import { isDense } from './elementwise.js';
 import { forEachRow } from './iterate.js';
+import type { KernelTable, View } from '../backend.js';
 
 /** Copies a strided view into a strided destination of the same shape, converting values to bool when asked. */
 function stridedCopy(src: View, dst: View['buf'], dstOffset: number, dstStrides: readonly number[], toBool: boolean): void {
@@ -103,3 +103,9 @@ export function scatterAddKernel(inputs: readonly View[], out: View, attrs: Prim
     o[tOff + ix * os[ax]!]! += src.buf[srcOffsets[flat]!]!;
   });
 }
+
+/** The JS kernels of the copying and movement primitives. */
+export const movementKernels: KernelTable<PrimitiveOf<'convert' | 'movement'>> = {
+  cast: copyKernel, copy: copyKernel,
+  pad: padKernel, concat: concatKernel, gather: gatherKernel, scatterAdd: scatterAddKernel,
+};

@@ -1,6 +1,6 @@
-import type { ReduceAttrs, ReducePrimitive } from '../../primitives.js';
-import type { View } from '../backend.js';
+import type { ReduceAttrs, ReducePrimitive, PrimitiveOf } from '../../primitives.js';
 import { collapse, offsetsOf } from './iterate.js';
+import type { KernelTable, View } from '../backend.js';
 
 /**
  * Reduces `n` elements starting at `buf[base]`, either at a fixed stride `step` (when the reduced dims
@@ -69,3 +69,9 @@ export function reduceKernel(op: ReducePrimitive): (inputs: readonly View[], out
     for (let i = 0; i < outer.length; i++) o[i] = f(xb, outer[i]!, step, inner, n);
   };
 }
+
+/** The JS kernels of the reductions. */
+export const reduceKernels: KernelTable<PrimitiveOf<'reduce'>> = {
+  sum: reduceKernel('sum'), prod: reduceKernel('prod'), max: reduceKernel('max'), min: reduceKernel('min'),
+  argmax: reduceKernel('argmax'), argmin: reduceKernel('argmin'),
+};

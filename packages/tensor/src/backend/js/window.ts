@@ -1,6 +1,6 @@
-import type { PrimitiveAttrs } from '../../primitives.js';
-import type { View } from '../backend.js';
+import type { PrimitiveAttrs, PrimitiveOf } from '../../primitives.js';
 import { windowOut } from '../../shape.js';
+import type { KernelTable, View } from '../backend.js';
 
 
 /**
@@ -70,3 +70,6 @@ export function foldKernel(inputs: readonly View[], out: View, attrs: PrimitiveA
           }
         }
 }
+
+/** The JS kernels of the sliding-window primitives. */
+export const windowKernels: KernelTable<PrimitiveOf<'window'>> = { unfold2d: unfoldKernel, fold2d: foldKernel };
