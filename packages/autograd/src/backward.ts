@@ -1,4 +1,4 @@
-import { AnomalyError, ShapeError, add, clone, ones, type PrimitiveAttrs, type TapeNode, type Tensor } from '@tapegrad/tensor';
+import { AnomalyError, ShapeError, add, clone, ones, zerosLike, type PrimitiveAttrs, type TapeNode, type Tensor } from '@tapegrad/tensor';
 import {
   addOpTime, fmtShape, isAnomalyEnabled, isTimingEnabled, lastWrite, reachableNodes, sameShape, writeCount, withAnomalyMode, withGradMode,
 } from '@tapegrad/tensor/internal';
@@ -34,6 +34,40 @@ export interface WalkOptions {
   capture?: ReadonlySet<Tensor>;
 }
 
+/** Cotangents summed per tensor during a sweep (a tensor used twice gets the sum). */
+class Cotangents extends Map<Tensor, Tensor> {
+  accumulate(t: Tensor, g: Tensor): void {
+    const prev = this.get(t);
+    this.set(t, prev === undefined ? g : add(prev, g));
+  }
+}
+
+/**
+ * One node of a reverse sweep: asks its VJP rule for the cotangents of the inputs `needs` marks,
+ * checks each against its input's shape (and for NaN/Inf in anomaly mode) and hands it to `give`.
+ */
+function stepBack(node: TapeNode, g: Tensor, needs: boolean[], give: (x: Tensor, g: Tensor) => void): void {
+  const inputs = node.inputs;
+  if (node.epoch < writeCount() && !SHAPE_ONLY_VJP.has(node.op)) checkUnwritten(node);
+  const start = isTimingEnabled() ? performance.now() : -1;
+  const anomaly = isAnomalyEnabled();
+  const gs = anomaly ? withAnomalyMode(false, () => vjpOf(node, g, needs)) : vjpOf(node, g, needs);
+  if (start >= 0) addOpTime(node, 'backward', performance.now() - start);
+  if (!Array.isArray(gs) || gs.length !== inputs.length) {
+    throw new TypeError(`backward of '${node.op}': the VJP returned ${Array.isArray(gs) ? gs.length : 'no array of'} gradients for ${inputs.length} inputs`);
+  }
+  for (let i = 0; i < gs.length; i++) {
+    const gi = gs[i];
+    if (gi === null || gi === undefined || !needs[i]) continue;
+    const x = inputs[i]!;
+    if (!sameShape(gi.shape, x.shape)) {
+      throw new ShapeError(`backward of '${node.op}': gradient ${fmtShape(gi.shape)} does not match input ${i} of shape ${fmtShape(x.shape)}`);
+    }
+    if (anomaly) checkFinite(gi, node, i);
+    give(x, gi);
+  }
+}
+
 /**
  * The reverse sweep: seeds the roots with their cotangents, then visits nodes latest-first, asking
  * each op's VJP rule for its inputs' cotangents, checking each against its input's shape, and
@@ -41,46 +75,54 @@ export interface WalkOptions {
  * written to `.grad` once at the end.
  */
 export function walk(roots: readonly Tensor[], seeds: readonly Tensor[], opts: WalkOptions): Map<Tensor, Tensor> {
-  const grads = new Map<Tensor, Tensor>();
-  const accumulate = (t: Tensor, g: Tensor): void => {
-    const prev = grads.get(t);
-    grads.set(t, prev === undefined ? g : add(prev, g));
-  };
+  const grads = new Cotangents();
   const capture = opts.capture;
-  const anomaly = isAnomalyEnabled();
-  const timing = isTimingEnabled();
   withGradMode(opts.createGraph, () => {
-    roots.forEach((r, i) => accumulate(r, seeds[i]!));
+    roots.forEach((r, i) => grads.accumulate(r, seeds[i]!));
     for (const node of reachableNodes(roots).sort((a, b) => b.id - a.id)) {
       const g = grads.get(node.output);
       if (g === undefined) continue;
       if (capture === undefined || !capture.has(node.output)) grads.delete(node.output);
-      const inputs = node.inputs;
-      if (node.epoch < writeCount() && !SHAPE_ONLY_VJP.has(node.op)) checkUnwritten(node);
-      const needs = new Array<boolean>(inputs.length);
-      for (let i = 0; i < inputs.length; i++) needs[i] = inputs[i]!.requiresGrad;
-      const start = timing ? performance.now() : -1;
-      const gs = anomaly ? withAnomalyMode(false, () => vjpOf(node, g, needs)) : vjpOf(node, g, needs);
-      if (start >= 0) addOpTime(node, 'backward', performance.now() - start);
-      if (gs.length !== inputs.length) {
-        throw new TypeError(`backward of '${node.op}': the VJP returned ${gs.length} gradients for ${inputs.length} inputs`);
-      }
-      for (let i = 0; i < gs.length; i++) {
-        const gi = gs[i];
-        if (gi === null || gi === undefined || !needs[i]) continue;
-        const x = inputs[i]!;
-        if (!sameShape(gi.shape, x.shape)) {
-          throw new ShapeError(`backward of '${node.op}': gradient ${fmtShape(gi.shape)} does not match input ${i} of shape ${fmtShape(x.shape)}`);
-        }
-        if (anomaly) checkFinite(gi, node, i);
-        if (x.node !== null || capture === undefined || capture.has(x)) accumulate(x, gi);
-      }
+      const needs = node.inputs.map((x) => x.requiresGrad);
+      stepBack(node, g, needs, (x, gi) => {
+        if (x.node !== null || capture === undefined || capture.has(x)) grads.accumulate(x, gi);
+      });
     }
     if (capture === undefined) {
       for (const [t, g] of grads) if (t.node === null) accumulateLeaf(t, g, opts.createGraph);
     }
   });
   return grads;
+}
+
+/**
+ * The reverse sweep of a transform call: only the nodes its function recorded that depend on its
+ * primals (`graph`, from `callGraph`), recorded exactly when `createGraph`. Returns one cotangent per
+ * primal (zeros for a primal the outputs do not depend on).
+ */
+export function pullback(
+  graph: { nodes: readonly TapeNode[]; relevant: ReadonlySet<Tensor> },
+  primals: readonly Tensor[],
+  outputs: readonly Tensor[],
+  seeds: readonly Tensor[],
+  createGraph: boolean,
+): Tensor[] {
+  const grads = new Cotangents();
+  const relevant = graph.relevant;
+  return withGradMode(createGraph, () => {
+    outputs.forEach((o, i) => {
+      if (relevant.has(o)) grads.accumulate(o, seeds[i]!);
+    });
+    const nodes = graph.nodes;
+    for (let k = nodes.length - 1; k >= 0; k--) {
+      const node = nodes[k]!;
+      const g = grads.get(node.output);
+      if (g === undefined) continue;
+      grads.delete(node.output);
+      stepBack(node, g, node.inputs.map((x) => relevant.has(x)), (x, gi) => grads.accumulate(x, gi));
+    }
+    return primals.map((p) => grads.get(p) ?? zerosLike(p));
+  });
 }
 
 /** Refuses a node whose inputs or output were written in place after it was recorded: its VJP would read the new values. */

@@ -3,7 +3,8 @@
  * Importing this module has no side effects.
  */
 export { backward, type BackwardOptions } from './backward.js';
-export { grad, valueAndGrad, vjp, jvp, noGrad, gradients, type GradOptions } from './transforms.js';
+export { grad, valueAndGrad, vjp, noGrad, enableGrad, gradients, type GradOptions, type VjpResult } from './transforms.js';
+export { jvp } from './forward.js';
 export { defineOp, type OpSpec } from './define-op.js';
 export { checkGrad, type CheckGradOptions, type CheckGradResult } from './check-grad.js';
 export { detectAnomaly, profileOps } from './anomaly.js';
