@@ -1,11 +1,14 @@
 import { withAnomalyMode, withTimingMode } from '@tapegrad/tensor/internal';
+import { synchronously } from './modes.js';
 
 /**
- * Runs `fn` checking every op output and every gradient for NaN/Inf, and throws an `AnomalyError`
- * naming the op whose forward (or backward) produced the first one.
+ * Runs `fn` checking every op and every gradient, and throws an `AnomalyError` naming the first op
+ * whose forward produced a NaN from inputs without NaN, or whose backward produced a NaN or an
+ * infinity. Infinities in a forward pass (a -Infinity attention mask, log(0)) are not anomalies.
+ * `fn` must be synchronous.
  */
 export function detectAnomaly<T>(fn: () => T): T {
-  return withAnomalyMode(true, fn);
+  return synchronously('detectAnomaly', fn, (body) => withAnomalyMode(true, body));
 }
 
 /**
@@ -14,5 +17,5 @@ export function detectAnomaly<T>(fn: () => T): T {
  * Views run no kernel (forward 0 ms) but their VJP is timed. `fn` must be synchronous.
  */
 export function profileOps<T>(fn: () => T): T {
-  return withTimingMode(true, fn);
+  return synchronously('profileOps', fn, (body) => withTimingMode(true, body));
 }
