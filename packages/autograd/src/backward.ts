@@ -2,17 +2,17 @@ import { AnomalyError, ShapeError, add, clone, ones, zerosLike, type PrimitiveAt
 import {
   addOpTime, fmtShape, isAnomalyEnabled, isTimingEnabled, lastWrite, reachableNodes, sameShape, writeCount, withAnomalyMode, withGradMode,
 } from '@tapegrad/tensor/internal';
+import { physical } from './levels.js';
 import { SHAPE_ONLY_VJP, rules } from './rules/index.js';
 import type { PrimitiveRules } from './rules/rule.js';
 
-function checkFinite(g: Tensor, node: TapeNode, i: number): void {
-  const b = g.data();
+/** Anomaly mode: throws naming `what` if `g` holds a NaN or an infinity (of a batched tensor, its physical values). */
+export function finiteCheck(g: Tensor, what: string, where: string): void {
+  const b = physical(g).data();
   for (let k = 0; k < b.length; k++) {
     const v = b[k]!;
     if (v - v !== 0) {
-      throw new AnomalyError(
-        `detectAnomaly: backward of '${node.op}' produced ${v !== v ? 'NaN' : 'Inf'} in the gradient of input ${i} (shape ${fmtShape(g.shape)}, element ${k})`,
-      );
+      throw new AnomalyError(`detectAnomaly: ${what} ${v !== v ? 'NaN' : 'Inf'} ${where} (shape ${fmtShape(g.shape)}, element ${k})`);
     }
   }
 }
@@ -48,7 +48,7 @@ class Cotangents extends Map<Tensor, Tensor> {
  */
 function stepBack(node: TapeNode, g: Tensor, needs: boolean[], give: (x: Tensor, g: Tensor) => void): void {
   const inputs = node.inputs;
-  if (node.epoch < writeCount() && !SHAPE_ONLY_VJP.has(node.op)) checkUnwritten(node);
+  if (node.epoch < writeCount() && !SHAPE_ONLY_VJP.has(node.op)) checkUnwritten(node, 'backward');
   const start = isTimingEnabled() ? performance.now() : -1;
   const anomaly = isAnomalyEnabled();
   const gs = anomaly ? withAnomalyMode(false, () => vjpOf(node, g, needs)) : vjpOf(node, g, needs);
@@ -63,7 +63,7 @@ function stepBack(node: TapeNode, g: Tensor, needs: boolean[], give: (x: Tensor,
     if (!sameShape(gi.shape, x.shape)) {
       throw new ShapeError(`backward of '${node.op}': gradient ${fmtShape(gi.shape)} does not match input ${i} of shape ${fmtShape(x.shape)}`);
     }
-    if (anomaly) checkFinite(gi, node, i);
+    if (anomaly) finiteCheck(gi, `backward of '${node.op}' produced`, `in the gradient of input ${i}`);
     give(x, gi);
   }
 }
@@ -125,14 +125,14 @@ export function pullback(
   });
 }
 
-/** Refuses a node whose inputs or output were written in place after it was recorded: its VJP would read the new values. */
-function checkUnwritten(node: TapeNode): void {
+/** Refuses a node whose inputs or output were written in place after it was recorded: its rule would read the new values. */
+export function checkUnwritten(node: TapeNode, sweep: 'backward' | 'jvp'): void {
   const tensors = [...node.inputs, node.output];
   tensors.forEach((t, i) => {
     if (lastWrite(t.buf) > node.epoch) {
       const which = i < node.inputs.length ? `input ${i}` : 'its output';
       throw new Error(
-        `backward of '${node.op}': ${which} (shape ${fmtShape(t.shape)}) was modified in place after '${node.op}' used it, ` +
+        `${sweep} of '${node.op}': ${which} (shape ${fmtShape(t.shape)}) was modified in place after '${node.op}' used it, ` +
           `so its gradient would be wrong; modify a clone() instead, or before computing with it`,
       );
     }

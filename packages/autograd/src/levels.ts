@@ -27,15 +27,28 @@ export interface TransformCall {
   readonly primalDep: boolean;
 }
 
-/** Whether a tensor requires grad. */
+/**
+ * Whether a tensor requires grad at any level: itself, or (for a tensor batched by vmap) the
+ * physical values it stands for, which an enclosing transform may be differentiating.
+ */
 export function dependsOnGrad(t: Tensor): boolean {
-  return t.requiresGrad;
+  for (let x: Tensor | undefined = t; x !== undefined; x = x._batch?.value) if (x.requiresGrad) return true;
+  return false;
 }
 
-/** A primal for `x` (rule 1). */
+/** The plain tensor holding a (possibly batched, possibly several times) tensor's values. */
+export function physical(t: Tensor): Tensor {
+  let x = t;
+  while (x._batch !== null) x = x._batch.value;
+  return x;
+}
+
+/** A primal for `x` (rule 1). A batched `x` keeps its physical values, and with them their graph. */
 function liftPrimal(x: Tensor, outerGrad: boolean): Tensor {
-  if (outerGrad && dependsOnGrad(x)) return makeView('reshape', x, { shape: x.shape.slice() }, x.shape, x.strides, x.offset);
-  return x.detach().requiresGrad_(true);
+  if (outerGrad && x.requiresGrad) return makeView('reshape', x, { shape: x.shape.slice() }, x.shape, x.strides, x.offset);
+  const b = x._batch;
+  const leaf = b === null ? x.detach() : Tensor._batched(b.value, b.dim, b.level);
+  return leaf.requiresGrad_(true);
 }
 
 /** Lifts the arguments a transform differentiates; the function it then runs records from `start` on. */

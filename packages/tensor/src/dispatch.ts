@@ -1,8 +1,27 @@
 import { getBackend, type Kernel } from './backend/backend.js';
 import type { DType } from './dtype.js';
-import type { KernelPrimitive, PrimitiveAttrs, ViewPrimitive } from './primitives.js';
+import type { KernelPrimitive, Primitive, PrimitiveAttrs, ViewPrimitive } from './primitives.js';
 import { AnomalyError, addOpTime, isAnomalyEnabled, isTimingEnabled, record } from './tape.js';
 import { Tensor } from './tensor.js';
+
+/**
+ * Runs a primitive whose operands include tensors batched by vmap (`Tensor._batched`): autograd's
+ * vmap installs it, and it applies the primitive's batching rule to the physical values and records
+ * the logical op. `shape` and `dtype` are the logical output's, as the op decided them.
+ */
+export type BatchInterpreter = (op: Primitive, inputs: readonly Tensor[], attrs: object, shape: readonly number[], dtype: DType) => Tensor;
+
+let batching: BatchInterpreter | null = null;
+
+/** Installs the interpreter for batched operands (autograd's vmap does, on first use). */
+export function setBatchInterpreter(interpreter: BatchInterpreter): void {
+  batching = interpreter;
+}
+
+function anyBatched(inputs: readonly Tensor[]): boolean {
+  for (let i = 0; i < inputs.length; i++) if (inputs[i]!._batch !== null) return true;
+  return false;
+}
 
 /**
  * The choke point for computing ops: allocates the output (shape and dtype decided by the op, which
@@ -10,6 +29,7 @@ import { Tensor } from './tensor.js';
  * and records the node. Every kernel call in tapegrad goes through here.
  */
 export function runKernel<P extends KernelPrimitive>(op: P, inputs: Tensor[], attrs: PrimitiveAttrs[P], shape: readonly number[], dtype: DType): Tensor {
+  if (batching !== null && anyBatched(inputs)) return batching(op, inputs, attrs, shape, dtype);
   const start = isTimingEnabled() ? performance.now() : -1;
   const out = Tensor.empty(shape, dtype);
   (getBackend()[op] as Kernel<P>)(inputs, out, attrs);
@@ -21,6 +41,7 @@ export function runKernel<P extends KernelPrimitive>(op: P, inputs: Tensor[], at
 
 /** The choke point for views: a new tensor over the input's storage, recorded like any op. */
 export function makeView<P extends ViewPrimitive>(op: P, input: Tensor, attrs: PrimitiveAttrs[P], shape: readonly number[], strides: readonly number[], offset: number): Tensor {
+  if (batching !== null && input._batch !== null) return batching(op, [input], attrs, shape, input.dtype);
   return record(op, [input], new Tensor(input.buf, shape, strides, offset, input.dtype), attrs);
 }
 

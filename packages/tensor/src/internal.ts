@@ -8,7 +8,8 @@ export {
   isTimingEnabled, withTimingMode, addOpTime, opTimeOf, markWritten, writeCount, lastWrite,
   type OpTime, type CustomVjp,
 } from './tape.js';
-export { runKernel, makeView } from './dispatch.js';
+export { runKernel, makeView, setBatchInterpreter, type BatchInterpreter } from './dispatch.js';
+export { type BatchInfo } from './tensor.js';
 export {
   PRIMITIVE_TABLE, PRIMITIVES, familyOf,
   type Family, type PrimitiveDecl, type PrimitiveOf, type UnaryPrimitive, type BinaryPrimitive, type ComparePrimitive, type ReducePrimitive,

@@ -7,6 +7,16 @@ import * as M from './ops/movement.js';
 let lastShape: readonly number[] = [];
 let lastStrides: readonly number[] = [];
 
+/**
+ * How a tensor is batched by autograd's `vmap`: its values are those of `value` (the physical tensor,
+ * one more dim than the logical shape) with the batch along `dim`, for the vmap call `level`.
+ */
+export interface BatchInfo {
+  readonly value: Tensor;
+  readonly dim: number;
+  readonly level: number;
+}
+
 /** Nested JS arrays of numbers or booleans (a plain number or boolean for a 0-d tensor). */
 export type NestedArray = number | boolean | NestedArray[];
 
@@ -30,6 +40,8 @@ export class Tensor {
   name: string | undefined;
   private _node: TapeNode | null;
   private _requiresGrad: boolean;
+  /** @internal Set on the tensors a vmap call works with (see `Tensor._batched`); null otherwise. */
+  _batch: BatchInfo | null;
 
   /** Low level: wraps storage without copying. Use `tensor()` and friends to create tensors. */
   constructor(buf: TypedArray, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType) {
@@ -43,6 +55,18 @@ export class Tensor {
     this.name = undefined;
     this._node = null;
     this._requiresGrad = false;
+    this._batch = null;
+  }
+
+  /**
+   * @internal A batched tensor for vmap: its shape is `value`'s without `dim`, and it has no storage
+   * of its own. Ops on it are intercepted at dispatch and run on `value` by the primitives' batching rules.
+   */
+  static _batched(value: Tensor, dim: number, level: number): Tensor {
+    const shape = value.shape.filter((_, d) => d !== dim);
+    const t = new Tensor(allocate(value.dtype, 0), shape, contiguousStrides(shape), 0, value.dtype);
+    t._batch = { value, dim, level };
+    return t;
   }
 
   /** A fresh zero-filled contiguous tensor. */
@@ -98,7 +122,16 @@ export class Tensor {
 
   /** Same values and storage, off the tape. */
   detach(): Tensor {
+    const b = this._batch;
+    if (b !== null) return Tensor._batched(b.value.detach(), b.dim, b.level);
     return new Tensor(this.buf, this.shape, this.strides, this.offset, this.dtype);
+  }
+
+  /** Refuses to read the values of a tensor batched by vmap: inside vmap a tensor stands for every batch element at once. */
+  private readable(op: string): void {
+    if (this._batch !== null) {
+      throw new TypeError(`${op}: cannot read the values of a tensor batched by vmap (shape [${this.shape.join(',')}] stands for every element of the batch); return it from the function given to vmap instead`);
+    }
   }
 
   /** True when elements are laid out row-major without gaps from `offset`. */
@@ -110,12 +143,14 @@ export class Tensor {
 
   /** A contiguous copy of the elements in row-major order. */
   data(): TypedArray {
+    this.readable('data');
     if (this.isContiguous) return this.buf.slice(this.offset, this.offset + this.size);
     return M.contiguous(this.detach()).buf;
   }
 
   /** Nested JS arrays (booleans for bool tensors; a plain value for 0-d). */
   toArray(): NestedArray {
+    this.readable('toArray');
     const flat = this.data();
     const isBool = this.dtype === 'bool';
     const build = (dim: number, start: number): NestedArray => {
@@ -131,6 +166,7 @@ export class Tensor {
 
   /** The value of a one-element tensor (a boolean for bool tensors). */
   item(): number {
+    this.readable('item');
     if (this.size !== 1) {
       throw new RangeError(`item: only one-element tensors can be converted to a number, got shape [${this.shape.join(',')}] with ${this.size} elements`);
     }

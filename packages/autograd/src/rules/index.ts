@@ -22,4 +22,4 @@ export const SHAPE_ONLY_VJP: ReadonlySet<string> = new Set<Primitive>([
 ]);
 
 export { sumTo } from './movement.js';
-export type { Rule, PrimitiveRules } from './rule.js';
+export type { Rule, JvpRule, BatchRule, PrimitiveRules } from './rule.js';

@@ -12,6 +12,9 @@ import { defineMethods, type AsMethods } from '../methods.js';
  * a leaf that requires grad, or from a source that requires grad, while recording is on.
  */
 export function copy_<T extends Tensor>(target: T, src: Operand): T {
+  if (target._batch !== null || (typeof src === 'object' && src?._batch != null)) {
+    throw new TypeError('copy_: in-place writes into or from a tensor batched by vmap are not supported; compute a new tensor instead');
+  }
   if (isGradEnabled() && (target.requiresGrad || (typeof src === 'object' && src.requiresGrad))) {
     throw new TypeError('copy_: in-place writes are not recorded on the tape; do them inside noGrad (or on detached tensors)');
   }
