@@ -1,6 +1,6 @@
 /**
  * Every public op has a row in the op table (or is listed as not differentiable, or as not an op),
- * every primitive has a VJP rule, and the rows between them reach every differentiable primitive.
+ * every primitive has a VJP, a JVP and a batching rule, and the rows between them reach every differentiable primitive.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -43,9 +43,12 @@ describe('op table coverage', () => {
     expect(dup).toEqual([]);
   });
 
-  it('has a VJP rule for every primitive, and no rule for anything else', () => {
-    const withoutRule = PRIMITIVES.filter((p) => typeof (rules as Record<string, { vjp?: unknown } | undefined>)[p]?.vjp !== 'function');
-    expect(withoutRule, `primitives with no VJP rule: ${withoutRule.join(', ')}`).toEqual([]);
+  it('has a VJP, a JVP and a batching rule for every primitive, and no rules for anything else', () => {
+    const table = rules as Record<string, Record<string, unknown> | undefined>;
+    for (const transform of ['vjp', 'jvp', 'batch']) {
+      const missing = PRIMITIVES.filter((p) => typeof table[p]?.[transform] !== 'function');
+      expect(missing, `primitives with no ${transform} rule: ${missing.join(', ')}`).toEqual([]);
+    }
     const extra = Object.keys(rules).filter((k) => !(PRIMITIVES as string[]).includes(k));
     expect(extra, `rules for unknown primitives: ${extra.join(', ')}`).toEqual([]);
   });

@@ -1,7 +1,8 @@
 /**
  * One generic property over the op table, for every row, on random shapes and values (float64):
  *  1. reverse mode (J^T u, through checkGrad) agrees with central differences;
- *  2. the random-projection identity <u, J v> = <J^T u, v> holds between jvp and vjp;
+ *  2. the random-projection identity <u, J v> = <J^T u, v> holds between jvp and vjp (jvp is forward
+ *     mode, one sweep of the JVP rules, so this checks those rules against the VJP rules);
  *  3. for smooth rows, second order: x -> <J(x)^T u, v> is differentiated again and checked
  *     against central differences as well.
  */
