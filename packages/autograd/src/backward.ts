@@ -1,8 +1,8 @@
-import { AnomalyError, ShapeError, add, clone, ones, zerosLike, type PrimitiveAttrs, type TapeNode, type Tensor } from '@tapegrad/tensor';
+import { AnomalyError, ShapeError, Tensor, add, clone, ones, zerosLike, type PrimitiveAttrs, type TapeNode } from '@tapegrad/tensor';
 import {
   addOpTime, fmtShape, isAnomalyEnabled, isTimingEnabled, lastWrite, reachableNodes, sameShape, writeCount, withAnomalyMode, withGradMode,
 } from '@tapegrad/tensor/internal';
-import { physical } from './levels.js';
+import { describeValue, physical } from './levels.js';
 import { SHAPE_ONLY_VJP, rules } from './rules/index.js';
 import type { PrimitiveRules } from './rules/rule.js';
 
@@ -163,16 +163,21 @@ export interface BackwardOptions {
  * needs no `gradOutput`; any other needs one of the output's shape (the cotangent).
  */
 export function backward(output: Tensor, gradOutput?: Tensor, opts: BackwardOptions = {}): void {
+  if (!(output instanceof Tensor)) throw new TypeError(`backward: expected the output as a Tensor, got ${describeValue(output)}`);
+  if (gradOutput !== undefined && gradOutput !== null && !(gradOutput instanceof Tensor)) {
+    throw new TypeError(`backward: expected gradOutput as a Tensor of the output's shape ${fmtShape(output.shape)}, got ${describeValue(gradOutput)}`);
+  }
+  if (typeof opts !== 'object' || opts === null) throw new TypeError(`backward: expected options { createGraph?, retainGraph? }, got ${describeValue(opts)}`);
   if (!output.requiresGrad) {
     throw new TypeError('backward: the output does not require grad (no input required grad, or it was computed inside noGrad)');
   }
-  let seed = gradOutput;
+  let seed = gradOutput ?? undefined;
   if (seed === undefined) {
     if (output.size !== 1) {
       throw new RangeError(`backward: a non-scalar output (shape ${fmtShape(output.shape)}) needs gradOutput of that shape`);
     }
     seed = ones(output.shape, { dtype: output.dtype });
-  } else if (seed.shape.length !== output.shape.length || seed.shape.some((d, i) => d !== output.shape[i])) {
+  } else if (!sameShape(seed.shape, output.shape)) {
     throw new ShapeError(`backward: gradOutput ${fmtShape(seed.shape)} does not match the output's shape ${fmtShape(output.shape)}`);
   }
   walk([output], [seed], { createGraph: opts.createGraph ?? false });

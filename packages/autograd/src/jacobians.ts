@@ -92,8 +92,11 @@ export function hessian<F extends (...args: Args) => Tensor, N extends number | 
   f: F, opts?: { argnums?: N },
 ): (...args: Parameters<F>) => N extends number[] ? Tensor[][] : Tensor {
   const o = prepare(f, opts, 'hessian');
-  const inner = jacrev(f, o as { argnums?: number | number[] }) as Fn;
-  return jacfwd(inner, o as { argnums?: number | number[] }) as never;
+  const h = jacfwd(jacrev(f, o as { argnums?: number | number[] }) as Fn, o as { argnums?: number | number[] });
+  return ((...args: Args) => {
+    argnumList(o.argnums, args.length, 'hessian').forEach((i) => differentiable(args[i], 'hessian', `argument ${i}`));
+    return h(...args);
+  }) as never;
 }
 
 /**
