@@ -44,7 +44,7 @@ describe('op table coverage', () => {
   });
 
   it('has a VJP, a JVP and a batching rule for every primitive, and no rules for anything else', () => {
-    const table = rules as Record<string, Record<string, unknown> | undefined>;
+    const table = rules as unknown as Record<string, Record<string, unknown> | undefined>;
     for (const transform of ['vjp', 'jvp', 'batch']) {
       const missing = PRIMITIVES.filter((p) => typeof table[p]?.[transform] !== 'function');
       expect(missing, `primitives with no ${transform} rule: ${missing.join(', ')}`).toEqual([]);

@@ -59,8 +59,8 @@ function batchCaseArb(row: OpRow): fc.Arbitrary<BatchCase> {
   return fc.tuple(caseArb(row), fc.integer({ min: 2, max: 3 }), fc.integer({ min: 0, max: 0x7fffffff })).map(([base, n, seed]) => {
     const r = prng(seed);
     const elements = [base.values, ...Array.from({ length: n - 1 }, (_, k) => drawInputs(row, base.shapes, seed + k + 1))];
-    const axes = base.shapes.map((s) => (r() < 0.3 ? null : Math.floor(r() * (s.length + 1))));
-    if (axes.every((a) => a === null)) axes[Math.floor(r() * axes.length)] = 0;
+    const axes = base.shapes.map((s): number | null => (r() < 0.3 ? null : Math.floor(r() * (s.length + 1))));
+    if (!axes.some((a) => a !== null)) axes[Math.floor(r() * axes.length)] = 0;
     return { base, elements, axes, outAxis: Math.floor(r() * 8) };
   });
 }
