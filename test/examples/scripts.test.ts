@@ -40,6 +40,22 @@ describe('docs/examples run from the repo root', () => {
     expect(gaps.map((g) => g[1])).toEqual(['sigmoid', 'tanh', 'relu', 'leaky relu']);
     for (const g of gaps) expect(Number(g[2])).toBeLessThan(1e-12);
   });
+
+  it('pinn.ts: a PINN learns sin(pi x) from u\'\' = -pi^2 sin(pi x) alone (backward through vmap(grad(grad(u))))', () => {
+    const out = execFileSync(process.execPath, [tsx, 'docs/examples/pinn.ts'], { cwd: root, encoding: 'utf8' });
+    const losses = [...out.matchAll(/^step +(\d+) +loss ([\d.e+-]+)$/gm)].map((m) => Number(m[2]));
+    expect(losses).toHaveLength(5);
+    expect(losses[4]!).toBeLessThan(losses[0]! * 1e-3);
+    expect(Number(/max \|u\(x\) - sin\(pi x\)\| on \[-1, 1\]: ([\d.]+)/.exec(out)![1])).toBeLessThan(0.02);
+  });
+
+  it('per-sample-gradients.ts: vmap(grad(loss)) equals the loop over examples', () => {
+    const out = execFileSync(process.execPath, [tsx, 'docs/examples/per-sample-gradients.ts'], { cwd: root, encoding: 'utf8' });
+    const gaps = [...out.matchAll(/^parameter (\d): per-sample gradients (\[[\d,]+\]), max \|vmap - loop\| = ([\d.e+-]+)$/gm)];
+    expect(gaps.map((g) => g[2])).toEqual(['[64,32,64]', '[64,64]', '[64,64,10]', '[64,10]']);
+    for (const g of gaps) expect(Number(g[3])).toBeLessThan(1e-12);
+    expect(out).toMatch(/^per-example gradient norms: min [\d.]+, max [\d.]+$/m);
+  });
 });
 
 describe('the example scripts\' command lines', () => {
