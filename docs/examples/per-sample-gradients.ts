@@ -11,11 +11,11 @@ import {
 
 const gen = new Generator(1);
 const sizes = [32, 64, 10];
-const params: Tensor[] = [];
-for (let i = 0; i + 1 < sizes.length; i++) {
-  params.push(randn([sizes[i]!, sizes[i + 1]!], { generator: gen, dtype: 'float64' }).mul(1 / Math.sqrt(sizes[i]!)));
-  params.push(randn([sizes[i + 1]!], { generator: gen, dtype: 'float64' }).mul(0.1));
-}
+const layer = (n: number, m: number): [Tensor, Tensor] => [
+  randn([n, m], { generator: gen, dtype: 'float64' }).mul(1 / Math.sqrt(n)),
+  randn([m], { generator: gen, dtype: 'float64' }).mul(0.1),
+];
+const params: [Tensor, Tensor, Tensor, Tensor] = [...layer(sizes[0]!, sizes[1]!), ...layer(sizes[1]!, sizes[2]!)];
 const batch = 64;
 const X = randn([batch, sizes[0]!], { generator: gen, dtype: 'float64' });
 const Y = randint(0, sizes[2]!, [batch], { generator: gen });
