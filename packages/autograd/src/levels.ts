@@ -69,7 +69,7 @@ export interface CallGraph {
 }
 
 /** Finds the nodes a call's sweep must visit, and whether the call must record (rules 2 and 3). */
-export function callGraph(call: TransformCall, outputs: readonly Tensor[], extra: readonly Tensor[] = []): CallGraph {
+export function callGraph(call: TransformCall, outputs: readonly Tensor[]): CallGraph {
   const inCall = (t: Tensor): boolean => t.node !== null && t.node.id >= call.start;
   const all = reachableNodes(outputs, (n) => n.id >= call.start).sort((a, b) => a.id - b.id);
   const relevant = new Set<Tensor>(call.primals);
@@ -90,7 +90,6 @@ export function callGraph(call: TransformCall, outputs: readonly Tensor[], extra
     }
   }
   outputs.forEach(outside);
-  extra.forEach(outside);
   return { nodes, relevant, external: call.outerGrad && external };
 }
 
