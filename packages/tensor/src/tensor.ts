@@ -130,7 +130,7 @@ export class Tensor {
   /** Refuses to read the values of a tensor batched by vmap: inside vmap a tensor stands for every batch element at once. */
   private readable(op: string): void {
     if (this._batch !== null) {
-      throw new TypeError(`${op}: cannot read the values of a tensor batched by vmap (shape [${this.shape.join(',')}] stands for every element of the batch); return it from the function given to vmap instead`);
+      throw new TypeError(`${op}: cannot read the values of a tensor batched by vmap (shape [${this.shape.join(',')}] stands for every element of the batch); read values outside vmap, from what it returns`);
     }
   }
 
