@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Tensor, add, cos, dropout, exp, matmul, mul, ones, randn, reshape, sin, slice, stack, sum, tanh, tensor, type TypedArray,
 } from 'tapegrad';
-import { backward, defineOp, grad, hessian, hvp, jacrev, jvp, noGrad, valueAndGrad, vjp, vmap } from '@tapegrad/autograd';
+import { backward, defineOp, grad, hessian, hvp, jacfwd, jacrev, jvp, noGrad, valueAndGrad, vjp, vmap } from '@tapegrad/autograd';
 
 const f64 = (v: number[] | number[][]) => tensor(v, { dtype: 'float64' });
 const row = (X: Tensor, i: number): Tensor => reshape(slice(X, [i], [i + 1]), X.shape.slice(1));
@@ -70,6 +70,23 @@ describe('nesting orders', () => {
     // f' = e^t (sin t + cos t), f'' = 2 e^t cos t, f''' = 2 e^t (cos t - sin t)
     close(vmap(grad(grad(f)))(x), mul(mul(exp(x), cos(x)), 2));
     close(grad((t: Tensor) => sum(vmap(grad(grad(f)))(t)))(x), mul(mul(exp(x), add(cos(x), mul(sin(x), -1))), 2));
+  });
+
+  it('vmap(jacrev), vmap(jacfwd), vmap(hessian) and jacrev(vmap): Jacobians per row, and the block-diagonal one', () => {
+    const f = (x: Tensor): Tensor => tanh(matmul(x, W));
+    const perRow = stack([0, 1, 2, 3].map((i) => jacrev(f)(row(X, i))));
+    close(vmap(jacrev(f))(X), perRow);
+    close(vmap(jacfwd(f))(X), perRow);
+    const g = (x: Tensor): Tensor => sum(exp(mul(x, x)));
+    close(vmap(hessian(g))(X), stack([0, 1, 2, 3].map((i) => hessian(g)(row(X, i)))));
+    const J = jacrev(vmap(f))(X); // [4, 2, 4, 3]: row i of the output depends on row i of X only
+    expect(J.shape).toEqual([4, 2, 4, 3]);
+    for (let i = 0; i < 4; i++) {
+      for (let j = 0; j < 4; j++) {
+        const block = reshape(slice(J, [i, 0, j, 0], [i + 1, 2, j + 1, 3]), [2, 3]);
+        close(block, i === j ? row(perRow, i) : mul(block, 0));
+      }
+    }
   });
 
   it('per-sample gradients with unbatched parameters stay differentiable with respect to them', () => {
