@@ -7,7 +7,7 @@ import './install-methods.js';
 
 export { Tensor, type NestedArray } from './tensor.js';
 export { type DType, type TypedArray, DTYPES, isDType, promoteTypes } from './dtype.js';
-export { ShapeError } from './errors.js';
+export { ShapeError, LinAlgError } from './errors.js';
 export { broadcastShapes, contiguousStrides } from './shape.js';
 export { tensor, zeros, ones, full, eye, arange, linspace, zerosLike, onesLike, type CreateOptions } from './creation.js';
 export { Generator, manualSeed, rand, randn, randint, randperm, type RandomOptions } from './random.js';
@@ -18,6 +18,7 @@ export * from './ops/reduce.js';
 export { variance as var } from './ops/reduce.js';
 export * from './ops/movement.js';
 export * from './ops/linalg.js';
+export * as linalg from './ops/linalg-namespace.js';
 export * from './ops/nn.js';
 export * from './ops/inplace.js';
 export { AnomalyError, type TapeNode } from './tape.js';

@@ -66,6 +66,15 @@ export const PRIMITIVE_TABLE = {
   unfold2d: decl<WindowAttrs & { padValue: number }>()('window'),
   fold2d: decl<WindowAttrs & { outputSize: [number, number] }>()('window'),
   matmul: decl()('linalg'),
+  // Factorizations with several results pack them into one output (a tape node has one output);
+  // the public functions in ops/linalg/ return views of it. Layouts, for A of shape [..., m, n]:
+  solve: decl()('linalg'), // [A [..., n, n], B [..., n, k]] -> X [..., n, k]
+  slogdet: decl()('linalg'), // -> [..., 2]: [sign, log|det|]
+  cholesky: decl()('linalg'), // -> L [..., n, n], lower
+  qr: decl()('linalg'), // -> [..., m + k, n], k = min(m, n): Q in rows :m, cols :k; R in rows m:
+  eigh: decl()('linalg'), // -> [..., n + 1, n]: eigenvalues in row 0, eigenvectors (columns) in rows 1:
+  svd: decl<{ computeUV: boolean }>()('linalg'), // -> [..., m + 1 + k, n]: U in rows :m, cols :k; S in row m, cols :k; Vh in rows m+1:
+  //    (computeUV false: S only, [..., k])
 } as const;
 
 type Table = typeof PRIMITIVE_TABLE;

@@ -90,6 +90,16 @@ export function normAxes(axis: number | readonly number[] | undefined | null, nd
   return out.sort((x, y) => x - y);
 }
 
+/** The multi-index (row-major) of flat position i in a tensor of the given shape. */
+export function unravelIndex(i: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = i % shape[d]!;
+    i = Math.floor(i / shape[d]!);
+  }
+  return idx;
+}
+
 /** Output size of a sliding window along one dim (kernel k, stride s, padding p, dilation d). */
 export function windowOut(size: number, k: number, s: number, p: number, d: number): number {
   return Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;

@@ -1,10 +1,120 @@
-import { matmul, transpose } from '@tapegrad/tensor';
+import { LinAlgError, add, div, eye, linalg, matmul, mul, neg, pad, sub, tensor, transpose, unsqueeze, type Tensor } from '@tapegrad/tensor';
+import { atBatch, lastAt, linalgBlock as block, linalgRow as rowOf } from '@tapegrad/tensor/internal';
 import { type RuleTable } from './rule.js';
 
-export const linalgRules: RuleTable<'matmul'> = {
+// The factorizations' rules follow PyTorch's derivations (FunctionsManual: solve, slogdet,
+// cholesky, linalg_qr, linalg_eig (hermitian), svd), restricted to real matrices. The packed
+// outputs (see primitives.ts) are unpacked with the same views as the public functions.
+
+/** The last two dims swapped. */
+const mT = (x: Tensor): Tensor => transpose(x, -1, -2);
+
+/** 0/1 constant [r, c]: 1 where keep(j - i). */
+function mask(r: number, c: number, dtype: Tensor['dtype'], keep: (d: number) => boolean): Tensor {
+  const m = new Float64Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) m[i * c + j] = keep(j - i) ? 1 : 0;
+  return tensor(m, { shape: [r, c], dtype });
+}
+const dims = (x: Tensor): [number, number] => [x.shape[x.ndim - 2]!, x.shape[x.ndim - 1]!];
+/** Entries on and above diagonal k. */
+const triu = (x: Tensor, k = 0): Tensor => mul(x, mask(...dims(x), x.dtype, (d) => d >= k));
+/** Entries on and below diagonal k. */
+const tril = (x: Tensor, k = 0): Tensor => mul(x, mask(...dims(x), x.dtype, (d) => d <= k));
+/** Identity of size n (to add or multiply) in x's dtype. */
+const eyeOf = (n: number, x: Tensor): Tensor => eye(n, { dtype: x.dtype });
+/** A batch of vectors [..., n] as diagonal matrices [..., n, n]. */
+const diagEmbed = (v: Tensor): Tensor => mul(unsqueeze(v, -1), eyeOf(v.shape[v.ndim - 1]!, v));
+/** The skew part X - X^T. */
+const skew = (x: Tensor): Tensor => sub(x, mT(x));
+/** solve(A, B) for matrices B, with a singular A reported as a failure of `op`'s gradient. */
+function solveIn(op: string, A: Tensor, B: Tensor): Tensor {
+  try {
+    return linalg.solve(A, B);
+  } catch (e) {
+    if (!(e instanceof LinAlgError)) throw e;
+    throw new LinAlgError(`${op}: the gradient is not defined at a singular matrix${atBatch(e.batchIndex)}`, e.batchIndex);
+  }
+}
+/** B A^{-1} for square A, as (A^{-T} B^T)^T. */
+const solveRight = (op: string, B: Tensor, A: Tensor): Tensor => mT(solveIn(op, mT(A), mT(B)));
+
+type Linalg = 'matmul' | 'solve' | 'slogdet' | 'cholesky' | 'qr' | 'eigh' | 'svd';
+
+export const linalgRules: RuleTable<Linalg> = {
   /** d(AB) = dA B + A dB, so gA = g B^T and gB = A^T g (batch dims already aligned by expand) */
   matmul: { vjp: (g, [a, b], _, __, needs) => [
     needs[0] ? matmul(g, transpose(b!, -1, -2)) : null,
     needs[1] ? matmul(transpose(a!, -1, -2), g) : null,
   ] },
+  /** X = A^{-1} B: dX = A^{-1}(dB - dA X), so gB = A^{-T} g and gA = -gB X^T */
+  solve: { vjp: (g, [a], x) => {
+    const gB = solveIn('linalg.solve', mT(a!), g);
+    return [neg(matmul(gB, mT(x))), gB];
+  } },
+  /** d log|det A| = tr(A^{-1} dA), so gA = g_logabsdet A^{-T}; the sign is piecewise constant */
+  slogdet: { vjp: (g, [a]) => {
+    const gl = unsqueeze(unsqueeze(lastAt(g, 1), -1), -1);
+    return [solveIn('linalg.slogdet', mT(a!), mul(gl, eyeOf(a!.shape[a!.ndim - 1]!, a!)))];
+  } },
+  /** A = L L^T: gA = L^{-T} Phi L^{-1} with P = tril(L^T g), Phi = (P + tril(P, -1)^T) / 2 (symmetric) */
+  cholesky: { vjp: (g, _, L) => {
+    const P = tril(matmul(mT(L), g));
+    const phi = mul(add(P, mT(tril(P, -1))), 0.5);
+    return [solveRight('linalg.cholesky', solveIn('linalg.cholesky', mT(L), phi), L)];
+  } },
+  /**
+   * A = QR, M = gR R^T - Q^T gQ. m >= n: gA = (Q sym(triu M) + gQ) R^{-T}, sym(X) = X + triu(X, 1)^T;
+   * m < n: gA = [Q tril(M^T - M) R1^{-T}, 0] + Q gR, R1 = R[:, :m]
+   */
+  qr: { vjp: (g, [a], out) => {
+    const [m, n] = dims(a!);
+    const k = Math.min(m, n);
+    const Q = block(out, 0, m, 0, k), R = block(out, m, m + k, 0, n);
+    const gQ = block(g, 0, m, 0, k), gR = block(g, m, m + k, 0, n);
+    const M = sub(matmul(gR, mT(R)), matmul(mT(Q), gQ));
+    if (m >= n) {
+      const sym = add(triu(M), mT(triu(M, 1)));
+      return [solveRight('linalg.qr', add(matmul(Q, sym), gQ), mT(R))];
+    }
+    const left = solveRight('linalg.qr', matmul(Q, tril(sub(mT(M), M))), mT(block(R, 0, m, 0, m)));
+    return [add(pad(left, [0, n - m]), matmul(Q, gR))];
+  } },
+  /** A = V diag(w) V^T: gA = V (skew(V^T gV) / 2E + diag(gw)) V^T, E_ij = w_j - w_i (distinct eigenvalues) */
+  eigh: { vjp: (g, [a], out) => {
+    const n = a!.shape[a!.ndim - 1]!;
+    const w = rowOf(out, 0, n), V = block(out, 1, n + 1, 0, n);
+    const gw = rowOf(g, 0, n), gV = block(g, 1, n + 1, 0, n);
+    const E = add(sub(unsqueeze(w, -2), unsqueeze(w, -1)), eyeOf(n, w));
+    const F = add(div(mul(skew(matmul(mT(V), gV)), 0.5), E), diagEmbed(gw));
+    return [matmul(V, matmul(F, mT(V)))];
+  } },
+  /**
+   * A = U diag(S) Vh: gA = U [(skew(U^T gU) S + S skew(Vh gVh^T)) / E + diag(gS)] Vh, E_jk = S_k^2 - S_j^2,
+   * plus (I - U U^T) gU S^{-1} Vh when m > n, or U S^{-1} gVh (I - Vh^T Vh) when m < n.
+   * Singular values only (computeUV false): gA = U diag(gS) Vh from a fresh svd(A).
+   */
+  svd: { vjp: (g, [a], out, attrs) => {
+    if (!attrs.computeUV) {
+      const [U, , Vh] = linalg.svd(a!);
+      return [matmul(mul(U, unsqueeze(g, -2)), Vh)];
+    }
+    const [m, n] = dims(a!);
+    const k = Math.min(m, n);
+    const U = block(out, 0, m, 0, k), S = rowOf(out, m, k), Vh = block(out, m + 1, m + 1 + k, 0, n);
+    const gU = block(g, 0, m, 0, k), gS = rowOf(g, m, k), gVh = block(g, m + 1, m + 1 + k, 0, n);
+    const S2 = mul(S, S);
+    const E = add(sub(unsqueeze(S2, -2), unsqueeze(S2, -1)), eyeOf(k, S));
+    const UhgU = skew(matmul(mT(U), gU));
+    const VhgV = skew(matmul(Vh, mT(gVh)));
+    const inner = add(div(add(mul(UhgU, unsqueeze(S, -2)), mul(unsqueeze(S, -1), VhgV)), E), diagEmbed(gS));
+    if (m > n) {
+      const gUS = div(gU, unsqueeze(S, -2));
+      return [matmul(add(matmul(U, inner), sub(gUS, matmul(U, matmul(mT(U), gUS)))), Vh)];
+    }
+    if (m < n) {
+      const SgVh = div(gVh, unsqueeze(S, -1));
+      return [matmul(U, add(matmul(inner, Vh), sub(SgVh, matmul(matmul(SgVh, mT(Vh)), Vh))))];
+    }
+    return [matmul(U, matmul(inner, Vh))];
+  } },
 };
