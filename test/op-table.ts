@@ -17,6 +17,7 @@ import {
   scatterAdd, sigmoid, sin, slice, softmax, softplus, split, sqrt, square, squeeze, stack, std, sub, sum, tanh, tensor,
   transpose, unfold2d, unsqueeze, var as variance, where, ge, Tensor,
 } from '@tapegrad/tensor';
+import { arange, eye, linalg } from '@tapegrad/tensor';
 
 /** Where an input's values are drawn from. */
 export interface Domain {
@@ -82,6 +83,8 @@ export const TOL: Tolerance = { atol: 1e-6, rtol: 1e-5 };
 const f = (lo: number, hi: number, extra: Partial<Domain> = {}): InputSpec => ({ kind: 'float', domain: { lo, hi, ...extra } });
 const REAL = f(-2, 2);
 const NONZERO = f(-2, 2, { avoid: [0], margin: 0.3 });
+/** Inputs in [-1, 1]: the linalg rows' transforms make every matrix of them well-conditioned. */
+const UNIT = f(-1, 1);
 const index = (high: number): InputSpec => ({ kind: 'index', high });
 const MASK: InputSpec = { kind: 'mask' };
 const broadcast = (maxRank?: number): ShapeSpec => (maxRank === undefined ? { kind: 'broadcast' } : { kind: 'broadcast', maxRank });
@@ -337,6 +340,67 @@ export const OP_TABLE: readonly OpRow[] = [
   row('fold2d', 'kernel 3, stride 2, padding 1', (c) => fold2d(c!, [5, 5], 3, { stride: 2, padding: 1 }), 'lambda c: F.fold(c, (5, 5), 3, padding=1, stride=2)', {
     shapes: fixed([[2, 9, 9]]),
   }),
+  // research ops: linalg
+  // Inputs are made well-conditioned inside the call (the same transform is in the PyTorch
+  // expression): diagonally dominant for solve/inv/det, X X^T + n I for cholesky, and a spread
+  // diagonal for the eigen/singular ones, so that eigenvalues and singular values stay distinct
+  // (and nonzero) under any input in [-1, 1]. eigh and svd rows return sign-invariant quantities.
+  row('linalg.solve', 'matrix right-hand sides, broadcast batch', (a, b) => linalg.solve(dominant(a!), b!), `lambda a, b: torch.linalg.solve(${DOMINANT('a')}, b)`, {
+    inputs: [UNIT, REAL], shapes: fixed([[3, 3], [3, 2]], [[2, 3, 3], [3, 1]], [[2, 1, 2, 2], [3, 2, 2]]),
+  }),
+  row('linalg.solve', 'vector right-hand sides', (a, b) => linalg.solve(dominant(a!), b!), `lambda a, b: torch.linalg.solve(${DOMINANT('a')}, b)`, {
+    inputs: [UNIT, REAL], shapes: fixed([[3, 3], [3]], [[2, 4, 4], [2, 4]], [[2, 2, 2], [2]]),
+  }),
+  row('linalg.inv', undefined, (a) => linalg.inv(dominant(a!)), `lambda a: torch.linalg.inv(${DOMINANT('a')})`, { inputs: [UNIT], shapes: fixed([[3, 3]], [[2, 2, 2]], [[1, 1]]) }),
+  row('linalg.det', undefined, (a) => linalg.det(dominant(a!)), `lambda a: torch.linalg.det(${DOMINANT('a')})`, { inputs: [UNIT], shapes: fixed([[3, 3]], [[2, 2, 2]], [[1, 1]]) }),
+  row('linalg.det', 'negative determinant', (a) => linalg.det(neg(dominant(a!))), `lambda a: torch.linalg.det(-${DOMINANT('a')})`, { inputs: [UNIT], shapes: fixed([[3, 3]], [[2, 1, 1]]) }),
+  row('linalg.slogdet', undefined, (a) => linalg.slogdet(dominant(a!)), `lambda a: torch.linalg.slogdet(${DOMINANT('a')})`, { inputs: [UNIT], shapes: fixed([[3, 3]], [[2, 2, 2]]) }),
+  row('linalg.slogdet', 'negative determinant', (a) => linalg.slogdet(neg(dominant(a!))), `lambda a: torch.linalg.slogdet(-${DOMINANT('a')})`, { inputs: [UNIT], shapes: fixed([[3, 3]], [[2, 1, 1]]) }),
+  row('linalg.cholesky', undefined, (x) => linalg.cholesky(spd(x!)), `lambda x: torch.linalg.cholesky(${SPD('x')})`, { inputs: [UNIT], shapes: fixed([[3, 3]], [[2, 2, 2]], [[1, 1]]) }),
+  row('linalg.cholesky', 'upper', (x) => linalg.cholesky(spd(x!), { upper: true }), `lambda x: torch.linalg.cholesky(${SPD('x')}, upper=True)`, { inputs: [UNIT], shapes: fixed([[4, 4]], [[2, 3, 3]]) }),
+  row('linalg.qr', 'tall', (a) => linalg.qr(spread(a!)), `lambda a: torch.linalg.qr(${SPREAD('a')})`, { inputs: [UNIT], shapes: fixed([[4, 3]], [[2, 3, 2]]) }),
+  row('linalg.qr', 'square', (a) => linalg.qr(neg(spread(a!))), `lambda a: torch.linalg.qr(-${SPREAD('a')})`, { inputs: [UNIT], shapes: fixed([[3, 3]], [[1, 1]]) }),
+  row('linalg.qr', 'wide', (a) => linalg.qr(spread(a!)), `lambda a: torch.linalg.qr(${SPREAD('a')})`, { inputs: [UNIT], shapes: fixed([[2, 4]], [[2, 2, 3]]) }),
+  row('linalg.eigh', undefined, (x) => eighInvariants(x!), `lambda x: (lambda w, V: (w, V * V, V[..., :1] @ V[..., :1].mT))(*torch.linalg.eigh(${SYM_SPREAD('x')}))`, {
+    inputs: [UNIT], shapes: fixed([[3, 3]], [[2, 2, 2]], [[1, 1]], [[4, 4]]),
+  }),
+  row('linalg.svd', 'tall', (x) => svdInvariants(x!), `lambda x: ${SVD_INVARIANTS('x')}`, { inputs: [UNIT], shapes: fixed([[4, 3]], [[2, 3, 2]]) }),
+  row('linalg.svd', 'wide', (x) => svdInvariants(x!), `lambda x: ${SVD_INVARIANTS('x')}`, { inputs: [UNIT], shapes: fixed([[2, 4]], [[2, 2, 3]]) }),
+  row('linalg.svd', 'square', (x) => svdInvariants(x!), `lambda x: ${SVD_INVARIANTS('x')}`, { inputs: [UNIT], shapes: fixed([[3, 3]], [[1, 1]]) }),
+  row('linalg.lstsq', 'tall, broadcast batch', (a, b) => linalg.lstsq(spread(a!), b!), `lambda a, b: torch.linalg.lstsq(${SPREAD('a')}, b).solution`, {
+    inputs: [UNIT, REAL], shapes: fixed([[5, 3], [5, 2]], [[2, 1, 4, 2], [1, 3, 4, 1]]),
+  }),
+  // (PyTorch 1.13's lstsq gradient fails for vector right-hand sides: its expression takes b as a column.)
+  row('linalg.lstsq', 'vector right-hand side', (a, b) => linalg.lstsq(spread(a!), b!), `lambda a, b: torch.linalg.lstsq(${SPREAD('a')}, b.unsqueeze(-1)).solution.squeeze(-1)`, {
+    inputs: [UNIT, REAL], shapes: fixed([[4, 2], [4]], [[3, 3], [3]]),
+  }),
+  row('linalg.lstsq', 'wide: minimum norm', (a, b) => linalg.lstsq(spread(a!), b!), `lambda a, b: torch.linalg.lstsq(${SPREAD('a')}, b).solution`, {
+    inputs: [UNIT, REAL], shapes: fixed([[2, 4], [2, 3]], [[1, 3, 4], [2, 3, 2]]),
+  }),
+  row('linalg.vectorNorm', 'ord 2, all', (x) => linalg.vectorNorm(x!), 'lambda x: torch.linalg.vector_norm(x)', { shapes: rank(1, 3) }),
+  row('linalg.vectorNorm', 'ord 1, axis 0', (x) => linalg.vectorNorm(x!, 1, 0), 'lambda x: torch.linalg.vector_norm(x, 1, dim=0)', { inputs: [NONZERO], shapes: rank(1, 3) }),
+  row('linalg.vectorNorm', 'ord Infinity, axis -1, keepdims', (x) => linalg.vectorNorm(x!, Infinity, -1, true), "lambda x: torch.linalg.vector_norm(x, float('inf'), dim=-1, keepdim=True)", {
+    inputs: [f(0.2, 2)], distinct: true, shapes: rank(1, 3),
+  }),
+  row('linalg.vectorNorm', 'ord -Infinity, axes [0, 1]', (x) => linalg.vectorNorm(x!, -Infinity, [0, 1]), "lambda x: torch.linalg.vector_norm(x, float('-inf'), dim=(0, 1))", {
+    inputs: [f(0.2, 2)], distinct: true, shapes: rank(2, 3),
+  }),
+  row('linalg.vectorNorm', 'ord 0 (zero gradient)', (x) => linalg.vectorNorm(x!, 0, 1), 'lambda x: torch.linalg.vector_norm(x, 0, dim=1)', { inputs: [NONZERO], shapes: rank(2, 3) }),
+  row('linalg.vectorNorm', 'ord 3, axes [0, -1], keepdims', (x) => linalg.vectorNorm(x!, 3, [0, -1], true), 'lambda x: torch.linalg.vector_norm(x, 3, dim=(0, -1), keepdim=True)', {
+    inputs: [NONZERO], shapes: rank(2, 3),
+  }),
+  row('linalg.vectorNorm', 'ord 0.5', (x) => linalg.vectorNorm(x!, 0.5), 'lambda x: torch.linalg.vector_norm(x, 0.5)', { inputs: [NONZERO], shapes: rank(1, 2) }),
+  row('linalg.vectorNorm', 'ord -1, axis 1', (x) => linalg.vectorNorm(x!, -1, 1), 'lambda x: torch.linalg.vector_norm(x, -1, dim=1)', { inputs: [NONZERO], shapes: rank(2, 3) }),
+  row('linalg.matrixNorm', "'fro'", (x) => linalg.matrixNorm(x!), 'lambda x: torch.linalg.matrix_norm(x)', { shapes: rank(2, 3) }),
+  row('linalg.matrixNorm', "'fro', axes [0, 2], keepdims", (x) => linalg.matrixNorm(x!, 'fro', [0, 2], true), 'lambda x: torch.linalg.matrix_norm(x, dim=(0, 2), keepdim=True)', { shapes: rank(3, 3) }),
+  row('linalg.matrixNorm', "'nuc'", (x) => linalg.matrixNorm(spread(x!), 'nuc'), `lambda x: torch.linalg.matrix_norm(${SPREAD('x')}, 'nuc')`, { inputs: [UNIT], shapes: fixed([[3, 2]], [[2, 2, 3]], [[3, 3]]) }),
+  row('linalg.matrixNorm', "'nuc', axes [-1, 0]", (x) => linalg.matrixNorm(x!, 'nuc', [-1, 0]), "lambda x: torch.linalg.matrix_norm(x, 'nuc', dim=(-1, 0))", { shapes: fixed([[3, 2, 4]]) }),
+  row('linalg.matrixNorm', 'ord 2', (x) => linalg.matrixNorm(spread(x!), 2), `lambda x: torch.linalg.matrix_norm(${SPREAD('x')}, 2)`, { inputs: [UNIT], shapes: fixed([[3, 2]], [[2, 2, 3]]) }),
+  row('linalg.matrixNorm', 'ord -2', (x) => linalg.matrixNorm(spread(x!), -2), `lambda x: torch.linalg.matrix_norm(${SPREAD('x')}, -2)`, { inputs: [UNIT], shapes: fixed([[3, 3]], [[2, 3, 2]]) }),
+  row('linalg.matrixNorm', 'ord 1', (x) => linalg.matrixNorm(x!, 1), 'lambda x: torch.linalg.matrix_norm(x, 1)', { inputs: [NONZERO], distinct: true, shapes: rank(2, 3) }),
+  row('linalg.matrixNorm', 'ord -1', (x) => linalg.matrixNorm(x!, -1), 'lambda x: torch.linalg.matrix_norm(x, -1)', { inputs: [NONZERO], distinct: true, shapes: rank(2, 3) }),
+  row('linalg.matrixNorm', 'ord Infinity', (x) => linalg.matrixNorm(x!, Infinity), "lambda x: torch.linalg.matrix_norm(x, float('inf'))", { inputs: [NONZERO], distinct: true, shapes: rank(2, 3) }),
+  row('linalg.matrixNorm', 'ord -Infinity', (x) => linalg.matrixNorm(x!, -Infinity), "lambda x: torch.linalg.matrix_norm(x, float('-inf'))", { inputs: [NONZERO], distinct: true, shapes: rank(2, 3) }),
 ];
 
 /**
@@ -352,7 +416,7 @@ export const NOT_OPS: Readonly<Record<string, readonly string[]>> = {
   backend: ['getBackend', 'setBackend'],
   'in-place writes (not recorded)': ['copy_', 'fill_', 'zero_', 'add_', 'sub_', 'mul_', 'div_'],
   'dtype and shape utilities': ['isDType', 'promoteTypes', 'broadcastShapes', 'contiguousStrides'],
-  classes: ['Tensor', 'ShapeError', 'AnomalyError'],
+  classes: ['Tensor', 'ShapeError', 'AnomalyError', 'LinAlgError'],
 };
 
 // ---- helpers shared by the tests and the fixture exporter ---------------------------------------
@@ -391,4 +455,67 @@ export function asFunction(r: OpRow, inputs: readonly Tensor[]): (...floats: Ten
     pos.forEach((p, k) => (all[p] = floats[k]!));
     return single(r.call(...all));
   };
+}
+
+// ---- research ops: linalg, the well-conditioned inputs of its rows ------------------------------
+
+
+/** a + 2n I: strictly diagonally dominant (a in [-1, 1]^{n x n}), so far from singular. */
+function dominant(a: Tensor): Tensor {
+  const n = a.shape[a.ndim - 1]!;
+  return add(a, mul(eye(n, { dtype: a.dtype }), 2 * n));
+}
+function DOMINANT(a: string): string {
+  return `(${a} + 2 * ${a}.shape[-1] * torch.eye(${a}.shape[-1], dtype=${a}.dtype))`;
+}
+
+/** x x^T + n I: symmetric positive definite with eigenvalues >= n. */
+function spd(x: Tensor): Tensor {
+  const n = x.shape[x.ndim - 1]!;
+  return add(matmul(x, transpose(x, -1, -2)), mul(eye(n, { dtype: x.dtype }), n));
+}
+function SPD(x: string): string {
+  return `(${x} @ ${x}.mT + ${x}.shape[-1] * torch.eye(${x}.shape[-1], dtype=${x}.dtype))`;
+}
+
+/**
+ * x + D with D_jj = (-1)^j 3p (j + 1), p = max(m, n): as |x| <= p in norm, the singular values
+ * (and, for symmetric x, the eigenvalues) stay at least p apart and at least 2p from zero.
+ */
+function spread(x: Tensor): Tensor {
+  const m = x.shape[x.ndim - 2]!, n = x.shape[x.ndim - 1]!;
+  const p = Math.max(m, n);
+  const d = arange(n, { dtype: x.dtype }).data().map((j) => 3 * p * (j + 1) * (j % 2 === 0 ? 1 : -1));
+  return add(x, mul(eye(m, n, { dtype: x.dtype }), tensor(d, { dtype: x.dtype })));
+}
+function SPREAD(x: string): string {
+  return `(${x} + torch.eye(${x}.shape[-2], ${x}.shape[-1], dtype=${x}.dtype) * (3 * max(${x}.shape[-2:]) * (torch.arange(${x}.shape[-1], dtype=${x}.dtype) + 1) * (1 - 2 * (torch.arange(${x}.shape[-1]) % 2))))`;
+}
+/** The symmetric part of x, spread: distinct eigenvalues. */
+function symSpread(x: Tensor): Tensor {
+  return spread(mul(add(x, transpose(x, -1, -2)), 0.5));
+}
+function SYM_SPREAD(x: string): string {
+  return SPREAD(`((${x} + ${x}.mT) / 2)`);
+}
+
+/** First column of each matrix, [..., m, 1]. */
+function firstColumn(v: Tensor): Tensor {
+  return slice(v, [...v.shape.slice(0, -1).map(() => 0), 0], [...v.shape.slice(0, -1), 1]);
+}
+
+/** eigh's results through quantities that do not depend on the eigenvectors' signs: w, V * V and v1 v1^T. */
+function eighInvariants(x: Tensor): Tensor[] {
+  const [w, V] = linalg.eigh(symSpread(x));
+  const v1 = firstColumn(V);
+  return [w, mul(V, V), matmul(v1, transpose(v1, -1, -2))];
+}
+
+/** svd's results through sign-invariant quantities: S, U * U, Vh * Vh and u1 v1^T. */
+function svdInvariants(x: Tensor): Tensor[] {
+  const [U, S, Vh] = linalg.svd(spread(x));
+  return [S, mul(U, U), mul(Vh, Vh), matmul(firstColumn(U), transpose(firstColumn(transpose(Vh, -1, -2)), -1, -2))];
+}
+function SVD_INVARIANTS(x: string): string {
+  return `(lambda U, S, Vh: (S, U * U, Vh * Vh, U[..., :1] @ Vh[..., :1, :]))(*torch.linalg.svd(${SPREAD(x)}, full_matrices=False))`;
 }
