@@ -1,4 +1,4 @@
-import { LinAlgError, add, div, eye, linalg, matmul, mul, neg, pad, sub, tensor, transpose, unsqueeze, type Tensor } from '@tapegrad/tensor';
+import { LinAlgError, add, div, eq, expand, eye, linalg, matmul, mul, neg, pad, sub, tensor, transpose, unsqueeze, where, type Tensor } from '@tapegrad/tensor';
 import { atBatch, lastAt, linalgBlock as block, linalgRow as rowOf } from '@tapegrad/tensor/internal';
 import { type RuleTable } from './rule.js';
 
@@ -37,6 +37,31 @@ function solveIn(op: string, A: Tensor, B: Tensor): Tensor {
 }
 /** B A^{-1} for square A, as (A^{-T} B^T)^T. */
 const solveRight = (op: string, B: Tensor, A: Tensor): Tensor => mT(solveIn(op, mT(A), mT(B)));
+
+/** 1/d where d != 0 and 0 where d = 0 (with a zero gradient there too); see {@link checkWellPosed}. */
+function reciprocalOrZero(d: Tensor): Tensor {
+  const zero = eq(d, 0);
+  return where(zero, 0, div(1, where(zero, 1, d)));
+}
+
+/**
+ * The eigen and singular rules divide `num` by `den` (eigenvalue gaps, S_k^2 - S_j^2, S) and take
+ * 0 where den = 0. That is exact when num = 0 there: the loss does not depend on how a basis of a
+ * repeated eigenspace (or of a null space) is chosen, as for losses of the eigenvalues alone. When
+ * num is not negligible there, the gradient does not exist: throw rather than return a number.
+ */
+function checkWellPosed(op: string, num: Tensor, den: Tensor, what: string): void {
+  const shape = num.shape.length >= den.shape.length ? num.shape : den.shape;
+  const n = expand(num, shape).data(), d = expand(den, shape).data();
+  let scale = 0;
+  for (let i = 0; i < n.length; i++) scale = Math.max(scale, Math.abs(n[i]!));
+  const tol = Math.sqrt(num.dtype === 'float32' ? 2 ** -23 : 2 ** -52) * scale;
+  for (let i = 0; i < n.length; i++) {
+    if (d[i] === 0 && Math.abs(n[i]!) > tol) {
+      throw new LinAlgError(`${op}: the gradient is not defined: ${what}, and the loss depends on the choice of the singular or eigen vectors there`);
+    }
+  }
+}
 
 type Linalg = 'matmul' | 'solve' | 'slogdet' | 'cholesky' | 'qr' | 'eigh' | 'svd';
 
@@ -79,18 +104,24 @@ export const linalgRules: RuleTable<Linalg> = {
     const left = solveRight('linalg.qr', matmul(Q, tril(sub(mT(M), M))), mT(block(R, 0, m, 0, m)));
     return [add(pad(left, [0, n - m]), matmul(Q, gR))];
   } },
-  /** A = V diag(w) V^T: gA = V (skew(V^T gV) / 2E + diag(gw)) V^T, E_ij = w_j - w_i (distinct eigenvalues) */
+  /**
+   * A = V diag(w) V^T: gA = V (K / E + diag(gw)) V^T, K = skew(V^T gV) / 2, E_ij = w_j - w_i; entries
+   * with E_ij = 0 (a repeated eigenvalue) count as 0 and must have K_ij = 0 (checkWellPosed)
+   */
   eigh: { vjp: (g, [a], out) => {
     const n = a!.shape[a!.ndim - 1]!;
     const w = rowOf(out, 0, n), V = block(out, 1, n + 1, 0, n);
     const gw = rowOf(g, 0, n), gV = block(g, 1, n + 1, 0, n);
-    const E = add(sub(unsqueeze(w, -2), unsqueeze(w, -1)), eyeOf(n, w));
-    const F = add(div(mul(skew(matmul(mT(V), gV)), 0.5), E), diagEmbed(gw));
+    const E = sub(unsqueeze(w, -2), unsqueeze(w, -1));
+    const K = mul(skew(matmul(mT(V), gV)), 0.5);
+    checkWellPosed('linalg.eigh', K, E, 'an eigenvalue is repeated');
+    const F = add(mul(K, reciprocalOrZero(E)), diagEmbed(gw));
     return [matmul(V, matmul(F, mT(V)))];
   } },
   /**
    * A = U diag(S) Vh: gA = U [(skew(U^T gU) S + S skew(Vh gVh^T)) / E + diag(gS)] Vh, E_jk = S_k^2 - S_j^2,
-   * plus (I - U U^T) gU S^{-1} Vh when m > n, or U S^{-1} gVh (I - Vh^T Vh) when m < n.
+   * plus (I - U U^T) gU S^{-1} Vh when m > n, or U S^{-1} gVh (I - Vh^T Vh) when m < n. Divisions by
+   * a zero E_jk or S_j count as 0 and must meet a zero numerator (checkWellPosed).
    * Singular values only (computeUV false): gA = U diag(gS) Vh from a fresh svd(A).
    */
   svd: { vjp: (g, [a], out, attrs) => {
@@ -103,17 +134,19 @@ export const linalgRules: RuleTable<Linalg> = {
     const U = block(out, 0, m, 0, k), S = rowOf(out, m, k), Vh = block(out, m + 1, m + 1 + k, 0, n);
     const gU = block(g, 0, m, 0, k), gS = rowOf(g, m, k), gVh = block(g, m + 1, m + 1 + k, 0, n);
     const S2 = mul(S, S);
-    const E = add(sub(unsqueeze(S2, -2), unsqueeze(S2, -1)), eyeOf(k, S));
-    const UhgU = skew(matmul(mT(U), gU));
-    const VhgV = skew(matmul(Vh, mT(gVh)));
-    const inner = add(div(add(mul(UhgU, unsqueeze(S, -2)), mul(unsqueeze(S, -1), VhgV)), E), diagEmbed(gS));
+    const E = sub(unsqueeze(S2, -2), unsqueeze(S2, -1));
+    const num = add(mul(skew(matmul(mT(U), gU)), unsqueeze(S, -2)), mul(unsqueeze(S, -1), skew(matmul(Vh, mT(gVh)))));
+    checkWellPosed('linalg.svd', num, E, 'a singular value is repeated');
+    const inner = add(mul(num, reciprocalOrZero(E)), diagEmbed(gS));
     if (m > n) {
-      const gUS = div(gU, unsqueeze(S, -2));
-      return [matmul(add(matmul(U, inner), sub(gUS, matmul(U, matmul(mT(U), gUS)))), Vh)];
+      const outside = sub(gU, matmul(U, matmul(mT(U), gU))); // (I - U U^T) gU
+      checkWellPosed('linalg.svd', outside, unsqueeze(S, -2), 'a singular value is 0 and m > n');
+      return [matmul(add(matmul(U, inner), mul(outside, unsqueeze(reciprocalOrZero(S), -2))), Vh)];
     }
     if (m < n) {
-      const SgVh = div(gVh, unsqueeze(S, -1));
-      return [matmul(U, add(matmul(inner, Vh), sub(SgVh, matmul(matmul(SgVh, mT(Vh)), Vh))))];
+      const outside = sub(gVh, matmul(matmul(gVh, mT(Vh)), Vh)); // gVh (I - Vh^T Vh)
+      checkWellPosed('linalg.svd', outside, unsqueeze(S, -1), 'a singular value is 0 and m < n');
+      return [matmul(U, add(matmul(inner, Vh), mul(unsqueeze(reciprocalOrZero(S), -1), outside)))];
     }
     return [matmul(U, matmul(inner, Vh))];
   } },
