@@ -18,6 +18,7 @@ export * from './ops/reduce.js';
 export { variance as var } from './ops/reduce.js';
 export * from './ops/movement.js';
 export * from './ops/linalg.js';
+/** Linear algebra (PyTorch's `torch.linalg`): solve, inv, det, slogdet, cholesky, qr, eigh, svd, lstsq, vectorNorm, matrixNorm. */
 export * as linalg from './ops/linalg-namespace.js';
 export * from './ops/nn.js';
 export * from './ops/inplace.js';

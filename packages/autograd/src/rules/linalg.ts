@@ -72,9 +72,9 @@ export const linalgRules: RuleTable<Linalg> = {
     needs[1] ? matmul(transpose(a!, -1, -2), g) : null,
   ] },
   /** X = A^{-1} B: dX = A^{-1}(dB - dA X), so gB = A^{-T} g and gA = -gB X^T */
-  solve: { vjp: (g, [a], x) => {
+  solve: { vjp: (g, [a], x, _, needs) => {
     const gB = solveIn('linalg.solve', mT(a!), g);
-    return [neg(matmul(gB, mT(x))), gB];
+    return [needs[0] ? neg(matmul(gB, mT(x))) : null, needs[1] ? gB : null];
   } },
   /** d log|det A| = tr(A^{-1} dA), so gA = g_logabsdet A^{-T}; the sign is piecewise constant */
   slogdet: { vjp: (g, [a]) => {
