@@ -14,7 +14,7 @@ import {
   abs, add, avgPool2d, broadcastTo, cast, clamp, clone, concat, contiguous, conv1d, conv2d, cos, div, dot, dropout, elu,
   erf, exp, expand, flatten, fold2d, gather, gelu, leakyRelu, log, log1p, logSoftmax, logsumexp, matmul, max, maximum,
   maxPool2d, mean, min, minimum, mul, neg, norm, outer, pad, padStrided, permute, pow, prod, rand, relu, reshape, rsqrt,
-  scatterAdd, sigmoid, sin, slice, softmax, softplus, split, sqrt, square, squeeze, stack, std, sub, sum, tanh, tensor,
+  sigmoid, sin, slice, softmax, softplus, split, sqrt, square, squeeze, stack, std, sub, sum, tanh, tensor,
   transpose, unfold2d, unsqueeze, var as variance, where, ge, Tensor,
 } from '@tapegrad/tensor';
 
@@ -262,9 +262,6 @@ export const OP_TABLE: readonly OpRow[] = [
     inputs: [REAL, index(4)], shapes: fixed([[3, 4], [3, 6]], [[3, 4], [2, 2]]),
   }),
   row('gather', 'axis 0', (x, i) => gather(x!, 0, i!), 'lambda x, i: torch.gather(x, 0, i)', { inputs: [REAL, index(3)], shapes: fixed([[3, 2], [5, 2]], [[3, 2, 2], [1, 2, 2]]) }),
-  row('scatterAdd', undefined, (s, i) => scatterAdd(s!, 1, i!, [3, 5]), 'lambda s, i: torch.zeros(3, 5, dtype=s.dtype).scatter_add(1, i, s)', {
-    inputs: [REAL, index(5)], shapes: fixed([[3, 4], [3, 4]], [[2, 6], [2, 6]]),
-  }),
   row('pad', 'last dim', (x) => pad(x!, [1, 2]), 'lambda x: F.pad(x, (1, 2))', { shapes: rank(1, 3) }),
   row('pad', 'two dims, fill value', (x) => pad(x!, [0, 1, 2, 1], 0.5), 'lambda x: F.pad(x, (0, 1, 2, 1), value=0.5)', { shapes: rank(2, 3) }),
   row('pad', 'negative widths crop', (x) => pad(x!, [-1, 1, 1, -2]), 'lambda x: F.pad(x, (-1, 1, 1, -2))', { shapes: fixed([[4, 3]], [[2, 5, 4]]) }),

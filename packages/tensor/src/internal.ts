@@ -16,3 +16,4 @@ export {
 export { fmtShape, sameShape, shapeSize, describe, checkShape, normAxis, normAxes } from './shape.js';
 export { isFloat, checkDType, allocate } from './dtype.js';
 export { asTensor, checkOperand } from './ops/operand.js';
+export { scatterAddZeros, stridedSlice, sliceRange, checkIndex } from './internal-ops.js';
