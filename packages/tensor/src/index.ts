@@ -22,6 +22,8 @@ export * from './ops/nn.js';
 export * from './ops/inplace.js';
 export * from './ops/rearrange.js';
 export * from './ops/indexing.js';
+export * from './ops/einsum.js';
+export * from './ops/sampling.js';
 export { AnomalyError, type TapeNode } from './tape.js';
 export type { Primitive, PrimitiveAttrs, KernelPrimitive, ViewPrimitive, ReduceAttrs, WindowAttrs, ScatterAttrs, ScatterReduce } from './primitives.js';
 export { getBackend, setBackend, type Backend, type Kernel, type KernelTable, type View } from './backend/backend.js';

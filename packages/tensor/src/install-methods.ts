@@ -13,6 +13,7 @@ import './ops/nn.js';
 import './ops/inplace.js';
 import './ops/rearrange.js';
 import './ops/indexing.js';
+import './ops/sampling.js';
 
 for (const ops of DECLARED) {
   for (const [name, f] of Object.entries(ops)) {

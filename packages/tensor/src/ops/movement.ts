@@ -293,9 +293,20 @@ export function padStrided(x: Tensor, shape: readonly number[], starts: readonly
   return runKernel('pad', [x], { shape: shape.slice(), starts: starts.slice(), steps: steps.slice(), value }, shape, x.dtype);
 }
 
+/** The method form of `concat`: `t.concat(others, axis)` is `concat([t, ...others], axis)`. */
+function concatWith(self: Tensor, others: Tensor | readonly Tensor[], axis = 0): Tensor {
+  return concat([self, ...(Array.isArray(others) ? others : [others as Tensor])], axis);
+}
+
+/** The method form of `stack`: `t.stack(others, axis)` is `stack([t, ...others], axis)`. */
+function stackWith(self: Tensor, others: Tensor | readonly Tensor[], axis = 0): Tensor {
+  return stack([self, ...(Array.isArray(others) ? others : [others as Tensor])], axis);
+}
+
 /** The ops of this file that are also `Tensor` methods. */
 const METHODS = {
   reshape, flatten, squeeze, unsqueeze, expand, broadcastTo, permute, transpose, split, slice, gather, pad,
+  concat: concatWith, stack: stackWith,
 };
 defineMethods(METHODS);
 
