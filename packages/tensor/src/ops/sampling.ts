@@ -121,7 +121,7 @@ export function normal(mean: Operand, std: Operand, shape?: readonly number[] | 
 
 function likeDType(t: Tensor, opts: RandomOptions, op: string): DType {
   if (opts.dtype !== undefined) return checkDType(opts.dtype, op);
-  if (!isFloat(t.dtype)) throw new TypeError(`${op}: cannot sample floats like a ${t.dtype} tensor; pass opts.dtype`);
+  if (!isFloat(t.dtype)) throw new TypeError(`${op}: cannot sample floats like a tensor of dtype ${t.dtype}; pass opts.dtype`);
   return t.dtype;
 }
 
