@@ -23,7 +23,7 @@ export interface WindowAttrs {
  * - `convert`: elementwise copy, possibly to another dtype.
  * - `select`: where(cond, a, b), all broadcast to one shape.
  * - `reduce`: over `axes`, keeping them as size 1 with `keepdims`.
- * - `view`: no kernel; the output shares the input's storage.
+ * - `view`: no kernel; the output shares the input's storage (strides may be negative: `slice` steps backwards).
  * - `movement`: copies elements to new places.
  * - `window`: 2-D sliding windows (unfold/fold).
  * - `linalg`: batched matrix operations over the last two dims.

@@ -176,6 +176,7 @@ export function index(x: Operand, spec: readonly IndexSpec[]): Tensor {
   return applyIndex(asTensor(x, 'index'), spec, 'index');
 }
 
+/** Options of `indexPut`. */
 export interface IndexPutOptions {
   /** Add the values to the indexed places (duplicates add up) instead of replacing them. */
   accumulate?: boolean;
@@ -271,6 +272,7 @@ export function nonzero(x: Operand): Tensor {
   return tensor(out, { shape: [n, t.ndim] });
 }
 
+/** Options of `scatter`. */
 export interface ScatterOptions {
   /** How values landing on one place combine with it (and each other); replaced when omitted. */
   reduce?: Exclude<ScatterReduce, 'none'>;

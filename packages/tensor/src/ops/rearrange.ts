@@ -245,6 +245,7 @@ export function unflatten(x: Operand, axis: number, sizes: readonly number[]): T
   return reshape(t, [...t.shape.slice(0, a), ...s, ...t.shape.slice(a + 1)]);
 }
 
+/** Options of `meshgrid`. */
 export interface MeshgridOptions {
   /** 'ij' (default): output dim i runs along input i. 'xy': the first two are swapped (Cartesian, NumPy's default). */
   indexing?: 'ij' | 'xy';

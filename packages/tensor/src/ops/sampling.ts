@@ -7,6 +7,7 @@ import { add, mul } from './elementwise.js';
 import { asTensor, type Operand } from './operand.js';
 import { defineMethods, type AsMethods } from '../methods.js';
 
+/** Options of `multinomial`: a seed or generator, and whether to draw with replacement. */
 export interface MultinomialOptions extends Pick<RandomOptions, 'seed' | 'generator'> {
   /** Draw with replacement (a category can come up again); default false. */
   replacement?: boolean;
