@@ -93,6 +93,10 @@ describe('indexPut', () => {
     expect(t.toArray()).toEqual([[0, 0, 0], [0, 0, 0]]);
     expect(indexPut(tensor(1), [], 5).item()).toBe(5);
     expect(indexPut(arange(4, { dtype: 'int32' }), [ints([0])], 9).toArray()).toEqual([9, 1, 2, 3]);
+    // A plain number is not rounded through float32 on its way into a float64 tensor.
+    expect(indexPut(zeros([2], { dtype: 'float64' }), [0], 0.1).toArray()).toEqual([0.1, 0]);
+    expect(maskedFill(zeros([1], { dtype: 'float64' }), tensor([true]), 0.1).toArray()).toEqual([0.1]);
+    expect(scatter(zeros([1], { dtype: 'float64' }), 0, ints([0]), 0.1).toArray()).toEqual([0.1]);
   });
 
   it('with accumulate, duplicate places add up; without, the last value wins and alone gets a gradient', () => {
@@ -119,7 +123,7 @@ describe('select, indexSelect, take, maskedFill, maskedSelect, nonzero', () => {
     const s = select(t, -2, -1);
     expect(s.buf).toBe(t.buf);
     expect(s.toArray()).toEqual([[8, 9, 10, 11], [20, 21, 22, 23]]);
-    expect(indexSelect(t, 2, ints([3, -4, 3])).toArray()[0]).toEqual([[3, 0, 3], [7, 4, 7], [11, 8, 11]]);
+    expect((indexSelect(t, 2, ints([3, -4, 3])).toArray() as number[][][])[0]).toEqual([[3, 0, 3], [7, 4, 7], [11, 8, 11]]);
     expect(indexSelect(t, 0, ints(1)).shape).toEqual([1, 3, 4]);
     expect(take(t, ints([[0, -1], [5, 5]])).toArray()).toEqual([[0, 23], [5, 5]]);
     expect(() => select(t, 0, 2)).toThrow(/^select: index 2 is out of range for axis 0 of size 2$/);

@@ -80,6 +80,7 @@ describe('sampling', () => {
     expect(Math.abs(m - 2)).toBeLessThan(0.05);
     expect(Math.abs(s - 3)).toBeLessThan(0.05);
     expect(normal(zeros([3]), tensor([[1], [2]])).shape).toEqual([2, 3]);
+    expect(normal(0.1, 0, [2], { dtype: 'float64' }).toArray()).toEqual([0.1, 0.1]);
     expect(normal(zeros([3]), 1, [4, 3]).shape).toEqual([4, 3]);
     expect(normal(0, 1, [2]).dtype).toBe('float32');
     expect(normal(zeros([2], { dtype: 'float64' }), 1).dtype).toBe('float64');

@@ -7,7 +7,7 @@ import { broadcastShapes, checkInt, describe, fmtShape, normAxis, sameShape, sha
 import { Tensor } from '../tensor.js';
 import { add, cast, mul, where } from './elementwise.js';
 import { expand, gather, permute, reshape } from './movement.js';
-import { asTensor, scalarTensor, type Operand } from './operand.js';
+import { asTensor, checkOperand, scalarTensor, type Operand } from './operand.js';
 import { defineMethods, type AsMethods } from '../methods.js';
 
 /**
@@ -191,7 +191,7 @@ export interface IndexPutOptions {
 export function indexPut(x: Operand, spec: readonly IndexSpec[], values: Operand, opts: IndexPutOptions = {}): Tensor {
   const t = asTensor(x, 'indexPut');
   const places = applyIndex(reshape(arange(t.size, { dtype: 'int32' }), t.shape), spec, 'indexPut');
-  const v = values instanceof Tensor ? cast(values, t.dtype) : scalarTensor(asTensor(values, 'indexPut').item(), t.dtype);
+  const v = values instanceof Tensor ? cast(values, t.dtype) : scalarTensor(checkOperand(values, 'indexPut') as number | boolean, t.dtype);
   if (!sameShape(broadcastShapes('indexPut', v.shape, places.shape), places.shape)) {
     throw new ShapeError(`indexPut: values ${fmtShape(v.shape)} cannot be broadcast to the indexed shape ${fmtShape(places.shape)}`);
   }
@@ -239,7 +239,7 @@ export function maskedFill(x: Operand, mask: Tensor, value: Operand): Tensor {
     if (value.ndim !== 0) throw new ShapeError(`maskedFill: expected a number or a 0-D tensor as the value, got ${fmtShape(value.shape)}`);
     v = cast(value, t.dtype);
   } else {
-    v = scalarTensor(asTensor(value, 'maskedFill').item(), t.dtype);
+    v = scalarTensor(checkOperand(value, 'maskedFill') as number | boolean, t.dtype);
   }
   return where(m, v, t);
 }
@@ -284,7 +284,7 @@ const REDUCES: readonly ScatterReduce[] = ['sum', 'prod', 'mean', 'amax', 'amin'
 
 /** The src operand of a scatter: a number fills index's shape; a tensor is cut to index's shape (it may be larger). */
 function scatterSource(src: Operand, idx: Tensor, dtype: Tensor['dtype'], op: string): Tensor {
-  if (!(src instanceof Tensor)) return expand(scalarTensor(asTensor(src, op).item(), dtype), idx.shape);
+  if (!(src instanceof Tensor)) return expand(scalarTensor(checkOperand(src, op) as number | boolean, dtype), idx.shape);
   if (src.ndim !== idx.ndim || src.shape.some((n, d) => n < idx.shape[d]!)) {
     throw new ShapeError(`${op}: src ${fmtShape(src.shape)} must have the index's dims and be at least as large as the index ${fmtShape(idx.shape)}`);
   }

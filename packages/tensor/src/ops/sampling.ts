@@ -115,7 +115,7 @@ export function normal(mean: Operand, std: Operand, shape?: readonly number[] | 
   const dtype = opts.dtype === undefined ? fallback : checkDType(opts.dtype, 'normal');
   const z = randn(dims, { ...opts, dtype, requiresGrad: false });
   // Plain numbers stay numbers, so they never round through float32 next to float64 samples.
-  const out = add(mul(z, std instanceof Tensor ? s : s.item()), mean instanceof Tensor ? m : m.item());
+  const out = add(mul(z, std instanceof Tensor ? s : (std as number)), mean instanceof Tensor ? m : (mean as number));
   if (opts.requiresGrad) out.requiresGrad_(true);
   return out;
 }
