@@ -14,8 +14,11 @@ import {
   abs, add, avgPool2d, broadcastTo, cast, clamp, clone, concat, contiguous, conv1d, conv2d, cos, div, dot, dropout, elu,
   erf, exp, expand, flatten, fold2d, gather, gelu, leakyRelu, log, log1p, logSoftmax, logsumexp, matmul, max, maximum,
   maxPool2d, mean, min, minimum, mul, neg, norm, outer, pad, padStrided, permute, pow, prod, rand, relu, reshape, rsqrt,
-  scatterAdd, sigmoid, sin, slice, softmax, softplus, split, sqrt, square, squeeze, stack, std, sub, sum, tanh, tensor,
+  sigmoid, sin, slice, softmax, softplus, split, sqrt, square, squeeze, stack, std, sub, sum, tanh, tensor,
   transpose, unfold2d, unsqueeze, var as variance, where, ge, Tensor,
+  broadcastShapes, chunk, diag, diagonal, einsum, flip, index as indexOp, indexPut, indexSelect, maskedFill, maskedSelect, meshgrid, movedim,
+  narrow, normal, randn, repeat, repeatInterleave, roll, scatter, scatterAdd, select, take, tile, trace, tril, triu, unbind, unflatten,
+  type NestedArray,
 } from '@tapegrad/tensor';
 import { arange, eye, linalg } from '@tapegrad/tensor';
 
@@ -114,6 +117,9 @@ const binary = (op: string, variant: string | undefined, call: OpRow['call'], to
 
 const DROPOUT_P = 0.3;
 const DROPOUT_SEED = 1234;
+const NORMAL_SEED = 4321;
+/** A constant int32 tensor (nested arrays). */
+const ints = (v: NestedArray): Tensor => tensor(v, { dtype: 'int32' });
 
 // ---- the table ----------------------------------------------------------------------------------
 
@@ -265,9 +271,6 @@ export const OP_TABLE: readonly OpRow[] = [
     inputs: [REAL, index(4)], shapes: fixed([[3, 4], [3, 6]], [[3, 4], [2, 2]]),
   }),
   row('gather', 'axis 0', (x, i) => gather(x!, 0, i!), 'lambda x, i: torch.gather(x, 0, i)', { inputs: [REAL, index(3)], shapes: fixed([[3, 2], [5, 2]], [[3, 2, 2], [1, 2, 2]]) }),
-  row('scatterAdd', undefined, (s, i) => scatterAdd(s!, 1, i!, [3, 5]), 'lambda s, i: torch.zeros(3, 5, dtype=s.dtype).scatter_add(1, i, s)', {
-    inputs: [REAL, index(5)], shapes: fixed([[3, 4], [3, 4]], [[2, 6], [2, 6]]),
-  }),
   row('pad', 'last dim', (x) => pad(x!, [1, 2]), 'lambda x: F.pad(x, (1, 2))', { shapes: rank(1, 3) }),
   row('pad', 'two dims, fill value', (x) => pad(x!, [0, 1, 2, 1], 0.5), 'lambda x: F.pad(x, (0, 1, 2, 1), value=0.5)', { shapes: rank(2, 3) }),
   row('pad', 'negative widths crop', (x) => pad(x!, [-1, 1, 1, -2]), 'lambda x: F.pad(x, (-1, 1, 1, -2))', { shapes: fixed([[4, 3]], [[2, 5, 4]]) }),
@@ -275,6 +278,115 @@ export const OP_TABLE: readonly OpRow[] = [
     'lambda x: torch.full((5, 7), 0.5, dtype=x.dtype).slice_scatter(torch.full((2, 7), 0.5, dtype=x.dtype).slice_scatter(x, dim=1, start=0, step=3), dim=0, start=1, step=2)', {
       shapes: fixed([[2, 3]]),
     }),
+
+  // research ops: movement, indexing, einsum
+  row('flip', 'axes [0, -1]', (x) => flip(x!, [0, -1]), 'lambda x: torch.flip(x, (0, -1))', { shapes: rank(2, 3) }),
+  row('flip', 'one axis', (x) => flip(x!, 0), 'lambda x: torch.flip(x, (0,))', { shapes: rank(1, 3) }),
+  row('flip', 'negative strides into matmul', (a, b) => matmul(flip(a!, 1), flip(b!, [0, 1])), 'lambda a, b: torch.matmul(a.flip(1), b.flip((0, 1)))', {
+    inputs: [REAL, REAL], shapes: fixed([[2, 3], [3, 4]], [[1, 2], [2, 1]]),
+  }),
+  row('roll', 'shifts [1, -2] on axes [0, 1]', (x) => roll(x!, [1, -2], [0, 1]), 'lambda x: torch.roll(x, (1, -2), (0, 1))', { shapes: rank(2, 3) }),
+  row('roll', 'flattened', (x) => roll(x!, 3), 'lambda x: torch.roll(x, 3)', { shapes: rank(1, 3) }),
+  row('repeat', undefined, (x) => repeat(x!, [2, 1, 3]), 'lambda x: x.repeat(2, 1, 3)', { shapes: fixed([[2, 3]], [[3]], [[1, 2, 2]]) }),
+  row('tile', 'fewer reps than dims', (x) => tile(x!, [2, 2]), 'lambda x: torch.tile(x, (2, 2))', { shapes: fixed([[3]], [[2, 1, 2]]) }),
+  row('repeatInterleave', 'number, axis 1', (x) => repeatInterleave(x!, 2, 1), 'lambda x: torch.repeat_interleave(x, 2, dim=1)', { shapes: rank(2, 3) }),
+  row('repeatInterleave', 'counts, flattened', (x) => repeatInterleave(x!, ints([1, 0, 3, 2])), 'lambda x: torch.repeat_interleave(x, torch.tensor([1, 0, 3, 2]))', {
+    shapes: fixed([[2, 2]], [[4]]),
+  }),
+  row('triu', undefined, (x) => triu(x!), 'lambda x: torch.triu(x)', { shapes: rank(2, 3) }),
+  row('triu', 'k=1', (x) => triu(x!, 1), 'lambda x: torch.triu(x, 1)', { shapes: rank(2, 3) }),
+  row('tril', 'k=-1', (x) => tril(x!, -1), 'lambda x: torch.tril(x, -1)', { shapes: rank(2, 3) }),
+  row('diag', 'vector to matrix, k=1', (x) => diag(x!, 1), 'lambda x: torch.diag(x, 1)', { shapes: rank(1, 1) }),
+  row('diag', 'matrix to vector, k=-1', (x) => diag(x!, -1), 'lambda x: torch.diag(x, -1)', { shapes: fixed([[3, 4]], [[4, 2]], [[1, 3]]) }),
+  row('diagonal', 'offset 1, axes 1 and 2', (x) => diagonal(x!, 1, 1, 2), 'lambda x: torch.diagonal(x, 1, 1, 2)', { shapes: rank(3, 3) }),
+  row('diagonal', 'offset -1, axes 2 and 0', (x) => diagonal(x!, -1, 2, 0), 'lambda x: torch.diagonal(x, -1, 2, 0)', { shapes: rank(3, 3) }),
+  row('trace', undefined, (x) => trace(x!), 'lambda x: torch.trace(x)', { shapes: rank(2, 2) }),
+  row('chunk', '3 chunks of axis 1', (x) => chunk(x!, 3, 1), 'lambda x: torch.chunk(x, 3, 1)', { shapes: fixed([[2, 5]], [[3, 7, 1]]) }),
+  row('unbind', 'axis -1', (x) => unbind(x!, -1), 'lambda x: torch.unbind(x, -1)', { shapes: rank(1, 3) }),
+  row('movedim', undefined, (x) => movedim(x!, [0, 1], [2, 0]), 'lambda x: torch.movedim(x, (0, 1), (2, 0))', { shapes: rank(3, 3) }),
+  row('narrow', 'negative start', (x) => narrow(x!, 1, -2, 2), 'lambda x: torch.narrow(x, 1, -2, 2)', { shapes: fixed([[3, 4]], [[2, 2, 3]]) }),
+  row('unflatten', undefined, (x) => unflatten(x!, 1, [2, -1]), 'lambda x: x.unflatten(1, (2, -1))', { shapes: fixed([[3, 4]], [[2, 6, 1]]) }),
+  row('meshgrid', "indexing 'xy'", (a, b) => meshgrid([a!, b!], { indexing: 'xy' }), "lambda a, b: torch.meshgrid(a, b, indexing='xy')", {
+    inputs: [REAL, REAL], shapes: fixed([[2], [3]], [[1], [4]]),
+  }),
+  row('select', 'negative index', (x) => select(x!, 1, -1), 'lambda x: torch.select(x, 1, -1)', { shapes: rank(2, 3) }),
+  row('indexSelect', 'repeated indices', (x, i) => indexSelect(x!, 1, i!), 'lambda x, i: torch.index_select(x, 1, i)', {
+    inputs: [REAL, index(3)], shapes: fixed([[2, 3], [5]], [[1, 3, 2], [2]]),
+  }),
+  row('take', undefined, (x, i) => take(x!, i!), 'lambda x, i: torch.take(x, i)', { inputs: [REAL, index(6)], shapes: fixed([[2, 3], [2, 4]], [[6], []]) }),
+  row('maskedFill', undefined, (x, m) => maskedFill(x!, m!, -1.5), 'lambda x, m: torch.masked_fill(x, m, -1.5)', { inputs: [REAL, MASK], shapes: broadcast() }),
+  row('maskedFill', '0-D tensor value', (x, m, v) => maskedFill(x!, m!, v!), 'lambda x, m, v: torch.masked_fill(x, m, v)', {
+    inputs: [REAL, MASK, REAL], shapes: fixed([[2, 3], [3], []], [[4], [4], []]),
+  }),
+  row('maskedSelect', undefined, (x, m) => maskedSelect(x!, m!), 'lambda x, m: torch.masked_select(x, m)', { inputs: [REAL, MASK], shapes: broadcast() }),
+  row('index', 'number, new axis, ellipsis, negative step', (x) => indexOp(x!, [1, null, '...', '::-2']), 'lambda x: x[1, None].flip(-1)[..., ::2]', {
+    shapes: fixed([[3, 4, 5]], [[2, 3]]),
+  }),
+  row('index', 'slice strings', (x) => indexOp(x!, ['-3:', '1:5', ':']), 'lambda x: x[-3:, 1:5, :]', { shapes: fixed([[4, 6, 2]], [[2, 3, 1]]) }),
+  row('index', 'int tensor after a slice', (x, i) => indexOp(x!, [':', i!]), 'lambda x, i: x[:, i]', { inputs: [REAL, index(4)], shapes: fixed([[3, 4], [2, 2]], [[2, 4, 3], [5]]) }),
+  row('index', 'adjacent int tensors broadcast', (x, i, j) => indexOp(x!, [':', i!, j!]), 'lambda x, i, j: x[:, i, j]', {
+    inputs: [REAL, index(3), index(4)], shapes: fixed([[2, 3, 4], [2, 1], [3]]),
+  }),
+  row('index', 'int tensors apart: their dims go first', (x, i, j) => indexOp(x!, [i!, ':', j!]), 'lambda x, i, j: x[i, :, j]', {
+    inputs: [REAL, index(3), index(4)], shapes: fixed([[3, 2, 4], [2], [2]], [[3, 1, 4], [2, 2], [1]]),
+  }),
+  row('index', 'negative int indices', (x) => indexOp(x!, [ints([-1, 0, -2])]), 'lambda x: x[torch.tensor([-1, 0, -2])]', { shapes: fixed([[3, 2]], [[2]]) }),
+  row('index', 'bool mask', (x, m) => indexOp(x!, [m!]), 'lambda x, m: x[m]', { inputs: [REAL, MASK], shapes: fixed([[3, 4], [3, 4]], [[2, 3, 2], [2, 3]]) }),
+  row('index', 'bool mask after a number', (x, m) => indexOp(x!, [0, m!]), 'lambda x, m: x[0, m]', { inputs: [REAL, MASK], shapes: fixed([[2, 3, 4], [3]]) }),
+  row('indexPut', 'accumulate, duplicate places', (x, i, v) => indexPut(x!, [i!], v!, { accumulate: true }), 'lambda x, i, v: x.index_put((i,), v, accumulate=True)', {
+    inputs: [REAL, index(3), REAL], shapes: fixed([[3, 2], [5], [5, 2]], [[3, 2], [4], [2]]),
+  }),
+  row('indexPut', 'slice and number, broadcast values', (x, v) => indexPut(x!, [':', 1], v!), 'lambda x, v: (lambda y: y.__setitem__((slice(None), 1), v) or y)(x.clone())', {
+    inputs: [REAL, REAL], shapes: fixed([[3, 4], [1]], [[2, 3, 2], [2]]),
+  }),
+  row('indexPut', 'unique places', (x, v) => indexPut(x!, [ints([2, 0])], v!), 'lambda x, v: x.index_put((torch.tensor([2, 0]),), v)', {
+    inputs: [REAL, REAL], shapes: fixed([[3, 2], [2, 2]], [[4], [2]]),
+  }),
+  row('indexPut', 'bool mask, 0-D value', (x, m, v) => indexPut(x!, [m!], v!), 'lambda x, m, v: x.index_put((m,), v)', {
+    inputs: [REAL, MASK, REAL], shapes: fixed([[3, 4], [3, 4], []], [[2, 3], [2], []]),
+  }),
+  row('scatter', 'replace', (x, s) => scatter(x!, 1, ints([[0, 2], [1, 0], [3, 1]]), s!), 'lambda x, s: x.scatter(1, torch.tensor([[0, 2], [1, 0], [3, 1]]), s)', {
+    inputs: [REAL, REAL], shapes: fixed([[3, 4], [3, 2]], [[4, 5], [3, 2]]),
+  }),
+  row('scatter', 'sum, includeSelf false, larger src', (x, s, i) => scatter(x!, 1, i!, s!, { reduce: 'sum', includeSelf: false }),
+    "lambda x, s, i: x.scatter_reduce(1, i, s[:i.shape[0], :i.shape[1]], 'sum', include_self=False)", { inputs: [REAL, REAL, index(4)], shapes: fixed([[3, 4], [3, 6], [2, 5]]) }),
+  row('scatter', 'prod', (x, s, i) => scatter(x!, 0, i!, s!, { reduce: 'prod' }), "lambda x, s, i: x.scatter_reduce(0, i, s, 'prod')", {
+    inputs: [NONZERO, NONZERO, index(2)], shapes: fixed([[2, 3], [4, 3], [4, 3]]),
+  }),
+  // Exact at zeros (the product of the other values); the second derivative is not, where two zeros share a place.
+  row('scatter', 'prod with zeros', (x, s, i) => scatter(x!, 0, i!, s!, { reduce: 'prod' }), "lambda x, s, i: x.scatter_reduce(0, i, s, 'prod')", {
+    inputs: [f(-2, 2, { zeros: 1 }), f(-2, 2, { zeros: 3 }), index(2)], shapes: fixed([[2, 3], [4, 3], [4, 3]]), smooth: false,
+  }),
+  row('scatter', 'prod, includeSelf false', (x, s, i) => scatter(x!, 1, i!, s!, { reduce: 'prod', includeSelf: false }),
+    "lambda x, s, i: x.scatter_reduce(1, i, s, 'prod', include_self=False)", { inputs: [NONZERO, NONZERO, index(3)], shapes: fixed([[2, 3], [2, 4], [2, 4]]) }),
+  row('scatter', 'mean', (x, s, i) => scatter(x!, 0, i!, s!, { reduce: 'mean' }), "lambda x, s, i: x.scatter_reduce(0, i, s, 'mean')", {
+    inputs: [REAL, REAL, index(3)], shapes: fixed([[3, 2], [5, 2], [5, 2]]),
+  }),
+  row('scatter', 'mean, includeSelf false', (x, s, i) => scatter(x!, 0, i!, s!, { reduce: 'mean', includeSelf: false }),
+    "lambda x, s, i: x.scatter_reduce(0, i, s, 'mean', include_self=False)", { inputs: [REAL, REAL, index(3)], shapes: fixed([[3, 2], [5, 2], [5, 2]]) }),
+  row('scatter', 'amax', (x, s, i) => scatter(x!, 1, i!, s!, { reduce: 'amax' }), "lambda x, s, i: x.scatter_reduce(1, i, s, 'amax')", {
+    inputs: [REAL, REAL, index(3)], distinct: true, shapes: fixed([[2, 3], [2, 5], [2, 5]]), smooth: false,
+  }),
+  row('scatter', 'amin, includeSelf false', (x, s, i) => scatter(x!, 1, i!, s!, { reduce: 'amin', includeSelf: false }),
+    "lambda x, s, i: x.scatter_reduce(1, i, s, 'amin', include_self=False)", { inputs: [REAL, REAL, index(3)], distinct: true, shapes: fixed([[2, 3], [2, 5], [2, 5]]), smooth: false }),
+  row('scatterAdd', undefined, (x, s, i) => scatterAdd(x!, 1, i!, s!), 'lambda x, s, i: x.scatter_add(1, i, s[:i.shape[0], :i.shape[1]])', {
+    inputs: [REAL, REAL, index(5)], shapes: fixed([[3, 5], [3, 4], [3, 4]], [[2, 5], [3, 7], [2, 6]]),
+  }),
+  row('einsum', 'matrix product', (a, b) => einsum('ij,jk->ik', a!, b!), "lambda a, b: torch.einsum('ij,jk->ik', a, b)", { inputs: [REAL, REAL], shapes: fixed([[2, 3], [3, 4]]) }),
+  row('einsum', 'implicit output, batched', (a, b) => einsum('bij,bjk', a!, b!), "lambda a, b: torch.einsum('bij,bjk', a, b)", { inputs: [REAL, REAL], shapes: fixed([[2, 2, 3], [2, 3, 2]]) }),
+  row('einsum', 'trace', (x) => einsum('ii', x!), "lambda x: torch.einsum('ii', x)", { shapes: fixed([[3, 3]], [[1, 1]]) }),
+  row('einsum', 'diagonal', (x) => einsum('ii->i', x!), "lambda x: torch.einsum('ii->i', x)", { shapes: fixed([[3, 3]]) }),
+  row('einsum', 'subscript repeated three times', (x) => einsum('iji->j', x!), "lambda x: torch.einsum('iji->j', x)", { shapes: fixed([[3, 2, 3]]) }),
+  row('einsum', 'ellipsis, broadcast batch dims', (a, b) => einsum('...ij,...jk->...ik', a!, b!), "lambda a, b: torch.einsum('...ij,...jk->...ik', a, b)", {
+    inputs: [REAL, REAL], shapes: fixed([[2, 1, 2, 3], [3, 3, 2]]),
+  }),
+  row('einsum', 'three operands', (a, b, c) => einsum('bij,bjk,kb->bi', a!, b!, c!), "lambda a, b, c: torch.einsum('bij,bjk,kb->bi', a, b, c)", {
+    inputs: [REAL, REAL, REAL], shapes: fixed([[2, 3, 4], [2, 4, 5], [5, 2]]),
+  }),
+  row('einsum', 'sums over the ellipsis', (a, b) => einsum('...i,j->j', a!, b!), "lambda a, b: torch.einsum('...i,j->j', a, b)", { inputs: [REAL, REAL], shapes: fixed([[2, 3], [4]]) }),
+  row('normal', 'tensor mean and std, seeded', (m, sd) => normal(m!, sd!, null, { seed: NORMAL_SEED, dtype: 'float64' }), 'lambda m, s, z: m + s * z', {
+    inputs: [REAL, f(0.1, 2)], shapes: broadcast(), torchAux: ([m, sd]) => [randn(broadcastShapes('normal', m!.shape, sd!.shape), { seed: NORMAL_SEED, dtype: 'float64' })],
+  }),
 
   // neural
   row('softmax', 'axis -1', (x) => softmax(x!, -1), 'lambda x: torch.softmax(x, -1)', { shapes: rank(1, 3) }),
@@ -407,12 +519,12 @@ export const OP_TABLE: readonly OpRow[] = [
  * Public ops of @tapegrad/tensor that are not differentiable: their outputs are bool/int32 or
  * piecewise constant, so no gradient flows through them (their VJP rules return nothing).
  */
-export const NON_DIFFERENTIABLE: readonly string[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'argmax', 'argmin', 'sign'];
+export const NON_DIFFERENTIABLE: readonly string[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'argmax', 'argmin', 'sign', 'oneHot', 'nonzero'];
 
 /** Function exports of @tapegrad/tensor that are not ops on tensors, by kind. */
 export const NOT_OPS: Readonly<Record<string, readonly string[]>> = {
   creation: ['tensor', 'zeros', 'ones', 'full', 'eye', 'arange', 'linspace', 'zerosLike', 'onesLike'],
-  random: ['rand', 'randn', 'randint', 'randperm', 'manualSeed', 'Generator'],
+  random: ['rand', 'randn', 'randint', 'randperm', 'manualSeed', 'Generator', 'multinomial', 'bernoulli', 'randLike', 'randnLike'],
   backend: ['getBackend', 'setBackend'],
   'in-place writes (not recorded)': ['copy_', 'fill_', 'zero_', 'add_', 'sub_', 'mul_', 'div_'],
   'dtype and shape utilities': ['isDType', 'promoteTypes', 'broadcastShapes', 'contiguousStrides'],

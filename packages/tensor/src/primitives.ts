@@ -3,6 +3,10 @@ import type { DType } from './dtype.js';
 type None = Record<string, never>;
 /** Attributes of a reduction primitive. */
 export interface ReduceAttrs { axes: number[]; keepdims: boolean }
+/** How `scatter` combines the values landing on one place: replace (`none`) or reduce. */
+export type ScatterReduce = 'none' | 'sum' | 'prod' | 'mean' | 'amax' | 'amin';
+/** Attributes of the `scatter` primitive (inputs: self, index, src). */
+export interface ScatterAttrs { axis: number; reduce: ScatterReduce; includeSelf: boolean }
 /** Attributes shared by the 2-D sliding-window primitives. */
 export interface WindowAttrs {
   kernel: [number, number];
@@ -19,7 +23,7 @@ export interface WindowAttrs {
  * - `convert`: elementwise copy, possibly to another dtype.
  * - `select`: where(cond, a, b), all broadcast to one shape.
  * - `reduce`: over `axes`, keeping them as size 1 with `keepdims`.
- * - `view`: no kernel; the output shares the input's storage.
+ * - `view`: no kernel; the output shares the input's storage (strides may be negative: `slice` steps backwards).
  * - `movement`: copies elements to new places.
  * - `window`: 2-D sliding windows (unfold/fold).
  * - `linalg`: batched matrix operations over the last two dims.
@@ -59,10 +63,12 @@ export const PRIMITIVE_TABLE = {
   permute: decl<{ dims: number[] }>()('view'),
   expand: decl<{ shape: number[] }>()('view'),
   slice: decl<{ starts: number[]; steps: number[]; inputShape: number[] }>()('view'),
+  diagonal: decl<{ offset: number; axis1: number; axis2: number }>()('view'),
   pad: decl<{ shape: number[]; starts: number[]; steps: number[]; value: number }>()('movement'),
   concat: decl<{ axis: number }>()('movement'),
   gather: decl<{ axis: number }>()('movement'),
   scatterAdd: decl<{ axis: number; shape: number[] }>()('movement'),
+  scatter: decl<ScatterAttrs>()('movement'),
   unfold2d: decl<WindowAttrs & { padValue: number }>()('window'),
   fold2d: decl<WindowAttrs & { outputSize: [number, number] }>()('window'),
   matmul: decl()('linalg'),

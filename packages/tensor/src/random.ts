@@ -94,7 +94,8 @@ export interface RandomOptions {
   requiresGrad?: boolean;
 }
 
-function pick(opts: RandomOptions): Generator {
+/** The generator a call draws from: `opts.generator`, a fresh one for `opts.seed`, else the default stream. */
+export function pickGenerator(opts: RandomOptions): Generator {
   if (opts.generator !== undefined) {
     if (!(opts.generator instanceof Generator)) throw new TypeError('random: opts.generator must be a Generator');
     return opts.generator;
@@ -105,7 +106,7 @@ function pick(opts: RandomOptions): Generator {
 function fill(op: string, shape: readonly number[], opts: RandomOptions, fallback: DType, sample: (g: Generator) => number): Tensor {
   const dims = checkShape(shape, op);
   const dtype = opts.dtype === undefined ? fallback : checkDType(opts.dtype, op);
-  const g = pick(opts);
+  const g = pickGenerator(opts);
   const t = Tensor.empty(dims, dtype);
   const buf = t.buf;
   for (let i = 0; i < buf.length; i++) buf[i] = sample(g);
@@ -141,7 +142,7 @@ export function randperm(n: number, opts: RandomOptions = {}): Tensor {
     throw new RangeError(`randperm: expected a non-negative integer n, got ${String(n)}`);
   }
   const dtype = opts.dtype === undefined ? 'int32' : checkDType(opts.dtype, 'randperm');
-  const g = pick(opts);
+  const g = pickGenerator(opts);
   const t = Tensor.empty([n], dtype);
   const p = t.buf;
   for (let i = 0; i < n; i++) p[i] = i;

@@ -40,6 +40,22 @@ export function checkShape(shape: unknown, op: string): number[] {
   return shape.slice() as number[];
 }
 
+/** Validates a list of integers given by a user (a shape, starts, reps...), naming the op and what it is. */
+export function checkIntList(x: unknown, op: string, what: string): number[] {
+  if (!Array.isArray(x) || x.some((v) => typeof v !== 'number' || !Number.isInteger(v))) {
+    throw new TypeError(`${op}: expected ${what} as an array of integers, got ${Array.isArray(x) ? `[${x.map(describe).join(',')}]` : describe(x)}`);
+  }
+  return x as number[];
+}
+
+/** Validates one integer given by a user (an offset, a count...), at least `min`, naming the op and what it is. */
+export function checkInt(x: unknown, op: string, what: string, min = -Infinity): number {
+  if (typeof x !== 'number' || !Number.isInteger(x) || x < min) {
+    throw new RangeError(`${op}: expected ${what} to be an integer${min > -Infinity ? ` >= ${min}` : ''}, got ${describe(x)}`);
+  }
+  return x;
+}
+
 export function describe(x: unknown): string {
   if (typeof x === 'number') return Number.isNaN(x) ? 'NaN' : String(x);
   if (typeof x === 'string') return JSON.stringify(x);

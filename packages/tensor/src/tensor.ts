@@ -147,6 +147,18 @@ export class Tensor {
     return E.cast(this, checkDType(dtype, 'to'));
   }
 
+  /** Converts to float32 (`to('float32')`). */
+  float(): Tensor { return E.cast(this, 'float32'); }
+
+  /** Converts to float64 (`to('float64')`). */
+  double(): Tensor { return E.cast(this, 'float64'); }
+
+  /** Converts to int32, truncating toward zero (`to('int32')`). */
+  int(): Tensor { return E.cast(this, 'int32'); }
+
+  /** Converts to bool: non-zero is true (`to('bool')`). */
+  bool(): Tensor { return E.cast(this, 'bool'); }
+
   /** A contiguous tensor with the same values (this one if already contiguous). */
   contiguous(): Tensor { return M.contiguous(this); }
 

@@ -18,7 +18,7 @@ export const rules: { [P in Primitive]: PrimitiveRules<P> } = {
  * values: writing into those tensors in place after the op cannot change its gradient.
  */
 export const SHAPE_ONLY_VJP: ReadonlySet<string> = new Set<Primitive>([
-  'add', 'sub', 'neg', 'sum', 'copy', 'cast', 'reshape', 'permute', 'expand', 'slice', 'pad', 'concat', 'unfold2d', 'fold2d',
+  'add', 'sub', 'neg', 'sum', 'copy', 'cast', 'reshape', 'permute', 'expand', 'slice', 'diagonal', 'pad', 'concat', 'unfold2d', 'fold2d',
 ]);
 
 export { sumTo } from './movement.js';

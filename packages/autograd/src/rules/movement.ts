@@ -1,6 +1,8 @@
 import {
-  fold2d, gather, padStrided, permute, reshape, scatterAdd, slice, sum, unfold2d, type Tensor,
+  add, arange, cast, div, eq, fold2d, full, gather, gt, maximum, movedim, mul, onesLike, padStrided, permute, reshape, scatter, sum,
+  unfold2d, where, type PrimitiveAttrs, type ScatterAttrs, type Tensor,
 } from '@tapegrad/tensor';
+import { scatterAddZeros, stridedSlice } from '@tapegrad/tensor/internal';
 import { type RuleTable } from './rule.js';
 
 /**
@@ -17,7 +19,7 @@ export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
   return reshape(s, shape);
 }
 
-type Movement = 'reshape' | 'permute' | 'expand' | 'slice' | 'pad' | 'concat' | 'gather' | 'scatterAdd' | 'unfold2d' | 'fold2d';
+type Movement = 'reshape' | 'permute' | 'expand' | 'slice' | 'diagonal' | 'pad' | 'concat' | 'gather' | 'scatterAdd' | 'scatter' | 'unfold2d' | 'fold2d';
 
 export const movementRules: RuleTable<Movement> = {
   /** reshape back */
@@ -32,27 +34,93 @@ export const movementRules: RuleTable<Movement> = {
   expand: { vjp: (g, [x]) => [sumTo(g, x!.shape)] },
   /** d slice(x) = g embedded in zeros at the sliced positions */
   slice: { vjp: (g, _, __, a) => [padStrided(g, a.inputShape, a.starts, a.steps, 0)] },
-  /** d pad(x) = the slice of g where x was written */
-  pad: { vjp: (g, [x], _, a) => [slice(g, a.starts, a.starts.map((s, d) => s + (x!.shape[d]! - 1) * a.steps[d]! + 1), a.steps)] },
+  /** d diagonal(x) = g written back onto that diagonal of a zero tensor */
+  diagonal: { vjp: (g, [x], _, a) => [diagonalEmbed(g, x!.shape, a)] },
+  /** d pad(x) = the (strided) slice of g where x was written */
+  pad: { vjp: (g, [x], _, a) => [stridedSlice(g, a.starts, a.steps, x!.shape)] },
   /** d concat = each input's band of g */
   concat: { vjp: (g, inputs, _, a) => {
     let at = 0;
     return inputs.map((x) => {
-      const starts = g.shape.map(() => 0);
-      const ends = g.shape.slice();
-      starts[a.axis] = at;
+      const starts = g.shape.map((_, d) => (d === a.axis ? at : 0));
       at += x.shape[a.axis]!;
-      ends[a.axis] = at;
-      return slice(g, starts, ends);
+      return stridedSlice(g, starts, g.shape.map(() => 1), x.shape);
     });
   } },
   /** d gather(x, index) = scatterAdd of g at index */
-  gather: { vjp: (g, [x, index], _, a) => [scatterAdd(g, a.axis, index!, x!.shape), null] },
+  gather: { vjp: (g, [x, index], _, a) => [scatterAddZeros(g, a.axis, index!, x!.shape), null] },
   /** d scatterAdd(index, src) = gather of g at index */
   scatterAdd: { vjp: (g, [index], _, a) => [null, gather(g, a.axis, index!)] },
+  /** d scatter: see scatterVjp (PyTorch's formulas for each reduction) */
+  scatter: { vjp: (g, [self, index, src], out, a, needs) => scatterVjp(g, self!, index!, src!, out, a, needs) },
   /** d unfold = fold (col2im) */
   unfold2d: { vjp: (g, [x], _, a) => [fold2d(g, [x!.shape[2]!, x!.shape[3]!], a.kernel, { stride: a.stride, padding: a.padding, dilation: a.dilation })] },
   /** d fold = unfold */
   fold2d: { vjp: (g, _, __, a) => [unfold2d(g, a.kernel, { stride: a.stride, padding: a.padding, dilation: a.dilation })] },
 };
 
+
+/** Zeros of `shape` with g (of diagonal(x, offset, axis1, axis2)'s shape) on that diagonal: a strided pad of the flattened matrices. */
+function diagonalEmbed(g: Tensor, shape: readonly number[], a: PrimitiveAttrs['diagonal']): Tensor {
+  const rest = shape.map((_, d) => d).filter((d) => d !== a.axis1 && d !== a.axis2);
+  const n1 = shape[a.axis1]!, n2 = shape[a.axis2]!;
+  const lead = rest.map((d) => shape[d]!);
+  const start = a.offset >= 0 ? a.offset : -a.offset * n2;
+  const flat = padStrided(g, [...lead, n1 * n2], [...lead.map(() => 0), start], [...lead.map(() => 1), n2 + 1]);
+  return movedim(reshape(flat, [...lead, n1, n2]), [lead.length, lead.length + 1], [a.axis1, a.axis2]);
+}
+
+/**
+ * The cotangents of scatter(self, axis, index, src) for each way of combining (`null` for index):
+ * - none: self's places that were overwritten get nothing; each src value gets g at its place if it
+ *   was the last written there (the one the output kept), else nothing.
+ * - sum: g for self (0 at places that dropped self), g gathered at src's places.
+ * - mean: g / n shared by the n values averaged at a place.
+ * - amax/amin: g shared evenly by the values equal to the result (self included when it took part).
+ * - prod: g times the product of the other values at the place: out / value where the value is
+ *   non-zero, and for a value that is its place's only zero the product recomputed with it as 1, so
+ *   zeros get the exact gradient.
+ */
+function scatterVjp(g: Tensor, self: Tensor, index: Tensor, src: Tensor, out: Tensor, a: ScatterAttrs, needs: readonly boolean[]): (Tensor | null)[] {
+  const [gSelf, gSrc] = scatterCotangents(g, self, index, src, out, a);
+  return [needs[0] ? gSelf() : null, null, needs[2] ? gSrc() : null];
+}
+
+/** The two cotangents of scatterVjp, computed only when called. */
+function scatterCotangents(g: Tensor, self: Tensor, index: Tensor, src: Tensor, out: Tensor, a: ScatterAttrs): [() => Tensor, () => Tensor] {
+  const { axis, includeSelf } = a;
+  const at = (t: Tensor): Tensor => gather(t, axis, index);
+  const hits = scatterAddZeros(onesLike(src), axis, index, self.shape);
+  const hit = gt(hits, 0);
+  const dropped = (): Tensor => (includeSelf ? g : where(hit, 0, g));
+  switch (a.reduce) {
+    case 'none': {
+      const order = reshape(arange(index.size, { dtype: 'int32' }), index.shape);
+      const last = scatter(full(self.shape, -1, { dtype: 'int32' }), axis, index, order);
+      return [() => where(hit, 0, g), () => where(eq(at(last), order), at(g), 0)];
+    }
+    case 'sum':
+      return [dropped, () => at(g)];
+    case 'mean': {
+      const share = div(g, maximum(add(hits, includeSelf ? 1 : 0), 1));
+      return [includeSelf ? () => share : dropped, () => at(share)];
+    }
+    case 'amax': case 'amin': {
+      const selfWins = includeSelf ? eq(self, out) : eq(hits, 0);
+      const srcWins = eq(src, at(out));
+      const count = add(cast(selfWins, g.dtype), scatterAddZeros(cast(srcWins, g.dtype), axis, index, self.shape));
+      const share = div(g, maximum(count, 1));
+      return [() => where(selfWins, share, 0), () => where(srcWins, at(share), 0)];
+    }
+    case 'prod':
+      return [
+        includeSelf ? () => mul(g, scatter(onesLike(self), axis, index, src, { reduce: 'prod' })) : dropped,
+        () => {
+          const zero = eq(src, 0);
+          const lone = where(zero, eq(at(scatterAddZeros(cast(zero, g.dtype), axis, index, self.shape)), 1), false);
+          const others = scatter(self, axis, index, where(lone, 1, src), { reduce: 'prod', includeSelf });
+          return where(lone, at(mul(g, others)), div(at(mul(g, out)), where(zero, 1, src)));
+        },
+      ];
+  }
+}

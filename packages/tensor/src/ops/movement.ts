@@ -1,20 +1,14 @@
 import { makeView, runKernel } from '../dispatch.js';
 import { promoteTypes } from '../dtype.js';
 import { ShapeError } from '../errors.js';
-import { contiguousStrides, describe, fmtShape, normAxes, normAxis, sameShape, shapeSize } from '../shape.js';
+import { checkIntList, contiguousStrides, fmtShape, normAxes, normAxis, sameShape, shapeSize } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { cast } from './elementwise.js';
+import { checkIndex, sliceRange, stridedSlice } from '../internal-ops.js';
 import { asTensor, type Operand } from './operand.js';
 import { defineMethods, type AsMethods } from '../methods.js';
 
 type Axis = number | readonly number[];
-
-function checkIntList(x: unknown, op: string, what: string): number[] {
-  if (!Array.isArray(x) || x.some((v) => typeof v !== 'number' || !Number.isInteger(v))) {
-    throw new TypeError(`${op}: expected ${what} as an array of integers, got ${Array.isArray(x) ? `[${x.map(describe).join(',')}]` : describe(x)}`);
-  }
-  return x as number[];
-}
 
 /** A contiguous tensor with the same values: this one when already contiguous, else a recorded copy. */
 export function contiguous(x: Tensor): Tensor {
@@ -47,8 +41,42 @@ export function reshape(x: Operand, shape: readonly number[]): Tensor {
   }
   if (shapeSize(out) !== t.size) throw new ShapeError(`reshape: cannot reshape ${fmtShape(t.shape)} (${t.size} elements) into ${fmtShape(dims)}`);
   if (sameShape(out, t.shape)) return t;
+  const strides = viewStrides(t.shape, t.strides, out);
+  if (strides !== null) return makeView('reshape', t, { shape: out }, out, strides, t.offset);
   const c = contiguous(t);
   return makeView('reshape', c, { shape: out }, out, contiguousStrides(out), c.offset);
+}
+
+/**
+ * Strides that show storage laid out as (`shape`, `strides`) in the new shape `to` (same element
+ * count, row-major order), or null when no strides can (the reshape must copy). Walks the old dims
+ * from the last one in runs that are contiguous with each other (size-1 dims ignored); each run must
+ * be split exactly by consecutive new dims, which then step through it at the run's innermost stride.
+ */
+function viewStrides(shape: readonly number[], strides: readonly number[], to: readonly number[]): number[] | null {
+  if (shapeSize(shape) === 0 || shape.length === 0) return contiguousStrides(to);
+  const out = new Array<number>(to.length);
+  let v = to.length - 1;
+  let base = strides[shape.length - 1]!;
+  let runSize = 1;
+  let viewSize = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    runSize *= shape[d]!;
+    const runEnds = d === 0 || (shape[d - 1] !== 1 && strides[d - 1] !== runSize * base);
+    if (!runEnds) continue;
+    while (v >= 0 && (viewSize < runSize || to[v] === 1)) {
+      out[v] = viewSize * base;
+      viewSize *= to[v]!;
+      v--;
+    }
+    if (viewSize !== runSize) return null;
+    if (d > 0) {
+      base = strides[d - 1]!;
+      runSize = 1;
+      viewSize = 1;
+    }
+  }
+  return v === -1 ? out : null;
 }
 
 /** Collapses dims startDim..endDim into one. */
@@ -138,8 +166,9 @@ export function transpose(x: Operand, dim0: number, dim1: number): Tensor {
 }
 
 /**
- * Python-style slicing of the leading dims: one start/end (and optional positive step) per dim,
- * negative indices count from the end, out-of-range bounds are clamped. A view.
+ * Python-style slicing of the leading dims: one start/end (and optional step) per dim, negative
+ * indices count from the end, out-of-range bounds are clamped. A negative step walks backwards from
+ * `start` down to just above `end` (`slice(t, [-1], [-t.shape[0] - 1], [-1])` reverses dim 0). A view.
  */
 export function slice(x: Operand, starts: readonly number[], ends: readonly number[], steps?: readonly number[]): Tensor {
   const t = asTensor(x, 'slice');
@@ -152,25 +181,16 @@ export function slice(x: Operand, starts: readonly number[], ends: readonly numb
   if (s0.length > t.ndim) throw new RangeError(`slice: got ${s0.length} starts for a tensor with ${t.ndim} dims`);
   const fullStarts: number[] = [];
   const fullSteps: number[] = [];
-  const shape: number[] = [];
-  const strides: number[] = [];
-  let offset = t.offset;
+  const lens: number[] = [];
   for (let d = 0; d < t.ndim; d++) {
-    const n = t.shape[d]!;
     const step = d < st0.length ? st0[d]! : 1;
-    if (step <= 0) throw new RangeError(`slice: steps must be positive, got ${step} for dim ${d}`);
-    const clampIdx = (i: number): number => Math.min(Math.max(i < 0 ? i + n : i, 0), n);
-    const start = d < s0.length ? clampIdx(s0[d]!) : 0;
-    const end = d < e0.length ? clampIdx(e0[d]!) : n;
-    const len = end > start ? Math.ceil((end - start) / step) : 0;
-    fullStarts.push(start);
+    if (step === 0) throw new RangeError(`slice: steps must not be zero (dim ${d})`);
+    const r = sliceRange(t.shape[d]!, d < s0.length ? s0[d]! : null, d < e0.length ? e0[d]! : null, step);
+    fullStarts.push(r.start);
     fullSteps.push(step);
-    shape.push(len);
-    strides.push(t.strides[d]! * step);
-    offset += start * t.strides[d]!;
+    lens.push(r.length);
   }
-  if (sameShape(shape, t.shape)) return t;
-  return makeView('slice', t, { starts: fullStarts, steps: fullSteps, inputShape: t.shape.slice() }, shape, strides, offset);
+  return stridedSlice(t, fullStarts, fullSteps, lens);
 }
 
 /**
@@ -260,34 +280,12 @@ export function split(x: Operand, sizeOrSizes: number | readonly number[], axis 
   return out;
 }
 
-function checkIndex(index: unknown, x: Tensor, ax: number, op: string): Tensor {
-  const idx = asTensor(index, op);
-  if (idx.dtype !== 'int32') throw new TypeError(`${op}: expected an int32 index tensor, got ${idx.dtype}`);
-  if (idx.ndim !== x.ndim) throw new ShapeError(`${op}: index ${fmtShape(idx.shape)} must have as many dims as the input ${fmtShape(x.shape)}`);
-  for (let d = 0; d < x.ndim; d++) {
-    if (d !== ax && idx.shape[d]! > x.shape[d]!) {
-      throw new ShapeError(`${op}: index ${fmtShape(idx.shape)} is larger than the input ${fmtShape(x.shape)} at dim ${d}`);
-    }
-  }
-  return idx;
-}
-
 /** out[i][j] = x[index[i][j]][j] for axis 0 (PyTorch's gather); out has index's shape. */
 export function gather(x: Operand, axis: number, index: Tensor): Tensor {
   const t = asTensor(x, 'gather');
   const ax = normAxis(axis, t.ndim, 'gather');
-  const idx = checkIndex(index, t, ax, 'gather');
+  const idx = checkIndex(index, t.shape, ax, 'gather');
   return runKernel('gather', [t, idx], { axis: ax }, idx.shape, t.dtype);
-}
-
-/** The adjoint of gather: a zero tensor of `shape` with src[i][j] added at [index[i][j]][j] (axis 0). */
-export function scatterAdd(src: Tensor, axis: number, index: Tensor, shape: readonly number[]): Tensor {
-  const s = asTensor(src, 'scatterAdd');
-  const target = Tensor.empty(shape, s.dtype);
-  const ax = normAxis(axis, target.ndim, 'scatterAdd');
-  const idx = checkIndex(index, target, ax, 'scatterAdd');
-  if (!sameShape(idx.shape, s.shape)) throw new ShapeError(`scatterAdd: src ${fmtShape(s.shape)} must have the index's shape ${fmtShape(idx.shape)}`);
-  return runKernel('scatterAdd', [idx, s], { axis: ax, shape: shape.slice() }, shape, s.dtype);
 }
 
 /** Embeds x into a `value`-filled tensor of `shape` at starts + i * steps (the adjoint of a strided slice). */
@@ -295,9 +293,20 @@ export function padStrided(x: Tensor, shape: readonly number[], starts: readonly
   return runKernel('pad', [x], { shape: shape.slice(), starts: starts.slice(), steps: steps.slice(), value }, shape, x.dtype);
 }
 
+/** The method form of `concat`: `t.concat(others, axis)` is `concat([t, ...others], axis)`. */
+function concatWith(self: Tensor, others: Tensor | readonly Tensor[], axis = 0): Tensor {
+  return concat([self, ...(Array.isArray(others) ? others : [others as Tensor])], axis);
+}
+
+/** The method form of `stack`: `t.stack(others, axis)` is `stack([t, ...others], axis)`. */
+function stackWith(self: Tensor, others: Tensor | readonly Tensor[], axis = 0): Tensor {
+  return stack([self, ...(Array.isArray(others) ? others : [others as Tensor])], axis);
+}
+
 /** The ops of this file that are also `Tensor` methods. */
 const METHODS = {
   reshape, flatten, squeeze, unsqueeze, expand, broadcastTo, permute, transpose, split, slice, gather, pad,
+  concat: concatWith, stack: stackWith,
 };
 defineMethods(METHODS);
 
