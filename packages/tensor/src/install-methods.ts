@@ -11,6 +11,9 @@ import './ops/movement.js';
 import './ops/linalg.js';
 import './ops/nn.js';
 import './ops/inplace.js';
+import './ops/logical.js';
+import './ops/scan.js';
+import './ops/sort.js';
 
 for (const ops of DECLARED) {
   for (const [name, f] of Object.entries(ops)) {
