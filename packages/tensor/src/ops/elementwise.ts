@@ -236,11 +236,13 @@ export function mish(x: Operand): Tensor {
 /**
  * log(exp(a) + exp(b)), broadcasting, as max(a, b) + log1p(exp(-|a - b|)): exact at |a|, |b| = 1000.
  * Where a - b is not finite (an infinite operand, or NaN) the result is max(a, b), so
- * logaddexp(-Infinity, -Infinity) is -Infinity; the other branch then sees 0 instead (no NaN gradient).
+ * logaddexp(-Infinity, -Infinity) is -Infinity, with gradient 1/2 to each (the limit along a = b),
+ * and no NaN reaches a gradient from the branch not taken.
  */
 export function logaddexp(a: Operand, b: Operand): Tensor {
   const x = asTensor(a, 'logaddexp');
   const y = asTensor(b, 'logaddexp');
+  broadcastShapes('logaddexp', x.shape, y.shape);
   const d = sub(isFloat(x.dtype) ? x : cast(x, 'float32'), y);
   const dd = d.detach();
   const finite = eq(sub(dd, dd), 0);
@@ -255,9 +257,10 @@ export function logaddexp(a: Operand, b: Operand): Tensor {
 export function lerp(start: Operand, end: Operand, weight: Operand): Tensor {
   const a = asTensor(start, 'lerp');
   const b = asTensor(end, 'lerp');
+  const w = asTensor(weight, 'lerp');
+  broadcastShapes('lerp', broadcastShapes('lerp', a.shape, b.shape), w.shape);
   const diff = sub(b, a);
   if (typeof weight === 'number') return weight < 0.5 ? add(a, mul(diff, weight)) : sub(b, mul(diff, 1 - weight));
-  const w = asTensor(weight, 'lerp');
   return where(lt(w, 0.5), add(a, mul(w, diff)), sub(b, mul(diff, sub(1, w))));
 }
 

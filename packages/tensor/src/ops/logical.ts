@@ -1,5 +1,5 @@
 import { isFloat } from '../dtype.js';
-import { describe, sameShape } from '../shape.js';
+import { broadcastShapes, describe, normAxes, sameShape } from '../shape.js';
 import { withGradMode } from '../tape.js';
 import type { Tensor } from '../tensor.js';
 import { zeros, ones } from '../creation.js';
@@ -14,6 +14,14 @@ type Axis = number | readonly number[];
 function truth(x: Operand, op: string): Tensor {
   const t = asTensor(x, op);
   return t.dtype === 'bool' ? t : ne(t, 0);
+}
+
+/** Truth values of two operands, checked to broadcast together (naming `op`). */
+function truths(a: Operand, b: Operand, op: string): [Tensor, Tensor] {
+  const x = truth(a, op);
+  const y = truth(b, op);
+  broadcastShapes(op, x.shape, y.shape);
+  return [x, y];
 }
 
 /** True where x is NaN (never for integer and bool tensors). */
@@ -35,11 +43,11 @@ export function isfinite(x: Operand): Tensor {
 }
 
 /** Elementwise a AND b on truth values (non-zero is true), broadcasting; bool out. */
-export function logicalAnd(a: Operand, b: Operand): Tensor { return minimum(truth(a, 'logicalAnd'), truth(b, 'logicalAnd')); }
+export function logicalAnd(a: Operand, b: Operand): Tensor { return minimum(...truths(a, b, 'logicalAnd')); }
 /** Elementwise a OR b on truth values (non-zero is true), broadcasting; bool out. */
-export function logicalOr(a: Operand, b: Operand): Tensor { return maximum(truth(a, 'logicalOr'), truth(b, 'logicalOr')); }
+export function logicalOr(a: Operand, b: Operand): Tensor { return maximum(...truths(a, b, 'logicalOr')); }
 /** Elementwise a XOR b on truth values (non-zero is true), broadcasting; bool out. */
-export function logicalXor(a: Operand, b: Operand): Tensor { return ne(truth(a, 'logicalXor'), truth(b, 'logicalXor')); }
+export function logicalXor(a: Operand, b: Operand): Tensor { return ne(...truths(a, b, 'logicalXor')); }
 /** Elementwise NOT: true where x is zero (or false). */
 export function logicalNot(x: Operand): Tensor {
   const t = asTensor(x, 'logicalNot');
@@ -48,12 +56,14 @@ export function logicalNot(x: Operand): Tensor {
 
 /** Whether any element over `axis` (all axes when omitted) is non-zero; false over nothing. */
 export function any(x: Operand, axis?: Axis, keepdims = false): Tensor {
-  return ne(sum(truth(x, 'any'), axis, keepdims), 0);
+  const t = truth(x, 'any');
+  return ne(sum(t, normAxes(axis as number | number[] | undefined, t.ndim, 'any'), keepdims), 0);
 }
 
 /** Whether every element over `axis` (all axes when omitted) is non-zero; true over nothing. */
 export function all(x: Operand, axis?: Axis, keepdims = false): Tensor {
-  return eq(sum(logicalNot(asTensor(x, 'all')), axis, keepdims), 0);
+  const t = logicalNot(asTensor(x, 'all'));
+  return eq(sum(t, normAxes(axis as number | number[] | undefined, t.ndim, 'all'), keepdims), 0);
 }
 
 /** Tolerances for {@link allclose}. */
@@ -78,6 +88,7 @@ export function allclose(a: Operand, b: Operand, opts: AllcloseOptions = {}): bo
   const atol = tol(opts.atol, 'atol', 1e-8);
   const x = asTensor(a, 'allclose');
   const y = asTensor(b, 'allclose');
+  broadcastShapes('allclose', x.shape, y.shape);
   return withGradMode(false, () => {
     const err = abs(sub(x, y));
     const within = minimum(isfinite(err), le(err, mul(abs(y), rtol).add(atol)));
