@@ -3,6 +3,7 @@
  * 0, integer and bool inputs, 0-d and empty tensors, k bounds, the lower median with NaN, and where
  * gradients go (expected values are what PyTorch 1.13 gives for the same inputs).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { argsort, kthvalue, median, mul, sort, sum, tensor, topk, zeros, type Tensor } from '@tapegrad/tensor';
 import { grad } from '@tapegrad/autograd';
@@ -55,6 +56,32 @@ describe('sort and argsort', () => {
     expect(() => sort(zeros([2, 3]), 2)).toThrow(/^sort: axis 2 is out of range for a tensor with 2 dims/);
     expect(() => argsort(zeros([2]), 0, { descending: 1 as never })).toThrow(/^argsort: expected descending to be a boolean, got 1/);
     expect(() => sort(zeros([2]), 0, { stable: 'yes' as never })).toThrow(/^sort: expected stable to be a boolean/);
+  });
+});
+
+describe('argsort on long lines with many ties, NaNs and signed zeros', () => {
+  /** The reference: a comparator sort by (value, NaN largest, then position). */
+  const reference = (v: number[], descending: boolean): number[] => v.map((_, i) => i).sort((i, j) => {
+    const a = v[i]!, b = v[j]!;
+    if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) === Number.isNaN(b) ? i - j : (Number.isNaN(a) === descending ? -1 : 1);
+    return a === b ? i - j : (a < b) === descending ? 1 : -1;
+  });
+  const value = fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constantFrom(NaN, -0, Infinity, -Infinity), fc.double({ noNaN: true }));
+
+  it('matches a comparator sort, both directions (runs of every length, so every merge level)', () => {
+    fc.assert(fc.property(fc.array(value, { maxLength: 300 }), fc.boolean(), (v, descending) => {
+      expect(values(argsort(f64(v), 0, { descending }))).toEqual(reference(v, descending));
+    }), { seed: 99, numRuns: 60 });
+  });
+
+  it('sorts every line of a 2-D tensor along either axis', () => {
+    fc.assert(fc.property(fc.array(value, { minLength: 40, maxLength: 40 }), (v) => {
+      const t = f64(v).reshape([8, 5]);
+      const rows = argsort(t, 1).toArray() as number[][];
+      rows.forEach((r, k) => expect(r).toEqual(reference(v.slice(5 * k, 5 * k + 5), false)));
+      const cols = argsort(t, 0, { descending: true }).transpose(0, 1).toArray() as number[][];
+      cols.forEach((c, k) => expect(c).toEqual(reference(v.filter((_, i) => i % 5 === k), true)));
+    }), { seed: 7, numRuns: 30 });
   });
 });
 
