@@ -1,5 +1,5 @@
 import {
-  abs, add, cast, div, eq, exp, gt, log, max, minimum, mul, sub, where, type ScanAttrs, type Tensor,
+  abs, add, cast, div, eq, exp, gt, log, max, maximum, min, minimum, mul, neg, sub, where, type ScanAttrs, type Tensor,
 } from '@tapegrad/tensor';
 import { runKernel } from '@tapegrad/tensor/internal';
 import { noGradient, type RuleTable } from './rule.js';
@@ -35,18 +35,24 @@ function cumprodVjp(g: Tensor, [x]: readonly Tensor[], out: Tensor, a: ScanAttrs
 /**
  * d logcumsumexp: x_i's cotangent is sum over j >= i of g_j exp(x_i - out_j). Each term is at most
  * |g_j|, but exp(x_i) and exp(-out_j) separately overflow, so it is summed in the log domain by
- * reverse logcumsumexp: with K > |g| (per slice, a constant), it is
- * exp(x_i + rlcse(log(g + K) - out)_i) - exp(x_i + rlcse(log K - out)_i). Both sums are positive, so
- * no log of a negative or of 0 occurs, and the result stays linear (and differentiable) in g.
+ * reverse logcumsumexp (rlcse): with a per-slice constant K > -g (K = -min(g) plus a small margin)
+ * it is exp(x_i + rlcse(log(g + K) - out)_i) - exp(x_i + rlcse(log K - out)_i). Both sums are
+ * positive, so no log of a negative or of 0 occurs, and the result stays linear (and
+ * differentiable) in g, also at g = 0, which splitting g by sign would not.
  */
 function logcumsumexpVjp(g: Tensor, [x]: readonly Tensor[], out: Tensor, a: ScanAttrs): (Tensor | null)[] {
   const t = x!;
   if (t.size === 0) return [g];
-  const m = max(abs(g.detach()), t.ndim === 0 ? undefined : a.axis, true);
-  const k = where(gt(m, 0), mul(m, 2), 1);
+  const gd = g.detach();
+  const axis = t.ndim === 0 ? undefined : a.axis;
+  const scale = max(abs(gd), axis, true);
+  const k = add(maximum(neg(min(gd, axis, true)), 0), where(gt(scale, 0), mul(scale, MARGIN), 1));
   const part = (w: Tensor): Tensor => exp(add(t, scanOf('logcumsumexp', sub(log(w), out), a, false)));
   return [sub(part(add(g, k)), part(k))];
 }
+
+/** How far above -min(g) the shift K stays, relative to max |g|. */
+const MARGIN = 2 ** -8;
 
 export const scanRules: RuleTable<'cumsum' | 'cumprod' | 'logcumsumexp' | 'cumargmax' | 'cumargmin'> = {
   /** d cumsum(x) = cumsum of g the other way */
