@@ -10,8 +10,7 @@ import { noGradient, type RuleTable } from './rule.js';
  * on it differentiate again.
  */
 function scanOf(op: 'cumsum' | 'cumprod' | 'logcumsumexp', x: Tensor, a: ScanAttrs, same: boolean): Tensor {
-  const dtype = op === 'cumsum' && x.dtype === 'bool' ? 'int32' : x.dtype;
-  return runKernel(op, [x], { axis: a.axis, reverse: same ? a.reverse : !a.reverse }, x.shape, dtype);
+  return runKernel(op, [x], { axis: a.axis, reverse: same ? a.reverse : !a.reverse }, x.shape, x.dtype);
 }
 
 /**
