@@ -9,7 +9,7 @@ import { type Tensor } from '@tapegrad/tensor';
 import { PRIMITIVES } from '@tapegrad/tensor/internal';
 import { rules } from '@tapegrad/autograd';
 import { caseArb } from './arbitraries.js';
-import { NON_DIFFERENTIABLE, NOT_OPS, OP_TABLE, inputTensors, rowId, single } from './op-table.js';
+import { INDEX_PRIMITIVES, NON_DIFFERENTIABLE, NOT_OPS, OP_TABLE, inputTensors, rowId, single } from './op-table.js';
 
 /** A namespace export (`linalg`): an object whose members are all functions, listed as `linalg.solve`, ... */
 const isNamespace = (v: unknown): v is Record<string, unknown> =>
@@ -38,6 +38,11 @@ describe('op table coverage', () => {
     expect(stale, `listed in test/op-table.ts but not a function export of @tapegrad/tensor: ${stale.join(', ')}`).toEqual([]);
     const both = [...tableOps].filter((n) => nonDiff.has(n) || notOps.has(n)).concat([...nonDiff].filter((n) => notOps.has(n)));
     expect(both, `listed twice: ${both.join(', ')}`).toEqual([]);
+  });
+
+  it('lists only real primitives as index primitives', () => {
+    const unknown = INDEX_PRIMITIVES.filter((p) => !(PRIMITIVES as readonly string[]).includes(p));
+    expect(unknown, `INDEX_PRIMITIVES in test/op-table.ts names no primitive: ${unknown.join(', ')}`).toEqual([]);
   });
 
   it('gives every row a unique name', () => {
@@ -69,7 +74,8 @@ describe('op table coverage', () => {
       }
     }
     // The non-differentiable primitives (comparisons, arg-reductions, sign) have no rows of their own.
-    const unreached = PRIMITIVES.filter((p) => !seen.has(p) && !(NON_DIFFERENTIABLE as readonly string[]).includes(p));
+    const notRecorded = new Set([...NON_DIFFERENTIABLE, ...INDEX_PRIMITIVES]);
+    const unreached = PRIMITIVES.filter((p) => !seen.has(p) && !notRecorded.has(p));
     expect(unreached, `primitives no op-table row records: ${unreached.join(', ')}`).toEqual([]);
   });
 });

@@ -19,6 +19,9 @@ import {
   broadcastShapes, chunk, diag, diagonal, einsum, flip, index as indexOp, indexPut, indexSelect, maskedFill, maskedSelect, meshgrid, movedim,
   narrow, normal, randn, repeat, repeatInterleave, roll, scatter, scatterAdd, select, take, tile, trace, tril, triu, unbind, unflatten,
   type NestedArray,
+  floor, ceil, round, trunc, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, erfc, expm1, log2, log10, reciprocal, silu,
+  mish, atan2, hypot, fmod, remainder, logaddexp, lerp, nanToNum, cumsum, cumprod, logcumsumexp, cummax, cummin, sort,
+  topk, kthvalue, median,
 } from '@tapegrad/tensor';
 import { arange, eye, linalg } from '@tapegrad/tensor';
 
@@ -513,13 +516,82 @@ export const OP_TABLE: readonly OpRow[] = [
   row('linalg.matrixNorm', 'ord -1', (x) => linalg.matrixNorm(x!, -1), 'lambda x: torch.linalg.matrix_norm(x, -1)', { inputs: [NONZERO], distinct: true, shapes: rank(2, 3) }),
   row('linalg.matrixNorm', 'ord Infinity', (x) => linalg.matrixNorm(x!, Infinity), "lambda x: torch.linalg.matrix_norm(x, float('inf'))", { inputs: [NONZERO], distinct: true, shapes: rank(2, 3) }),
   row('linalg.matrixNorm', 'ord -Infinity', (x) => linalg.matrixNorm(x!, -Infinity), "lambda x: torch.linalg.matrix_norm(x, float('-inf'))", { inputs: [NONZERO], distinct: true, shapes: rank(2, 3) }),
+
+  // research ops: elementwise, predicates, scans, sorting
+  // floor/ceil/round/trunc are piecewise constant: zero gradient away from their jumps.
+  row('floor', undefined, (x) => floor(x!), 'lambda x: torch.floor(x)', { inputs: [f(-3, 3, { avoid: [-3, -2, -1, 0, 1, 2, 3] })] }),
+  row('ceil', undefined, (x) => ceil(x!), 'lambda x: torch.ceil(x)', { inputs: [f(-3, 3, { avoid: [-3, -2, -1, 0, 1, 2, 3] })] }),
+  row('round', undefined, (x) => round(x!), 'lambda x: torch.round(x)', { inputs: [f(-3, 3, { avoid: [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5] })] }),
+  row('trunc', undefined, (x) => trunc(x!), 'lambda x: torch.trunc(x)', { inputs: [f(-3, 3, { avoid: [-3, -2, -1, 0, 1, 2, 3] })] }),
+  row('asin', undefined, (x) => asin(x!), 'lambda x: torch.asin(x)', { inputs: [f(-0.9, 0.9)] }),
+  row('acos', undefined, (x) => acos(x!), 'lambda x: torch.acos(x)', { inputs: [f(-0.9, 0.9)] }),
+  row('atan', undefined, (x) => atan(x!), 'lambda x: torch.atan(x)', { inputs: [f(-4, 4)] }),
+  row('sinh', undefined, (x) => sinh(x!), 'lambda x: torch.sinh(x)', { inputs: [f(-3, 3)] }),
+  row('cosh', undefined, (x) => cosh(x!), 'lambda x: torch.cosh(x)', { inputs: [f(-3, 3)] }),
+  row('asinh', undefined, (x) => asinh(x!), 'lambda x: torch.asinh(x)', { inputs: [f(-4, 4)] }),
+  row('acosh', undefined, (x) => acosh(x!), 'lambda x: torch.acosh(x)', { inputs: [f(1.1, 5)] }),
+  row('atanh', undefined, (x) => atanh(x!), 'lambda x: torch.atanh(x)', { inputs: [f(-0.9, 0.9)] }),
+  row('erfc', undefined, (x) => erfc(x!), 'lambda x: torch.erfc(x)', { inputs: [f(-3, 4)] }),
+  row('expm1', undefined, (x) => expm1(x!), 'lambda x: torch.expm1(x)', { inputs: [f(-3, 3)] }),
+  row('log2', undefined, (x) => log2(x!), 'lambda x: torch.log2(x)', { inputs: [f(0.1, 5)] }),
+  row('log10', undefined, (x) => log10(x!), 'lambda x: torch.log10(x)', { inputs: [f(0.1, 5)] }),
+  row('reciprocal', undefined, (x) => reciprocal(x!), 'lambda x: torch.reciprocal(x)', { inputs: [NONZERO] }),
+  row('silu', undefined, (x) => silu(x!), 'lambda x: F.silu(x)', { inputs: [f(-5, 5)] }),
+  row('mish', undefined, (x) => mish(x!), 'lambda x: F.mish(x)', { inputs: [f(-5, 5)] }),
+  binary('atan2', undefined, (a, b) => atan2(a!, b!), 'lambda a, b: torch.atan2(a, b)', { inputs: [NONZERO, REAL] }),
+  binary('hypot', undefined, (a, b) => hypot(a!, b!), 'lambda a, b: torch.hypot(a, b)', { inputs: [NONZERO, REAL] }),
+  // fmod and remainder jump where a / b is an integer; random values meet none of those.
+  binary('fmod', undefined, (a, b) => fmod(a!, b!), 'lambda a, b: torch.fmod(a, b)', { inputs: [f(-4, 4), NONZERO] }),
+  binary('remainder', undefined, (a, b) => remainder(a!, b!), 'lambda a, b: torch.remainder(a, b)', { inputs: [f(-4, 4), NONZERO] }),
+  binary('logaddexp', undefined, (a, b) => logaddexp(a!, b!), 'lambda a, b: torch.logaddexp(a, b)'),
+  binary('logaddexp', 'large values', (a, b) => logaddexp(a!, b!), 'lambda a, b: torch.logaddexp(a, b)', { inputs: [f(-800, 800), f(-800, 800)] }),
+  row('lerp', 'tensor weight', (a, b, w) => lerp(a!, b!, w!), 'lambda a, b, w: torch.lerp(a, b, w)', {
+    inputs: [REAL, REAL, f(-0.5, 1.5, { avoid: [0.5] })], shapes: broadcast(),
+  }),
+  row('lerp', 'scalar weight below 0.5', (a, b) => lerp(a!, b!, 0.25), 'lambda a, b: torch.lerp(a, b, 0.25)', { inputs: [REAL, REAL], shapes: broadcast() }),
+  row('lerp', 'scalar weight above 0.5', (a, b) => lerp(a!, b!, 0.75), 'lambda a, b: torch.lerp(a, b, 0.75)', { inputs: [REAL, REAL], shapes: broadcast() }),
+  row('nanToNum', 'finite values pass through', (x) => nanToNum(x!), 'lambda x: torch.nan_to_num(x)'),
+  row('cumsum', 'axis 0', (x) => cumsum(x!, 0), 'lambda x: torch.cumsum(x, 0)', { shapes: rank(1, 3) }),
+  row('cumsum', 'axis -1', (x) => cumsum(x!, -1), 'lambda x: torch.cumsum(x, -1)'),
+  row('cumprod', 'axis 1', (x) => cumprod(x!, 1), 'lambda x: torch.cumprod(x, 1)', { inputs: [NONZERO], shapes: rank(2, 3, 1, 4) }),
+  row('cumprod', 'axis -1', (x) => cumprod(x!, -1), 'lambda x: torch.cumprod(x, -1)', { inputs: [NONZERO] }),
+  // At zeros the gradient is exact (no division), but not differentiable again there.
+  row('cumprod', 'zeros, axis 1', (x) => cumprod(x!, 1), 'lambda x: torch.cumprod(x, 1)', {
+    inputs: [f(-2, 2, { zeros: 4 })], shapes: fixed([[3, 4]], [[2, 6]]), smooth: false,
+  }),
+  row('cumprod', 'zeros, axis 0', (x) => cumprod(x!, 0), 'lambda x: torch.cumprod(x, 0)', { inputs: [f(-2, 2, { zeros: 2 })], shapes: fixed([[5]], [[4, 2]]), smooth: false }),
+  row('logcumsumexp', 'axis 0', (x) => logcumsumexp(x!, 0), 'lambda x: torch.logcumsumexp(x, 0)', { shapes: rank(1, 3, 1, 4) }),
+  row('logcumsumexp', 'axis -1', (x) => logcumsumexp(x!, -1), 'lambda x: torch.logcumsumexp(x, -1)'),
+  row('logcumsumexp', 'axis 1, large values', (x) => logcumsumexp(x!, 1), 'lambda x: torch.logcumsumexp(x, 1)', { inputs: [f(-800, 800)], shapes: rank(2, 3, 1, 4) }),
+  row('cummax', 'axis 0', (x) => cummax(x!, 0)[0], 'lambda x: torch.cummax(x, 0).values', { distinct: true, shapes: rank(1, 3, 1, 4) }),
+  row('cummin', 'axis -1', (x) => cummin(x!, -1)[0], 'lambda x: torch.cummin(x, -1).values', { distinct: true }),
+  row('sort', 'axis -1', (x) => sort(x!)[0], 'lambda x: torch.sort(x, -1).values', { distinct: true }),
+  row('sort', 'descending, axis 0', (x) => sort(x!, 0, { descending: true })[0], 'lambda x: torch.sort(x, 0, descending=True).values', { distinct: true, shapes: rank(1, 3, 1, 4) }),
+  row('topk', 'k 2, axis -1', (x) => topk(x!, 2)[0], 'lambda x: torch.topk(x, 2).values', { distinct: true, shapes: rank(1, 3, 2, 4) }),
+  // Unsorted, tapegrad keeps the original order along the axis; PyTorch's order is unspecified, so its indices are sorted first.
+  row('topk', 'smallest 2, unsorted, axis 0', (x) => topk(x!, 2, 0, { largest: false, sorted: false })[0],
+    'lambda x: x.gather(0, torch.topk(x, 2, 0, largest=False).indices.sort(0).values)', { distinct: true, shapes: rank(1, 3, 2, 4) }),
+  row('kthvalue', 'k 2, axis -1', (x) => kthvalue(x!, 2), 'lambda x: torch.kthvalue(x, 2).values', { distinct: true, shapes: rank(1, 3, 2, 4) }),
+  row('kthvalue', 'k 1, axis 0, keepdims', (x) => kthvalue(x!, 1, 0, true), 'lambda x: torch.kthvalue(x, 1, 0, keepdim=True).values', { distinct: true, shapes: rank(1, 3) }),
+  row('median', 'all', (x) => median(x!), 'lambda x: torch.median(x)', { distinct: true }),
+  row('median', 'axis 1', (x) => median(x!, 1), 'lambda x: torch.median(x, 1).values', { distinct: true, shapes: rank(2, 3, 1, 4) }),
+  row('median', 'axis -1, keepdims', (x) => median(x!, -1, true), 'lambda x: torch.median(x, -1, keepdim=True).values', { distinct: true, shapes: rank(1, 3, 1, 4) }),
 ];
 
 /**
  * Public ops of @tapegrad/tensor that are not differentiable: their outputs are bool/int32 or
  * piecewise constant, so no gradient flows through them (their VJP rules return nothing).
  */
-export const NON_DIFFERENTIABLE: readonly string[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'argmax', 'argmin', 'sign', 'oneHot', 'nonzero'];
+export const NON_DIFFERENTIABLE: readonly string[] = [
+  'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'argmax', 'argmin', 'sign',
+  'isnan', 'isinf', 'isfinite', 'logicalAnd', 'logicalOr', 'logicalXor', 'logicalNot', 'any', 'all', 'allclose', 'equal', 'argsort', 'oneHot', 'nonzero',
+];
+
+/**
+ * Primitives with int32 outputs that no public function of the same name returns (so none of the
+ * names above covers them): they are never recorded, and no row can reach them.
+ */
+export const INDEX_PRIMITIVES: readonly string[] = ['cumargmax', 'cumargmin'];
 
 /** Function exports of @tapegrad/tensor that are not ops on tensors, by kind. */
 export const NOT_OPS: Readonly<Record<string, readonly string[]>> = {

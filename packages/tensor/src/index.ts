@@ -26,6 +26,11 @@ export * from './ops/rearrange.js';
 export * from './ops/indexing.js';
 export * from './ops/einsum.js';
 export * from './ops/sampling.js';
+export * from './ops/logical.js';
+export * from './ops/scan.js';
+export * from './ops/sort.js';
 export { AnomalyError, type TapeNode } from './tape.js';
-export type { Primitive, PrimitiveAttrs, KernelPrimitive, ViewPrimitive, ReduceAttrs, WindowAttrs, ScatterAttrs, ScatterReduce } from './primitives.js';
+export type {
+  Primitive, PrimitiveAttrs, KernelPrimitive, ViewPrimitive, ReduceAttrs, WindowAttrs, ScatterAttrs, ScatterReduce, ScanAttrs, SortAttrs,
+} from './primitives.js';
 export { getBackend, setBackend, type Backend, type Kernel, type KernelTable, type View } from './backend/backend.js';

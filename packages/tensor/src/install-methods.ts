@@ -14,6 +14,9 @@ import './ops/inplace.js';
 import './ops/rearrange.js';
 import './ops/indexing.js';
 import './ops/sampling.js';
+import './ops/logical.js';
+import './ops/scan.js';
+import './ops/sort.js';
 
 for (const ops of DECLARED) {
   for (const [name, f] of Object.entries(ops)) {

@@ -14,6 +14,10 @@ export interface WindowAttrs {
   padding: [number, number];
   dilation: [number, number];
 }
+/** Attributes of a running scan along one axis (from the last element backwards when `reverse`). */
+export interface ScanAttrs { axis: number; reverse: boolean }
+/** Attributes of a sort along one axis. */
+export interface SortAttrs { axis: number; descending: boolean }
 
 /**
  * How a primitive computes, which decides the generic parts of its handling:
@@ -27,8 +31,11 @@ export interface WindowAttrs {
  * - `movement`: copies elements to new places.
  * - `window`: 2-D sliding windows (unfold/fold).
  * - `linalg`: batched matrix operations over the last two dims.
+ * - `scan`: running results along one axis, same shape out (cumulative sums, products, ...).
+ * - `sort`: int32 positions that order each slice along one axis.
  */
-export type Family = 'unary' | 'binary' | 'compare' | 'convert' | 'select' | 'reduce' | 'view' | 'movement' | 'window' | 'linalg';
+export type Family =
+  | 'unary' | 'binary' | 'compare' | 'convert' | 'select' | 'reduce' | 'view' | 'movement' | 'window' | 'linalg' | 'scan' | 'sort';
 
 /** One primitive's declaration: its family, and (as a type only) the attributes its tape nodes carry. */
 export interface PrimitiveDecl<F extends Family, A> {
@@ -42,6 +49,8 @@ const unary = decl()('unary');
 const binary = decl()('binary');
 const compare = decl()('compare');
 const reduce = decl<ReduceAttrs>()('reduce');
+const scan = decl<ScanAttrs>()('scan');
+const scanArg = decl<{ axis: number }>()('scan');
 
 /**
  * The closed set of primitives, each declared once. Every public op is one of these or a composite
@@ -53,9 +62,12 @@ const reduce = decl<ReduceAttrs>()('reduce');
 export const PRIMITIVE_TABLE = {
   neg: unary, abs: unary, sign: unary, exp: unary, log: unary, log1p: unary, sqrt: unary,
   sin: unary, cos: unary, tanh: unary, sigmoid: unary, relu: unary, erf: unary,
+  floor: unary, ceil: unary, round: unary, trunc: unary, asin: unary, acos: unary, atan: unary, sinh: unary, cosh: unary,
+  asinh: unary, acosh: unary, atanh: unary, erfc: unary, expm1: unary, log2: unary, log10: unary,
   cast: decl<{ dtype: DType }>()('convert'),
   copy: decl()('convert'),
   add: binary, sub: binary, mul: binary, div: binary, pow: binary, maximum: binary, minimum: binary,
+  atan2: binary, fmod: binary, remainder: binary, hypot: binary,
   eq: compare, ne: compare, lt: compare, le: compare, gt: compare, ge: compare,
   where: decl()('select'),
   sum: reduce, prod: reduce, max: reduce, min: reduce, argmax: reduce, argmin: reduce,
@@ -81,6 +93,12 @@ export const PRIMITIVE_TABLE = {
   eigh: decl()('linalg'), // -> [..., n + 1, n]: eigenvalues in row 0, eigenvectors (columns) in rows 1:
   svd: decl<{ computeUV: boolean }>()('linalg'), // -> [..., m + 1 + k, n]: U in rows :m, cols :k; S in row m, cols :k; Vh in rows m+1:
   //    (computeUV false: S only, [..., k])
+  cumsum: scan, cumprod: scan, logcumsumexp: scan,
+  /** int32 position of the running maximum (the latest one at ties; a NaN, once seen, wins). */
+  cumargmax: scanArg,
+  cumargmin: scanArg,
+  /** int32 positions that sort each slice (stable; NaN sorts as the largest value). */
+  argsort: decl<SortAttrs>()('sort'),
 } as const;
 
 type Table = typeof PRIMITIVE_TABLE;
@@ -95,6 +113,7 @@ export type UnaryPrimitive = PrimitiveOf<'unary'>;
 export type BinaryPrimitive = PrimitiveOf<'binary'>;
 export type ComparePrimitive = PrimitiveOf<'compare'>;
 export type ReducePrimitive = PrimitiveOf<'reduce'>;
+export type ScanPrimitive = PrimitiveOf<'scan'>;
 
 /** Every primitive's name, for tables that must cover them all. */
 export const PRIMITIVES = Object.keys(PRIMITIVE_TABLE) as Primitive[];

@@ -3,6 +3,8 @@ import { elementwiseRules } from './elementwise.js';
 import { linalgRules } from './linalg.js';
 import { movementRules } from './movement.js';
 import { reduceRules } from './reduce.js';
+import { scanRules } from './scan.js';
+import { sortRules } from './sort.js';
 import type { PrimitiveRules } from './rule.js';
 
 /** Every primitive's rules; a primitive without an entry is a compile error here. */
@@ -11,6 +13,8 @@ export const rules: { [P in Primitive]: PrimitiveRules<P> } = {
   ...reduceRules,
   ...movementRules,
   ...linalgRules,
+  ...scanRules,
+  ...sortRules,
 };
 
 /**

@@ -1,7 +1,7 @@
 import { runKernel } from '../dispatch.js';
 import { isFloat, type DType } from '../dtype.js';
 import type { BinaryPrimitive, ComparePrimitive, UnaryPrimitive } from '../primitives.js';
-import { broadcastShapes, sameShape } from '../shape.js';
+import { broadcastShapes, describe, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { expand } from './movement.js';
 import { asTensor, checkOperand, resultDType, scalarTensor, type Operand } from './operand.js';
@@ -31,6 +31,9 @@ function align(op: string, a: Operand, b: Operand, dtype: DType): [Tensor, Tenso
   return [broadcastTo(x, shape), broadcastTo(y, shape), shape];
 }
 
+/** Binary ops whose result is a float even for integer operands. */
+const FLOAT_BINARY: ReadonlySet<BinaryPrimitive> = new Set(['div', 'atan2', 'hypot']);
+
 function binary(op: BinaryPrimitive, a: Operand, b: Operand): Tensor {
   // The common case first: two float tensors of one dtype and shape need no promotion or broadcast.
   if (a instanceof Tensor && b instanceof Tensor && a.dtype === b.dtype && isFloat(a.dtype) && sameShape(a.shape, b.shape)) {
@@ -38,7 +41,7 @@ function binary(op: BinaryPrimitive, a: Operand, b: Operand): Tensor {
   }
   let dtype = resultDType(checkOperand(a, op), checkOperand(b, op));
   if (dtype === 'bool' && op !== 'maximum' && op !== 'minimum') dtype = 'int32';
-  if (op === 'div' && !isFloat(dtype)) dtype = 'float32';
+  if (FLOAT_BINARY.has(op) && !isFloat(dtype)) dtype = 'float32';
   const [x, y, shape] = align(op, a, b, dtype);
   return runKernel(op, [x, y], NONE, shape, dtype);
 }
@@ -101,6 +104,48 @@ export function tanh(x: Operand): Tensor { return unaryFloat('tanh', x); }
 export function sigmoid(x: Operand): Tensor { return unaryFloat('sigmoid', x); }
 /** The Gauss error function. */
 export function erf(x: Operand): Tensor { return unaryFloat('erf', x); }
+
+/** Largest integer <= x (integer dtypes are kept); its gradient is zero. */
+export function floor(x: Operand): Tensor { return unaryKeep('floor', x); }
+/** Smallest integer >= x (integer dtypes are kept); its gradient is zero. */
+export function ceil(x: Operand): Tensor { return unaryKeep('ceil', x); }
+/** Nearest integer, halves to the even one as PyTorch (`round(2.5)` is 2); its gradient is zero. */
+export function round(x: Operand): Tensor { return unaryKeep('round', x); }
+/** x with its fractional part dropped (towards zero); its gradient is zero. */
+export function trunc(x: Operand): Tensor { return unaryKeep('trunc', x); }
+/** Inverse sine, in [-pi/2, pi/2]; NaN outside [-1, 1]. */
+export function asin(x: Operand): Tensor { return unaryFloat('asin', x); }
+/** Inverse cosine, in [0, pi]; NaN outside [-1, 1]. */
+export function acos(x: Operand): Tensor { return unaryFloat('acos', x); }
+/** Inverse tangent, in (-pi/2, pi/2). */
+export function atan(x: Operand): Tensor { return unaryFloat('atan', x); }
+/** Hyperbolic sine. */
+export function sinh(x: Operand): Tensor { return unaryFloat('sinh', x); }
+/** Hyperbolic cosine. */
+export function cosh(x: Operand): Tensor { return unaryFloat('cosh', x); }
+/** Inverse hyperbolic sine. */
+export function asinh(x: Operand): Tensor { return unaryFloat('asinh', x); }
+/** Inverse hyperbolic cosine; NaN below 1. */
+export function acosh(x: Operand): Tensor { return unaryFloat('acosh', x); }
+/** Inverse hyperbolic tangent; +-Infinity at +-1, NaN outside [-1, 1]. */
+export function atanh(x: Operand): Tensor { return unaryFloat('atanh', x); }
+/** 1 - erf(x), accurate where it is tiny (large x) too. */
+export function erfc(x: Operand): Tensor { return unaryFloat('erfc', x); }
+/** exp(x) - 1, accurate near 0. */
+export function expm1(x: Operand): Tensor { return unaryFloat('expm1', x); }
+/** Base-2 logarithm (exact at powers of 2). */
+export function log2(x: Operand): Tensor { return unaryFloat('log2', x); }
+/** Base-10 logarithm (exact at powers of 10). */
+export function log10(x: Operand): Tensor { return unaryFloat('log10', x); }
+
+/** The angle of the point (b, a): atan2(a, b) in [-pi, pi], broadcasting; integer operands give float32. */
+export function atan2(a: Operand, b: Operand): Tensor { return binary('atan2', a, b); }
+/** Remainder of a / b with the sign of a (C's fmod), broadcasting; an integer division by zero throws. */
+export function fmod(a: Operand, b: Operand): Tensor { return binary('fmod', a, b); }
+/** Remainder of a / b with the sign of b (Python's %), broadcasting; an integer division by zero throws. */
+export function remainder(a: Operand, b: Operand): Tensor { return binary('remainder', a, b); }
+/** sqrt(a^2 + b^2) without overflow or underflow, broadcasting; integer operands give float32. */
+export function hypot(a: Operand, b: Operand): Tensor { return binary('hypot', a, b); }
 
 /** 1 / sqrt(x). */
 export function rsqrt(x: Operand): Tensor { return div(1, sqrt(x)); }
@@ -173,10 +218,90 @@ export function clamp(x: Operand, min?: Operand | null, max?: Operand | null): T
   return t;
 }
 
+/** 1 / x; integer inputs give float32. */
+export function reciprocal(x: Operand): Tensor { return div(1, asTensor(x, 'reciprocal')); }
+
+/** x * sigmoid(x) (also called swish). */
+export function silu(x: Operand): Tensor {
+  const t = asTensor(x, 'silu');
+  return mul(t, sigmoid(t));
+}
+
+/** x * tanh(softplus(x)); softplus never overflows, so neither does mish. */
+export function mish(x: Operand): Tensor {
+  const t = asTensor(x, 'mish');
+  return mul(t, tanh(softplus(t)));
+}
+
+/**
+ * log(exp(a) + exp(b)), broadcasting, as max(a, b) + log1p(exp(-|a - b|)): exact at |a|, |b| = 1000.
+ * Where a - b is not finite (an infinite operand, or NaN) the result is max(a, b), so
+ * logaddexp(-Infinity, -Infinity) is -Infinity, with gradient 1/2 to each (the limit along a = b),
+ * and no NaN reaches a gradient from the branch not taken.
+ */
+export function logaddexp(a: Operand, b: Operand): Tensor {
+  const x = asTensor(a, 'logaddexp');
+  const y = asTensor(b, 'logaddexp');
+  broadcastShapes('logaddexp', x.shape, y.shape);
+  const d = sub(isFloat(x.dtype) ? x : cast(x, 'float32'), y);
+  const dd = d.detach();
+  const finite = eq(sub(dd, dd), 0);
+  const m = maximum(x, y);
+  return where(finite, add(m, log1p(exp(neg(abs(where(finite, d, 0)))))), m);
+}
+
+/**
+ * start + weight (end - start), broadcasting; `weight` is a number or a tensor. As PyTorch, a weight of
+ * 0.5 or more computes end - (1 - weight)(end - start), so weight 1 gives `end` exactly.
+ */
+export function lerp(start: Operand, end: Operand, weight: Operand): Tensor {
+  const a = asTensor(start, 'lerp');
+  const b = asTensor(end, 'lerp');
+  const w = asTensor(weight, 'lerp');
+  broadcastShapes('lerp', broadcastShapes('lerp', a.shape, b.shape), w.shape);
+  const diff = sub(b, a);
+  if (typeof weight === 'number') return weight < 0.5 ? add(a, mul(diff, weight)) : sub(b, mul(diff, 1 - weight));
+  return where(lt(w, 0.5), add(a, mul(w, diff)), sub(b, mul(diff, sub(1, w))));
+}
+
+/** Replacement values for {@link nanToNum}. */
+export interface NanToNumOptions {
+  /** What NaN becomes (default 0). */
+  nan?: number;
+  /** What +Infinity becomes (default: the largest finite value of the dtype). */
+  posinf?: number;
+  /** What -Infinity becomes (default: the most negative finite value of the dtype). */
+  neginf?: number;
+}
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * NaN, +Infinity and -Infinity replaced by finite numbers (see {@link NanToNumOptions}); integer and
+ * bool tensors are returned as they are. The gradient passes where x is finite and is 0 elsewhere.
+ */
+export function nanToNum(x: Operand, opts: NanToNumOptions = {}): Tensor {
+  const t = asTensor(x, 'nanToNum');
+  const big = t.dtype === 'float32' ? FLOAT32_MAX : Number.MAX_VALUE;
+  const value = (v: unknown, name: string, dflt: number): number => {
+    if (v === undefined) return dflt;
+    if (typeof v !== 'number') throw new TypeError(`nanToNum: expected a number for ${name}, got ${describe(v)}`);
+    return v;
+  };
+  const nan = value(opts.nan, 'nan', 0);
+  const posinf = value(opts.posinf, 'posinf', big);
+  const neginf = value(opts.neginf, 'neginf', -big);
+  if (!isFloat(t.dtype)) return t;
+  const td = t.detach();
+  return where(ne(td, td), nan, where(eq(td, Infinity), posinf, where(eq(td, -Infinity), neginf, t)));
+}
+
 /** The ops of this file that are also `Tensor` methods (`t.add(b)` is `add(t, b)`). */
 const METHODS = {
   add, sub, mul, div, pow, maximum, minimum, neg, abs, sign, exp, log, log1p, sqrt, rsqrt, square, sin, cos, tanh,
   sigmoid, relu, leakyRelu, softplus, elu, gelu, erf, clamp, eq, ne, lt, le, gt, ge, where, cast,
+  floor, ceil, round, trunc, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, erfc, expm1, log2, log10, atan2, fmod,
+  remainder, hypot, reciprocal, silu, mish, logaddexp, lerp, nanToNum,
 };
 defineMethods(METHODS);
 
