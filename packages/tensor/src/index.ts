@@ -24,6 +24,9 @@ export {
   softmax, logSoftmax, conv1d, conv2d, maxPool2d, avgPool2d, dropout, unfold2d, fold2d,
   type Conv1dOptions, type Conv2dOptions, type Pool2dOptions, type UnfoldOptions, type DropoutOptions,
 } from './ops/nn.js';
+export { convTranspose1d, convTranspose2d, type ConvTranspose1dOptions, type ConvTranspose2dOptions } from './ops/conv-transpose.js';
+export { adaptiveAvgPool2d, adaptiveMaxPool2d, maxPool1d, avgPool1d, type AdaptiveSize, type Pool1dOptions } from './ops/pooling.js';
+export { interpolate, type InterpolateMode, type InterpolateOptions } from './ops/resize.js';
 // The tape, for autograd and for people building on it.
 export {
   record, tapeClock, isGradEnabled, withGradMode, isAnomalyEnabled, withAnomalyMode, AnomalyError,

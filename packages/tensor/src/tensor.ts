@@ -7,6 +7,9 @@ import * as M from './ops/movement.js';
 import * as L from './ops/linalg.js';
 import * as NN from './ops/nn.js';
 import * as I from './ops/inplace.js';
+import * as CT from './ops/conv-transpose.js';
+import * as P from './ops/pooling.js';
+import * as RS from './ops/resize.js';
 
 let lastShape: readonly number[] = [];
 let lastStrides: readonly number[] = [];
@@ -236,6 +239,13 @@ export class Tensor {
   maxPool2d(kernel: number | [number, number], opts?: NN.Pool2dOptions): Tensor { return NN.maxPool2d(this, kernel, opts); }
   avgPool2d(kernel: number | [number, number], opts?: NN.Pool2dOptions): Tensor { return NN.avgPool2d(this, kernel, opts); }
   dropout(p: number, training: boolean, opts?: NN.DropoutOptions): Tensor { return NN.dropout(this, p, training, opts); }
+  convTranspose1d(weight: Tensor, bias?: Tensor | null, opts?: CT.ConvTranspose1dOptions): Tensor { return CT.convTranspose1d(this, weight, bias, opts); }
+  convTranspose2d(weight: Tensor, bias?: Tensor | null, opts?: CT.ConvTranspose2dOptions): Tensor { return CT.convTranspose2d(this, weight, bias, opts); }
+  maxPool1d(kernel: number, opts?: P.Pool1dOptions): Tensor { return P.maxPool1d(this, kernel, opts); }
+  avgPool1d(kernel: number, opts?: Omit<P.Pool1dOptions, 'dilation'>): Tensor { return P.avgPool1d(this, kernel, opts); }
+  adaptiveAvgPool2d(outputSize: P.AdaptiveSize): Tensor { return P.adaptiveAvgPool2d(this, outputSize); }
+  adaptiveMaxPool2d(outputSize: P.AdaptiveSize): Tensor { return P.adaptiveMaxPool2d(this, outputSize); }
+  interpolate(opts: RS.InterpolateOptions): Tensor { return RS.interpolate(this, opts); }
 
   // in place (names end in `_`; refused on a leaf that requires grad while recording)
   /** Copies `src` (broadcast to this shape, cast to this dtype) into this tensor's storage. */
