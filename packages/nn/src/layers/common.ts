@@ -43,3 +43,13 @@ export function fmtShape(shape: readonly number[]): string {
 export function expectDims(x: Tensor, ndims: number[], layer: string, layout: string): void {
   if (!ndims.includes(x.ndim)) throw new ShapeError(`${layer}: expected input ${layout}, got ${fmtShape(x.shape)}`);
 }
+
+/**
+ * Options for the sublayers of a composite layer: a `seed` becomes one generator that every sublayer
+ * draws from in turn (rather than each restarting the same stream).
+ */
+export function sharedInit<O extends LayerInitOptions>(opts: O): O {
+  const out: O = { ...opts, ...initSource(opts) };
+  delete out.seed;
+  return out;
+}
