@@ -165,7 +165,8 @@ def run_config(cfg, init, x, y):
 # safetensors written by hand from torch's raw bytes
 # --------------------------------------------------------------------------------------------
 
-CODES = {torch.float32: 'F32', torch.float64: 'F64', torch.int32: 'I32', torch.bool: 'BOOL'}
+CODES = {torch.float32: 'F32', torch.float64: 'F64', torch.int32: 'I32', torch.bool: 'BOOL', torch.float16: 'F16', torch.bfloat16: 'BF16',
+         torch.int64: 'I64', torch.int16: 'I16', torch.int8: 'I8', torch.uint8: 'U8'}
 FROM_CODE = {v: k for k, v in CODES.items()}
 
 
