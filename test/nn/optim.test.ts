@@ -263,7 +263,7 @@ describe('stateDict / loadStateDict', () => {
         for (const [key, v] of Object.entries(s)) {
           const w = a.state[Number(i)]![key]!;
           if (typeof v === 'number') expect(w).toBe(v);
-          else expect(values(w as Tensor)).toEqual(values(v));
+          else expect(values(w as Tensor)).toEqual(values(v as Tensor));
         }
       }
     });
