@@ -34,7 +34,7 @@ export const options = {
   heads: { kind: 'number', default: 4, integer: true, min: 1, help: 'attention heads (must divide --d-model)' },
   layers: { kind: 'number', default: 2, integer: true, min: 1, help: 'transformer layers' },
   dropout: { kind: 'number', default: 0, min: 0, max: 1, help: 'dropout in the transformer layers' },
-  lr: { kind: 'number', default: 3e-3, min: 0, help: 'peak AdamW learning rate' },
+  lr: { kind: 'number', default: 1e-2, min: 0, help: 'peak AdamW learning rate' },
   warmup: { kind: 'number', default: 30, integer: true, min: 1, help: 'steps of linear learning-rate warm-up before the cosine decay' },
   clip: { kind: 'number', default: 1, min: 0, help: 'clip the gradient norm to this (0: no clipping)' },
   evalEvery: { kind: 'number', default: 50, integer: true, min: 1, help: 'estimate the held-out loss every this many steps' },
