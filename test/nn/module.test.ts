@@ -301,6 +301,20 @@ describe('Module.to(dtype)', () => {
     expect(Array.from(w.data())).toEqual(before);
   });
 
+  it('a graph that saved a parameter before to() refuses to differentiate through its converted values', () => {
+    class Scale extends Module {
+      w = parameter(tensor([1, 2, 3]));
+      override forward(x: Tensor): Tensor { return x.mul(this.w); } // the mul saves w itself
+    }
+    const m = new Scale();
+    const loss = m.call(tensor([4, 5, 6])).sum();
+    m.to('float64');
+    expect(() => backward(loss)).toThrow(/in place|written/);
+    backward(m.call(tensor(new Float64Array([4, 5, 6]))).sum());
+    expect(m.w.grad!.dtype).toBe('float64');
+    expect(m.w.grad!.toArray()).toEqual([4, 5, 6]);
+  });
+
   it('an optimizer made before to() keeps training the model (the issue: it silently stopped)', () => {
     const m = new Linear(3, 1, { seed: 2 });
     const opt = new Adam(m.parameters(), { lr: 0.1 });

@@ -1,4 +1,4 @@
-import { ShapeError, Tensor, cast, type DType } from '@tapegrad/tensor';
+import { ShapeError, Tensor, cast, markWritten, type DType } from '@tapegrad/tensor';
 import { graphScope, noGrad } from '@tapegrad/autograd';
 
 /*
@@ -161,7 +161,6 @@ export abstract class Module {
    * (`forward(x: Tensor): Tensor`); some take options (`TransformerEncoderLayer`) or return a tuple
    * (`MultiheadAttention`). `call` is typed from the subclass's own signature.
    */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   abstract forward(...xs: any[]): any;
 
   /**
@@ -368,7 +367,9 @@ export abstract class Module {
 /**
  * Moves a leaf tensor onto new contiguous storage of `dtype` holding its values converted, keeping
  * the object (what optimizers and state dicts hold on to). A tensor's storage and dtype are fixed for
- * every op; only `Module.to` swaps them, between steps, never inside a recorded computation.
+ * every op; only `Module.to` swaps them, between steps. The new storage is stamped as written, so a
+ * graph recorded before the conversion refuses to differentiate through the tensor (backward's
+ * in-place check) instead of reading the converted values.
  */
 function retype(t: Tensor, dtype: DType): void {
   const next = cast(t.detach(), dtype).contiguous();
@@ -377,6 +378,7 @@ function retype(t: Tensor, dtype: DType): void {
   fields.dtype = dtype;
   fields.strides = next.strides;
   fields.offset = next.offset;
+  markWritten(next.buf);
 }
 
 /**
