@@ -22,6 +22,7 @@ import {
   floor, ceil, round, trunc, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, erfc, expm1, log2, log10, reciprocal, silu,
   mish, atan2, hypot, fmod, remainder, logaddexp, lerp, nanToNum, cumsum, cumprod, logcumsumexp, cummax, cummin, sort,
   topk, kthvalue, median,
+  adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, convTranspose1d, convTranspose2d, interpolate, maxPool1d,
 } from '@tapegrad/tensor';
 import { arange, eye, linalg } from '@tapegrad/tensor';
 
@@ -576,6 +577,30 @@ export const OP_TABLE: readonly OpRow[] = [
   row('median', 'all', (x) => median(x!), 'lambda x: torch.median(x)', { distinct: true }),
   row('median', 'axis 1', (x) => median(x!, 1), 'lambda x: torch.median(x, 1).values', { distinct: true, shapes: rank(2, 3, 1, 4) }),
   row('median', 'axis -1, keepdims', (x) => median(x!, -1, true), 'lambda x: torch.median(x, -1, keepdim=True).values', { distinct: true, shapes: rank(1, 3, 1, 4) }),
+  // nn research set
+  row('convTranspose2d', undefined, (x, w) => convTranspose2d(x!, w!), 'lambda x, w: F.conv_transpose2d(x, w)', { inputs: [REAL, REAL], shapes: fixed([[1, 2, 3, 3], [2, 3, 2, 2]]) }),
+  row('convTranspose2d', 'bias, stride [2, 1], padding [1, 0], outputPadding [1, 0]', (x, w, b) => convTranspose2d(x!, w!, b!, { stride: [2, 1], padding: [1, 0], outputPadding: [1, 0] }),
+    'lambda x, w, b: F.conv_transpose2d(x, w, b, stride=(2, 1), padding=(1, 0), output_padding=(1, 0))', { inputs: [REAL, REAL, REAL], shapes: fixed([[2, 2, 3, 4], [2, 3, 3, 2], [3]]) }),
+  row('convTranspose2d', 'groups 2, dilation 2, outputPadding 1 (< dilation)', (x, w) => convTranspose2d(x!, w!, null, { groups: 2, dilation: 2, outputPadding: 1 }),
+    'lambda x, w: F.conv_transpose2d(x, w, groups=2, dilation=2, output_padding=1)', { inputs: [REAL, REAL], shapes: fixed([[1, 4, 3, 3], [4, 1, 2, 2]]) }),
+  row('convTranspose2d', 'unbatched', (x, w) => convTranspose2d(x!, w!, null, { stride: 2 }), 'lambda x, w: F.conv_transpose2d(x, w, stride=2)', { inputs: [REAL, REAL], shapes: fixed([[2, 2, 3], [2, 1, 3, 3]]) }),
+  row('convTranspose1d', undefined, (x, w) => convTranspose1d(x!, w!), 'lambda x, w: F.conv_transpose1d(x, w)', { inputs: [REAL, REAL], shapes: fixed([[2, 3, 4], [3, 2, 3]]) }),
+  row('convTranspose1d', 'bias, stride 3, padding 1, outputPadding 2', (x, w, b) => convTranspose1d(x!, w!, b!, { stride: 3, padding: 1, outputPadding: 2 }),
+    'lambda x, w, b: F.conv_transpose1d(x, w, b, stride=3, padding=1, output_padding=2)', { inputs: [REAL, REAL, REAL], shapes: fixed([[1, 2, 4], [2, 2, 3], [2]]) }),
+  row('interpolate', 'nearest, size', (x) => interpolate(x!, { size: [5, 7] }), "lambda x: F.interpolate(x, size=(5, 7), mode='nearest')", { shapes: fixed([[1, 2, 3, 4]]) }),
+  row('interpolate', 'nearest, scaleFactor 2, 1-d', (x) => interpolate(x!, { scaleFactor: 2 }), "lambda x: F.interpolate(x, scale_factor=2.0, mode='nearest')", { shapes: fixed([[2, 2, 3]]) }),
+  row('interpolate', 'bilinear, scaleFactor 1.5', (x) => interpolate(x!, { scaleFactor: 1.5, mode: 'bilinear' }), "lambda x: F.interpolate(x, scale_factor=1.5, mode='bilinear')", { shapes: fixed([[1, 2, 3, 4]]) }),
+  row('interpolate', 'bilinear, alignCorners, downsampling', (x) => interpolate(x!, { size: [2, 3], mode: 'bilinear', alignCorners: true }),
+    "lambda x: F.interpolate(x, size=(2, 3), mode='bilinear', align_corners=True)", { shapes: fixed([[1, 2, 4, 5]]) }),
+  row('interpolate', 'linear, size', (x) => interpolate(x!, { size: 7, mode: 'linear' }), "lambda x: F.interpolate(x, size=7, mode='linear')", { shapes: fixed([[2, 1, 4]]) }),
+  row('adaptiveAvgPool2d', 'overlapping windows', (x) => adaptiveAvgPool2d(x!, [2, 3]), 'lambda x: F.adaptive_avg_pool2d(x, (2, 3))', { shapes: fixed([[2, 2, 5, 7]]) }),
+  row('adaptiveAvgPool2d', 'global, unbatched', (x) => adaptiveAvgPool2d(x!, 1), 'lambda x: F.adaptive_avg_pool2d(x, 1)', { shapes: fixed([[3, 4, 5]]) }),
+  row('adaptiveMaxPool2d', 'overlapping windows', (x) => adaptiveMaxPool2d(x!, [3, 2]), 'lambda x: F.adaptive_max_pool2d(x, (3, 2))', { distinct: true, shapes: fixed([[1, 2, 5, 5]]) }),
+  row('adaptiveMaxPool2d', 'one output dim kept', (x) => adaptiveMaxPool2d(x!, [2, null]), 'lambda x: F.adaptive_max_pool2d(x, (2, None))', { distinct: true, shapes: fixed([[2, 1, 4, 3]]) }),
+  row('maxPool1d', 'kernel 3, stride 2, padding 1', (x) => maxPool1d(x!, 3, { stride: 2, padding: 1 }), 'lambda x: F.max_pool1d(x, 3, stride=2, padding=1)', { distinct: true, shapes: fixed([[2, 2, 7]]) }),
+  row('maxPool1d', 'dilation 2, unbatched', (x) => maxPool1d(x!, 2, { stride: 1, dilation: 2 }), 'lambda x: F.max_pool1d(x, 2, stride=1, dilation=2)', { distinct: true, shapes: fixed([[2, 6]]) }),
+  row('avgPool1d', 'kernel 2', (x) => avgPool1d(x!, 2), 'lambda x: F.avg_pool1d(x, 2)', { shapes: fixed([[2, 3, 6]]) }),
+  row('avgPool1d', 'stride 2, padding 1 (padded zeros count)', (x) => avgPool1d(x!, 3, { stride: 2, padding: 1 }), 'lambda x: F.avg_pool1d(x, 3, stride=2, padding=1)', { shapes: fixed([[1, 2, 6]]) }),
 ];
 
 /**

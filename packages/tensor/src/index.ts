@@ -29,6 +29,9 @@ export * from './ops/sampling.js';
 export * from './ops/logical.js';
 export * from './ops/scan.js';
 export * from './ops/sort.js';
+export * from './ops/conv-transpose.js';
+export * from './ops/pooling.js';
+export * from './ops/resize.js';
 export { AnomalyError, type TapeNode } from './tape.js';
 export type {
   Primitive, PrimitiveAttrs, KernelPrimitive, ViewPrimitive, ReduceAttrs, WindowAttrs, ScatterAttrs, ScatterReduce, ScanAttrs, SortAttrs,

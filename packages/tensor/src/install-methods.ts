@@ -17,6 +17,9 @@ import './ops/sampling.js';
 import './ops/logical.js';
 import './ops/scan.js';
 import './ops/sort.js';
+import './ops/conv-transpose.js';
+import './ops/pooling.js';
+import './ops/resize.js';
 
 for (const ops of DECLARED) {
   for (const [name, f] of Object.entries(ops)) {
