@@ -1,5 +1,5 @@
 import { ShapeError, Tensor, cast, type DType } from '@tapegrad/tensor';
-import { markWritten } from '@tapegrad/tensor/internal';
+import { markWritten, fmtShape, isFloat } from '@tapegrad/tensor/internal';
 import { graphScope, noGrad } from '@tapegrad/autograd';
 
 /*
@@ -24,7 +24,7 @@ const PARENT = new WeakMap<Module, Module>();
  */
 export function parameter(t: Tensor): Tensor {
   if (!(t instanceof Tensor)) throw new TypeError(`parameter: expected a Tensor, got ${typeof t}`);
-  if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new TypeError(`parameter: parameters must be float32 or float64, got ${t.dtype}`);
+  if (!isFloat(t.dtype)) throw new TypeError(`parameter: parameters must be float32 or float64, got ${t.dtype}`);
   const p = t.isLeaf ? t : t.detach();
   BUFFERS.delete(p);
   PARAMETERS.add(p);
@@ -113,10 +113,6 @@ function rootOf(m: Module): Module {
     r = p;
   }
   return r;
-}
-
-function fmt(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
 }
 
 /** Raised by `loadStateDict` for missing or unexpected keys; lists every problem found. */
@@ -316,7 +312,7 @@ export abstract class Module {
       if (!(v instanceof Tensor)) typeProblems.push(`'${s.name}' is not a Tensor (got ${v === null ? 'null' : typeof v})`);
       else if (v.dtype !== s.tensor.dtype) typeProblems.push(`'${s.name}' has dtype ${v.dtype} but the module's ${s.kind} is ${s.tensor.dtype} (convert with model.to('${v.dtype}') or tensor.to('${s.tensor.dtype}'))`);
       else if (v.shape.length !== s.tensor.shape.length || v.shape.some((d, i) => d !== s.tensor.shape[i])) {
-        shapeProblems.push(`'${s.name}' has shape ${fmt(v.shape)} but the module's ${s.kind} has shape ${fmt(s.tensor.shape)}`);
+        shapeProblems.push(`'${s.name}' has shape ${fmtShape(v.shape)} but the module's ${s.kind} has shape ${fmtShape(s.tensor.shape)}`);
       }
     }
     const keyProblems = strict
@@ -354,7 +350,7 @@ export abstract class Module {
     noGrad(() => {
       for (const s of slotsOf(this)) {
         const t = s.tensor;
-        if (done.has(t) || (t.dtype !== 'float32' && t.dtype !== 'float64') || t.dtype === dtype) continue;
+        if (done.has(t) || !isFloat(t.dtype) || t.dtype === dtype) continue;
         done.add(t);
         const grad = t.grad;
         retype(t, dtype);

@@ -1,6 +1,7 @@
 import { Tensor } from '@tapegrad/tensor';
 import { CODECS, DEFAULT_CODE, FOREIGN, type Codec } from './safetensors-codecs.js';
 import { checkHeaderKeys } from './safetensors-header.js';
+import { isFloat } from '@tapegrad/tensor/internal';
 
 /**
  * The safetensors format: an 8-byte little-endian u64 N, then N bytes of UTF-8 JSON (padded with
@@ -64,7 +65,7 @@ function checkWriteOptions(op: string, opts: unknown): { code: string | null; me
  */
 function codeOf(name: string, t: Tensor, half: string | null): string {
   if (t.dtype === 'int32' && (name === 'num_batches_tracked' || name.endsWith('.num_batches_tracked'))) return 'I64';
-  if (half !== null && (t.dtype === 'float32' || t.dtype === 'float64')) return half;
+  if (half !== null && (isFloat(t.dtype))) return half;
   return DEFAULT_CODE[t.dtype];
 }
 

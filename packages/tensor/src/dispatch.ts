@@ -1,5 +1,5 @@
 import { getBackend, type Kernel } from './backend/backend.js';
-import type { DType } from './dtype.js';
+import { isFloat, type DType } from './dtype.js';
 import type { KernelPrimitive, PrimitiveAttrs, ViewPrimitive } from './primitives.js';
 import { AnomalyError, addOpTime, isAnomalyEnabled, isTimingEnabled, record } from './tape.js';
 import { Tensor } from './tensor.js';
@@ -25,7 +25,7 @@ export function makeView<P extends ViewPrimitive>(op: P, input: Tensor, attrs: P
 }
 
 function checkFinite(op: string, inputs: Tensor[], out: Tensor, attrs: object): void {
-  if (out.dtype !== 'float32' && out.dtype !== 'float64') return;
+  if (!isFloat(out.dtype)) return;
   // Max-pooling pads its windows with -Infinity on purpose; that is not an anomaly.
   if (op === 'unfold2d' && !Number.isFinite((attrs as PrimitiveAttrs['unfold2d']).padValue)) return;
   const b = out.buf;

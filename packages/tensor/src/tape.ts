@@ -1,3 +1,4 @@
+import { isFloat } from './dtype.js';
 import type { Primitive, PrimitiveAttrs } from './primitives.js';
 import type { Tensor } from './tensor.js';
 
@@ -172,7 +173,7 @@ export function record(
     }
   }
   if (!any) return output;
-  if (output.dtype !== 'float32' && output.dtype !== 'float64') return output;
+  if (!isFloat(output.dtype)) return output;
   output._setNode({ id: nextId++, op, inputs, attrs, output, vjp, epoch: writes });
   return output;
 }

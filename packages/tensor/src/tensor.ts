@@ -1,4 +1,4 @@
-import { allocate, checkDType, type DType, type TypedArray } from './dtype.js';
+import { allocate, checkDType, isFloat, type DType, type TypedArray } from './dtype.js';
 import { contiguousStrides, shapeSize } from './shape.js';
 import type { TapeNode } from './tape.js';
 import * as E from './ops/elementwise.js';
@@ -89,7 +89,7 @@ export class Tensor {
       if (flag) return this;
       throw new TypeError('requiresGrad_: cannot change requiresGrad of a non-leaf tensor; use detach()');
     }
-    if (flag && this.dtype !== 'float32' && this.dtype !== 'float64') {
+    if (flag && !isFloat(this.dtype)) {
       throw new TypeError(`requiresGrad_: only float32/float64 tensors can require grad, got ${this.dtype}`);
     }
     this._requiresGrad = flag;

@@ -6,6 +6,7 @@ import { xavierUniform_, zeros_ } from '../init.js';
 import { Module } from '../module.js';
 import { checkSize, fmtShape, initSource, newParameter, sharedInit, type LayerInitOptions } from './common.js';
 import { Linear } from './linear.js';
+import { isFloat } from '@tapegrad/tensor/internal';
 
 export interface AttentionOptions {
   /**
@@ -31,7 +32,7 @@ export function causalMask(L: number, S: number): Tensor {
 /** Scores with a mask applied: a bool mask keeps the scores where true (else -Infinity), a float mask is added. */
 function masked(scores: Tensor, mask: Tensor, allowedWhen: boolean, op: string): Tensor {
   if (mask.dtype === 'bool') return allowedWhen ? where(mask, scores, -Infinity) : where(mask, -Infinity, scores);
-  if (mask.dtype === 'float32' || mask.dtype === 'float64') return add(scores, mask);
+  if (isFloat(mask.dtype)) return add(scores, mask);
   throw new TypeError(`${op}: expected a bool or float mask, got ${mask.dtype}`);
 }
 

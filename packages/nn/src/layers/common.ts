@@ -35,9 +35,7 @@ export function checkSize(v: unknown, layer: string, what: string, allowZero = f
   return v;
 }
 
-export function fmtShape(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
-}
+export { fmtShape } from '@tapegrad/tensor/internal';
 
 /**
  * Options for the sublayers of a composite layer: a `seed` becomes one generator that every sublayer

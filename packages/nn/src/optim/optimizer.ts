@@ -1,5 +1,6 @@
 import { Tensor } from '@tapegrad/tensor';
 import { noGrad } from '@tapegrad/autograd';
+import { sameShape, isFloat } from '@tapegrad/tensor/internal';
 
 /** A hyperparameter value: a number, a flag, a tuple such as Adam's betas, or a choice such as LBFGS's line search. */
 export type HyperValue = number | boolean | readonly number[] | string | null;
@@ -81,10 +82,6 @@ function copyValue(v: HyperValue): HyperValue {
   return Array.isArray(v) ? v.slice() : v;
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
 /**
  * The base of every optimizer: parameter groups, lazily created per-parameter state, `step()`,
  * `zeroGrad()`, and `stateDict()`/`loadStateDict()`. A subclass supplies its defaults, a check of its
@@ -156,7 +153,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     const seen = new Set<Tensor>();
     for (const [i, p] of params.entries()) {
       if (!(p instanceof Tensor)) throw new TypeError(`${n}: ${at}: params[${i}] must be a Tensor, got ${describe(p)}`);
-      if (p.dtype !== 'float32' && p.dtype !== 'float64') throw new TypeError(`${n}: ${at}: params[${i}] must be float32 or float64, got ${p.dtype}`);
+      if (!isFloat(p.dtype)) throw new TypeError(`${n}: ${at}: params[${i}] must be float32 or float64, got ${p.dtype}`);
       if (!p.isLeaf) throw new TypeError(`${n}: ${at}: params[${i}] is not a leaf tensor (it was computed by an op); optimize leaves only`);
       if (seen.has(p)) throw new RangeError(`${n}: ${at} lists params[${i}] twice`);
       seen.add(p);
@@ -305,7 +302,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
         if (spec.buffers.includes(k)) {
           if (!(v0 instanceof Tensor)) throw new TypeError(`${at} must be a tensor, got ${describe(v0)}`);
           if (!sameShape(v0.shape, p.shape)) throw new RangeError(`${at} has shape [${v0.shape.join(',')}], its parameter has shape [${p.shape.join(',')}]`);
-          if (v0.dtype !== 'float32' && v0.dtype !== 'float64') throw new TypeError(`${at} must be a float tensor, got ${v0.dtype}`);
+          if (!isFloat(v0.dtype)) throw new TypeError(`${at} must be a float tensor, got ${v0.dtype}`);
           s[k] = noGrad(() => v0.to(p.dtype).clone());
           continue;
         }

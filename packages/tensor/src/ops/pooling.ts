@@ -8,6 +8,7 @@ import { avgPool2d, maxPool2d } from './nn.js';
 import { asTensor } from './operand.js';
 import { max } from './reduce.js';
 import { defineMethods, type AsMethods } from '../methods.js';
+import { isFloat } from '../dtype.js';
 
 /** An adaptive pooling's output size: one number for both dims, or [h, w] where null keeps the input's size. */
 export type AdaptiveSize = number | readonly [number | null, number | null];
@@ -50,7 +51,7 @@ function averaging(n: number, m: number, x: Tensor): Tensor {
  */
 export function adaptiveAvgPool2d(input: Tensor, outputSize: AdaptiveSize): Tensor {
   const [x, [h, w], unbatched] = adaptiveInput('adaptiveAvgPool2d', input, outputSize);
-  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new TypeError(`adaptiveAvgPool2d: expected a float32 or float64 input, got ${x.dtype}`);
+  if (!isFloat(x.dtype)) throw new TypeError(`adaptiveAvgPool2d: expected a float32 or float64 input, got ${x.dtype}`);
   const rows = averaging(x.shape[2]!, h, x);
   const cols = averaging(x.shape[3]!, w, x);
   const out = matmul(matmul(rows, x), transpose(cols, 0, 1));

@@ -7,6 +7,7 @@ import { matmul } from './linalg.js';
 import { transpose } from './movement.js';
 import { asTensor } from './operand.js';
 import { defineMethods, type AsMethods } from '../methods.js';
+import { isFloat } from '../dtype.js';
 
 export type InterpolateMode = 'nearest' | 'linear' | 'bilinear';
 
@@ -80,7 +81,7 @@ export function interpolate(input: Tensor, opts: InterpolateOptions): Tensor {
     const layouts = want === 1 ? '[N, C, L]' : want === 2 ? '[N, C, H, W]' : '[N, C, L] or [N, C, H, W]';
     throw new ShapeError(`interpolate: mode '${mode}' expects input ${layouts}, got ${fmtShape(x.shape)}`);
   }
-  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new TypeError(`interpolate: expected a float32 or float64 input, got ${x.dtype}`);
+  if (!isFloat(x.dtype)) throw new TypeError(`interpolate: expected a float32 or float64 input, got ${x.dtype}`);
   if (opts.alignCorners !== undefined && mode === 'nearest') {
     throw new RangeError("interpolate: alignCorners only applies to the 'linear' and 'bilinear' modes");
   }
