@@ -11,7 +11,7 @@ import { Tensor } from './tensor.js';
  */
 export function runKernel<P extends KernelPrimitive>(op: P, inputs: Tensor[], attrs: PrimitiveAttrs[P], shape: readonly number[], dtype: DType): Tensor {
   const start = isTimingEnabled() ? performance.now() : -1;
-  const out = Tensor.empty(shape, dtype);
+  const out = Tensor.empty(shape, dtype, op);
   (getBackend()[op] as Kernel<P>)(inputs, out, attrs);
   if (isAnomalyEnabled()) checkFinite(op, inputs, out, attrs);
   record(op, inputs, out, attrs);

@@ -1,3 +1,5 @@
+import { describe } from './shape.js';
+
 /** Element types a tensor can hold. */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 
@@ -22,6 +24,36 @@ export function checkDType(x: unknown, op: string): DType {
 
 export function isFloat(d: DType): boolean {
   return d === 'float32' || d === 'float64';
+}
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+/**
+ * The one conversion of a JS number into a dtype's storage: every value that enters a tensor from
+ * outside one (creation, random numbers, fill and copy of a scalar, a pad value, a scalar operand)
+ * passes here. bool stores 0 or 1 (any non-zero number, NaN included, is true); int32 truncates
+ * toward zero and refuses NaN, infinities and values outside int32 with a RangeError naming `op`,
+ * as PyTorch refuses them; floats are stored as they are (float32 rounds).
+ */
+export function toStored(v: number, dtype: DType, op: string): number {
+  if (dtype === 'bool') return v !== 0 ? 1 : 0;
+  if (dtype === 'int32') {
+    if (!(v >= INT32_MIN && v <= INT32_MAX)) {
+      throw new RangeError(`${op}: ${describe(v)} cannot be converted to int32 without overflow (int32 holds ${INT32_MIN}..${INT32_MAX})`);
+    }
+    return Math.trunc(v);
+  }
+  return v;
+}
+
+/** Writes `values` into `buf` (storage of `dtype`) through `toStored`; floats copy straight in. */
+export function storeValues(buf: TypedArray, dtype: DType, values: ArrayLike<number>, op: string): void {
+  if (isFloat(dtype) || (dtype === 'int32' && values instanceof Int32Array)) {
+    buf.set(values as ArrayLike<number>);
+    return;
+  }
+  for (let i = 0; i < values.length; i++) buf[i] = toStored(values[i]!, dtype, op);
 }
 
 /** Allocates zeroed storage of n elements. */

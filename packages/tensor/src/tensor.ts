@@ -1,5 +1,6 @@
 import { allocate, checkDType, type DType, type TypedArray } from './dtype.js';
-import { contiguousStrides, shapeSize } from './shape.js';
+import { checkDims, contiguousStrides, shapeSize } from './shape.js';
+import { checkLayout } from './validate.js';
 import type { TapeNode } from './tape.js';
 import * as E from './ops/elementwise.js';
 import * as R from './ops/reduce.js';
@@ -39,6 +40,7 @@ export class Tensor {
 
   /** Low level: wraps storage without copying. Use `tensor()` and friends to create tensors. */
   constructor(buf: TypedArray, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType) {
+    checkLayout(buf, shape, strides, offset, dtype);
     this.buf = buf;
     this.shape = shape;
     this.strides = strides;
@@ -51,8 +53,13 @@ export class Tensor {
     this._requiresGrad = false;
   }
 
-  /** A fresh zero-filled contiguous tensor. */
-  static empty(shape: readonly number[], dtype: DType): Tensor {
+  /**
+   * A fresh zero-filled contiguous tensor: the one place storage is allocated, so the element-count
+   * limit is checked here (a RangeError naming `op`, the function that asked, the shape and the limit).
+   */
+  static empty(shape: readonly number[], dtype: DType, op = 'Tensor.empty'): Tensor {
+    checkDims(shape, op);
+    checkDType(dtype, op);
     // Chains of ops pass one shape array along; its (immutable) strides are computed once.
     if (shape !== lastShape) {
       lastShape = shape;
@@ -91,6 +98,7 @@ export class Tensor {
 
   /** Marks a leaf as requiring grad (float dtypes only). Returns this. */
   requiresGrad_(flag = true): this {
+    if (typeof flag !== 'boolean') throw new TypeError(`requiresGrad_: expected true or false, got ${typeof flag}`);
     if (this._node !== null) {
       if (flag) return this;
       throw new TypeError('requiresGrad_: cannot change requiresGrad of a non-leaf tensor; use detach()');
@@ -150,7 +158,7 @@ export class Tensor {
 
   /** Converts to another dtype (recorded: gradients flow back through a float-to-float cast). */
   to(dtype: DType): Tensor {
-    return E.cast(this, checkDType(dtype, 'to'));
+    return E.cast(this, checkDType(dtype, 'to'), 'to');
   }
 
   /** A contiguous tensor with the same values (this one if already contiguous). */
@@ -240,11 +248,11 @@ export class Tensor {
   // in place (names end in `_`; refused on a leaf that requires grad while recording)
   /** Copies `src` (broadcast to this shape, cast to this dtype) into this tensor's storage. */
   copy_(src: Operand): this { return I.copy_(this, src); }
-  fill_(value: number | boolean): this { return I.copy_(this, value); }
-  zero_(): this { return I.copy_(this, 0); }
-  add_(b: Operand): this { return I.copy_(this, E.add(this, b)); }
-  sub_(b: Operand): this { return I.copy_(this, E.sub(this, b)); }
-  mul_(b: Operand): this { return I.copy_(this, E.mul(this, b)); }
-  div_(b: Operand): this { return I.copy_(this, E.div(this, b)); }
+  fill_(value: number | boolean): this { return I.copy_(this, value, 'fill_'); }
+  zero_(): this { return I.copy_(this, 0, 'zero_'); }
+  add_(b: Operand): this { return I.inplace('add_', this, b, E.add); }
+  sub_(b: Operand): this { return I.inplace('sub_', this, b, E.sub); }
+  mul_(b: Operand): this { return I.inplace('mul_', this, b, E.mul); }
+  div_(b: Operand): this { return I.inplace('div_', this, b, E.div); }
 }
 

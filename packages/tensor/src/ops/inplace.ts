@@ -1,22 +1,44 @@
 import { runKernel } from '../dispatch.js';
+import { promoteTypes } from '../dtype.js';
+import { ShapeError } from '../errors.js';
+import { broadcastShapes, describe, fmtShape, sameShape } from '../shape.js';
 import { isGradEnabled, markWritten, withGradMode } from '../tape.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { cast } from './elementwise.js';
 import { expand } from './movement.js';
-import { asTensor, scalarTensor, type Operand } from './operand.js';
+import { checkOperand, scalarTensor, type Operand } from './operand.js';
+
+/**
+ * Validates an in-place write under the name of the method the user called: the target can be
+ * written (not a tensor that requires grad while recording), the source is an operand, and its
+ * shape broadcasts to the target's without growing it.
+ */
+function checkWrite(op: string, target: Tensor, src: unknown): Operand {
+  if (!(target instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor to write into, got ${describe(target)}`);
+  const s = checkOperand(src, op);
+  if (isGradEnabled() && (target.requiresGrad || (s instanceof Tensor && s.requiresGrad))) {
+    throw new TypeError(`${op}: in-place writes are not recorded on the tape; do them inside noGrad (or on detached tensors)`);
+  }
+  if (s instanceof Tensor && !sameShape(broadcastShapes(op, target.shape, s.shape), target.shape)) {
+    throw new ShapeError(`${op}: a value of shape ${fmtShape(s.shape)} cannot be written into a tensor of shape ${fmtShape(target.shape)}`);
+  }
+  return s;
+}
 
 /**
  * Writes `src` (broadcast to target's shape, cast to its dtype) into target's storage, through
  * target's strides, so views see the change. In-place writes are not recorded: they are refused on
  * a leaf that requires grad, or from a source that requires grad, while recording is on.
+ * `op` is the method the user called (copy_, fill_, zero_), for messages.
  */
-export function copy_<T extends Tensor>(target: T, src: Operand): T {
-  if (isGradEnabled() && (target.requiresGrad || (typeof src === 'object' && src.requiresGrad))) {
-    throw new TypeError('copy_: in-place writes are not recorded on the tape; do them inside noGrad (or on detached tensors)');
+export function copy_<T extends Tensor>(target: T, src: Operand, op = 'copy_'): T {
+  const value = checkWrite(op, target, src);
+  if (op === 'fill_' && value instanceof Tensor && value.ndim !== 0) {
+    throw new ShapeError(`fill_: expected a number, a boolean or a 0-d tensor, got a tensor of shape ${fmtShape(value.shape)}`);
   }
   withGradMode(false, () => {
-    let s = typeof src === 'object' ? asTensor(src, 'copy_') : scalarTensor(src, target.dtype);
-    s = expand(cast(s, target.dtype), target.shape);
+    let s = value instanceof Tensor ? value : scalarTensor(value, target.dtype, op);
+    s = expand(cast(s, target.dtype, op), target.shape);
     const values = runKernel('copy', [s], {}, target.shape, target.dtype);
     const dst = target.buf;
     markWritten(dst);
@@ -42,4 +64,21 @@ export function copy_<T extends Tensor>(target: T, src: Operand): T {
     }
   });
   return target;
+}
+
+/**
+ * `target op= b` for add_, sub_, mul_ and div_: computes f(target, b) and writes it back. As in
+ * PyTorch, a result of a higher dtype than the target (a float into int32, an int into bool) is
+ * refused rather than truncated.
+ */
+export function inplace<T extends Tensor>(op: string, target: T, b: unknown, f: (a: Tensor, b: Operand) => Tensor): T {
+  const v = checkWrite(op, target, b);
+  const r = withGradMode(false, () => {
+    if (typeof v === 'number' && Number.isInteger(v)) scalarTensor(v, target.dtype === 'bool' ? 'int32' : target.dtype, op);
+    return f(target, v);
+  });
+  if (promoteTypes(r.dtype, target.dtype) !== target.dtype) {
+    throw new TypeError(`${op}: the result has dtype ${r.dtype}, which cannot be written into a ${target.dtype} tensor in place; use the out-of-place op`);
+  }
+  return copy_(target, r, op);
 }

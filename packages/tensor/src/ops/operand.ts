@@ -1,14 +1,14 @@
-import { allocate, promoteTypes, scalarDType, type DType } from '../dtype.js';
+import { allocate, promoteTypes, scalarDType, toStored, type DType } from '../dtype.js';
 import { describe } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
 /** What ops accept wherever a tensor operand goes: a tensor or a plain JS scalar. */
 export type Operand = Tensor | number | boolean;
 
-/** A 0-d constant. */
-export function scalarTensor(value: number | boolean, dtype: DType): Tensor {
+/** A 0-d constant (the value converted by `toStored`: an int32 that overflows is a RangeError naming `op`). */
+export function scalarTensor(value: number | boolean, dtype: DType, op = 'scalar'): Tensor {
   const buf = allocate(dtype, 1);
-  buf[0] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+  buf[0] = toStored(Number(value), dtype, op);
   return new Tensor(buf, [], [], 0, dtype);
 }
 
