@@ -17,7 +17,7 @@ export function isDType(x: unknown): x is DType {
 /** Validates a user-supplied dtype, naming the op in the error. */
 export function checkDType(x: unknown, op: string): DType {
   if (!isDType(x)) {
-    throw new TypeError(`${op}: unknown dtype ${JSON.stringify(x)}; expected one of ${DTYPES.join(', ')}`);
+    throw new TypeError(`${op}: unknown dtype ${describe(x)}; expected one of ${DTYPES.join(', ')}`);
   }
   return x;
 }
@@ -77,6 +77,8 @@ export function dtypeOfArray(a: unknown): DType | null {
 
 /** Promotion order bool < int32 < float32 < float64. */
 export function promoteTypes(a: DType, b: DType): DType {
+  checkDType(a, 'promoteTypes');
+  checkDType(b, 'promoteTypes');
   return RANK[a] >= RANK[b] ? a : b;
 }
 

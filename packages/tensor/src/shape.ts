@@ -22,6 +22,7 @@ export function shapeSize(shape: readonly number[]): number {
 }
 
 export function contiguousStrides(shape: readonly number[]): number[] {
+  checkDims(shape, 'contiguousStrides');
   const strides = new Array<number>(shape.length);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
@@ -108,6 +109,9 @@ export function describeList(xs: readonly unknown[]): string {
 
 /** NumPy broadcasting of two shapes; throws a ShapeError naming `op`. */
 export function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): readonly number[] {
+  if (typeof op !== 'string') throw new TypeError(`broadcastShapes: expected the name of the op asking, got ${describe(op)}`);
+  checkDims(a, op);
+  checkDims(b, op);
   if (sameShape(a, b)) return a;
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);

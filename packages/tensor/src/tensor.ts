@@ -158,7 +158,7 @@ export class Tensor {
 
   /** Converts to another dtype (recorded: gradients flow back through a float-to-float cast). */
   to(dtype: DType): Tensor {
-    return E.cast(this, checkDType(dtype, 'to'), 'to');
+    return E.castAs('to', this, checkDType(dtype, 'to'));
   }
 
   /** A contiguous tensor with the same values (this one if already contiguous). */

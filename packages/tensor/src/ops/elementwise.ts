@@ -5,7 +5,7 @@ import { broadcastShapes, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { checkNumber, checkOptions } from '../validate.js';
 import { expand } from './movement.js';
-import { asTensor, checkOperand, resultDType, scalarTensor, type Operand } from './operand.js';
+import { asTensor, checkOperand, checkScalarFor, resultDType, scalarTensor, type Operand } from './operand.js';
 
 const NONE = {} as Record<string, never>;
 
@@ -14,7 +14,12 @@ const NONE = {} as Record<string, never>;
  * toward zero into int32, and a NaN, an infinity or a value outside int32 is a RangeError (the
  * conversion would have no meaningful result); non-zero is true.
  */
-export function cast(x: Tensor, dtype: DType, op = 'cast'): Tensor {
+export function cast(x: Tensor, dtype: DType): Tensor {
+  return castAs('cast', x, dtype);
+}
+
+/** `cast` reporting errors under the name the user called (`to`, `copy_`...). */
+export function castAs(op: string, x: Tensor, dtype: DType): Tensor {
   const t = asTensor(x, op);
   if (t.dtype === dtype) return t;
   checkDType(dtype, op);
@@ -26,7 +31,7 @@ export function cast(x: Tensor, dtype: DType, op = 'cast'): Tensor {
 }
 
 function operandAs(x: Operand, dtype: DType, op: string): Tensor {
-  return x instanceof Tensor ? cast(x, dtype, op) : scalarTensor(x, dtype, op);
+  return x instanceof Tensor ? castAs(op, x, dtype) : scalarTensor(x, dtype, op);
 }
 
 function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
@@ -134,7 +139,7 @@ export function where(cond: Operand, a: Operand, b: Operand): Tensor {
 /** x for x > 0, alpha * x otherwise (PyTorch's default alpha = 0.01). */
 export function leakyRelu(x: Operand, alpha = 0.01): Tensor {
   const t = asTensor(x, 'leakyRelu');
-  checkNumber(alpha, 'leakyRelu', 'alpha');
+  checkScalarFor(t, checkNumber(alpha, 'leakyRelu', 'alpha'), 'leakyRelu');
   return where(gt(t, 0), t, mul(t, alpha));
 }
 
@@ -150,6 +155,7 @@ export function softplus(x: Operand, opts: SoftplusOptions = {}): Tensor {
   const beta = checkNumber(o.beta ?? 1, 'softplus', 'beta', true);
   const threshold = checkNumber(o.threshold ?? 20, 'softplus', 'threshold');
   if (beta === 0) throw new RangeError('softplus: expected a non-zero beta');
+  checkScalarFor(t, beta, 'softplus');
   const z = beta === 1 ? t : mul(t, beta);
   let y = add(maximum(z, 0), log1p(exp(neg(abs(z)))));
   if (beta !== 1) y = div(y, beta);

@@ -4,7 +4,7 @@ import { ShapeError } from '../errors.js';
 import { broadcastShapes, describe, fmtShape, sameShape } from '../shape.js';
 import { isGradEnabled, markWritten, withGradMode } from '../tape.js';
 import { Tensor } from '../tensor.js';
-import { cast } from './elementwise.js';
+import { castAs } from './elementwise.js';
 import { expand } from './movement.js';
 import { checkOperand, scalarTensor, type Operand } from './operand.js';
 
@@ -19,10 +19,28 @@ function checkWrite(op: string, target: Tensor, src: unknown): Operand {
   if (isGradEnabled() && (target.requiresGrad || (s instanceof Tensor && s.requiresGrad))) {
     throw new TypeError(`${op}: in-place writes are not recorded on the tape; do them inside noGrad (or on detached tensors)`);
   }
+  if (overlaps(target)) {
+    throw new TypeError(`${op}: several elements of the target share one storage slot (a broadcast view, strides ${fmtShape(target.strides)}); write into a clone() instead`);
+  }
   if (s instanceof Tensor && !sameShape(broadcastShapes(op, target.shape, s.shape), target.shape)) {
     throw new ShapeError(`${op}: a value of shape ${fmtShape(s.shape)} cannot be written into a tensor of shape ${fmtShape(target.shape)}`);
   }
   return s;
+}
+
+/**
+ * Whether two elements of t sit at one storage offset: with the dims of size > 1 ordered by stride,
+ * each stride must step past everything the smaller ones span. (Views tapegrad makes overlap only
+ * through expand's zero strides; the check is exact for every layout its views produce.)
+ */
+function overlaps(t: Tensor): boolean {
+  const dims = t.shape.map((n, d) => [Math.abs(t.strides[d]!), n] as const).filter(([, n]) => n > 1).sort((a, b) => a[0] - b[0]);
+  let span = 0;
+  for (const [s, n] of dims) {
+    if (s <= span) return true;
+    span += s * (n - 1);
+  }
+  return false;
 }
 
 /**
@@ -38,7 +56,7 @@ export function copy_<T extends Tensor>(target: T, src: Operand, op = 'copy_'): 
   }
   withGradMode(false, () => {
     let s = value instanceof Tensor ? value : scalarTensor(value, target.dtype, op);
-    s = expand(cast(s, target.dtype, op), target.shape);
+    s = expand(castAs(op, s, target.dtype), target.shape);
     const values = runKernel('copy', [s], {}, target.shape, target.dtype);
     const dst = target.buf;
     markWritten(dst);

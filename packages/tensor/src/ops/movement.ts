@@ -199,7 +199,7 @@ export function pad(x: Operand, widths: readonly number[], value = 0): Tensor {
     after[t.ndim - 1 - i] = w[2 * i + 1]!;
   }
   t.shape.forEach((n, d) => {
-    if (n + before[d]! + after[d]! < 0) {
+    if (n + Math.min(before[d]!, 0) + Math.min(after[d]!, 0) < 0) {
       throw new RangeError(`pad: widths ${describeList(w)} crop more than dim ${d} of ${fmtShape(t.shape)} holds`);
     }
   });

@@ -25,6 +25,15 @@ export function asTensor(x: unknown, op: string): Tensor {
   return scalarTensor(v, typeof v === 'boolean' ? 'bool' : 'float32');
 }
 
+/**
+ * Validates a plain number that a composite will combine with tensor `t` (an alpha, a beta): it must
+ * fit the dtype they compute in, checked here under the composite's name rather than deep inside.
+ */
+export function checkScalarFor(t: Tensor, v: number, op: string): void {
+  const d = resultDType(t, v);
+  toStored(v, d === 'bool' ? 'int32' : d, op);
+}
+
 /** The dtype two operands compute in: tensors promote; a scalar follows the tensor (see `scalarDType`). */
 export function resultDType(a: Operand, b: Operand): DType {
   if (a instanceof Tensor) {

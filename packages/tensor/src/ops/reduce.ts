@@ -31,7 +31,6 @@ function reduceArgs(op: string, x: Tensor, axis: unknown, keepdims: unknown, non
     for (const a of axes) {
       if (x.shape[a] === 0) throw new RangeError(`${op}: cannot reduce over axis ${a} of size 0 in shape [${x.shape.join(',')}]`);
     }
-    if (x.ndim === 0 && x.size === 0) throw new RangeError(`${op}: cannot reduce an empty tensor`);
   }
   return [axes, keep];
 }
@@ -116,7 +115,12 @@ export function mean(x: Operand, axis?: Axis, keepdims = false): Tensor {
 export interface VarOptions { /** Subtracted from the count in the divisor; 1 (unbiased) by default, as PyTorch. */ correction?: number }
 
 /** Variance over `axis`, unbiased by default (`{ correction: 1 }`). */
-export function variance(x: Operand, axis?: Axis, keepdims = false, opts: VarOptions = {}, op = 'var'): Tensor {
+export function variance(x: Operand, axis?: Axis, keepdims = false, opts: VarOptions = {}): Tensor {
+  return varianceAs('var', x, axis, keepdims, opts);
+}
+
+/** The body of var and std, reporting errors under `op`. */
+function varianceAs(op: string, x: Operand, axis: Axis | undefined, keepdims: boolean, opts: VarOptions): Tensor {
   const t = asFloat(x, op);
   const [axes, keep] = reduceArgs(op, t, axis, keepdims);
   const o = checkOptions<VarOptions>(opts, op, ['correction']);
@@ -136,7 +140,7 @@ function sqrtZeroSafe(v: Tensor): Tensor {
 
 /** Standard deviation: sqrt of `var`; its gradient is 0 where it is 0 (a constant slice), as PyTorch. */
 export function std(x: Operand, axis?: Axis, keepdims = false, opts: VarOptions = {}): Tensor {
-  return sqrtZeroSafe(variance(x, axis, keepdims, opts, 'std'));
+  return sqrtZeroSafe(varianceAs('std', x, axis, keepdims, opts));
 }
 
 /**
@@ -166,8 +170,8 @@ export function norm(x: Operand, p = 2, axis?: Axis, keepdims = false): Tensor {
   if (typeof p !== 'number') throw new TypeError(`norm: expected p to be a number, got ${describe(p)}`);
   if (!(p > 0)) throw new RangeError(`norm: expected p > 0 (or Infinity), got ${describe(p)}`);
   const [axes, keep] = reduceArgs('norm', t, axis, keepdims);
-  // Infinity-norm: a list of axes shares the gradient among ties, like amax.
-  if (p === Infinity) return max(abs(t), axes, keep);
+  // Infinity-norm: a list of axes shares the gradient among ties, like amax; nothing to reduce is 0.
+  if (p === Infinity) return countOf(t, axes) === 0 ? sum(abs(t), axes, keep) : max(abs(t), axes, keep);
   if (p === 1) return sum(abs(t), axes, keep);
   if (p === 2) return sqrtZeroSafe(sum(mul(t, t), axes, keep));
   const s = sum(pow(abs(t), p), axes, keep);
