@@ -10,8 +10,14 @@ import { prng } from '../arbitraries.js';
 
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
-/** Junk: values of the wrong kind, numbers outside every domain, shapes past the limits. */
+const cyclic: unknown[] = [];
+cyclic.push(cyclic);
+let deep: unknown = [1];
+for (let i = 0; i < 1000; i++) deep = [deep];
+
+/** Junk: values of the wrong kind, numbers outside every domain, shapes past the limits, cyclic and deep arrays. */
 export const JUNK: readonly unknown[] = [
+  cyclic, deep,
   undefined, null, NaN, Infinity, -Infinity, -1, 0, 1, 2.5, -0.5, 1e12, -1e12, 65536,
   '3', 'a', '', 'float16', true, false, 1n, Symbol('junk'), {}, [], [NaN], [2.5], ['3'], [-1], [1e12], [65536, 65536], [[1]],
   [0, 'a'], () => 1, new Float32Array(2), new Int16Array(2), new Map(), Object.create(null), { valueOf: () => 3 },

@@ -524,7 +524,7 @@ fn('fold2d', fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 
 /** What an in-place write leaves in x: `value` broadcast into x's shape and cast to x's dtype. */
 function writeRef(x: Tensor, value: Ref, opName: string): Ref {
   if (x.requiresGrad) throw new Refuse('requires grad');
-  if (x.shape.some((n, d) => n > 1 && x.strides[d] === 0)) throw new Refuse('a broadcast view');
+  if (x.size > 0 && x.shape.some((n, d) => n > 1 && x.strides[d] === 0)) throw new Refuse('a broadcast view');
   if (R.broadcast(x.shape.slice(), value.shape).join() !== x.shape.join()) throw new Refuse('shape');
   if (opName !== 'copy_' && opName !== 'fill_' && opName !== 'zero_' && R.promote(value.dtype, x.dtype) !== x.dtype) throw new Refuse('dtype');
   const cast = castRef(value, x.dtype);

@@ -1,7 +1,7 @@
 import { runKernel } from '../dispatch.js';
 import { checkDType, isFloat, toStored, type DType } from '../dtype.js';
 import type { BinaryPrimitive, ComparePrimitive, UnaryPrimitive } from '../primitives.js';
-import { broadcastShapes, sameShape } from '../shape.js';
+import { broadcastShapes, describe, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { checkNumber, checkOptions } from '../validate.js';
 import { expand } from './movement.js';
@@ -184,7 +184,7 @@ export function gelu(x: Operand, opts: GeluOptions = {}): Tensor {
     return mul(mul(t, 0.5), add(tanh(inner), 1));
   }
   if (opts.approximate !== undefined && opts.approximate !== 'none') {
-    throw new TypeError(`gelu: expected approximate 'none' or 'tanh', got ${JSON.stringify(opts.approximate)}`);
+    throw new TypeError(`gelu: expected approximate 'none' or 'tanh', got ${describe(opts.approximate)}`);
   }
   return mul(mul(t, 0.5), add(erf(mul(t, Math.SQRT1_2)), 1));
 }

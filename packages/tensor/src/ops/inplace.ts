@@ -34,6 +34,7 @@ function checkWrite(op: string, target: Tensor, src: unknown): Operand {
  * through expand's zero strides; the check is exact for every layout its views produce.)
  */
 function overlaps(t: Tensor): boolean {
+  if (t.size === 0) return false;
   const dims = t.shape.map((n, d) => [Math.abs(t.strides[d]!), n] as const).filter(([, n]) => n > 1).sort((a, b) => a[0] - b[0]);
   let span = 0;
   for (const [s, n] of dims) {
