@@ -56,15 +56,23 @@ export function storeValues(buf: TypedArray, dtype: DType, values: ArrayLike<num
   for (let i = 0; i < values.length; i++) buf[i] = toStored(values[i]!, dtype, op);
 }
 
-/** Allocates zeroed storage of n elements. */
-export function allocate(dtype: DType, n: number): TypedArray {
-  switch (dtype) {
-    case 'float32': return new Float32Array(n);
-    case 'float64': return new Float64Array(n);
-    case 'int32': return new Int32Array(n);
-    case 'bool': return new Uint8Array(n);
+/** Allocates zeroed storage of n elements (n already checked against the size limit); `op` names the caller in errors. */
+export function allocate(dtype: DType, n: number, op = 'allocate'): TypedArray {
+  try {
+    switch (dtype) {
+      case 'float32': return new Float32Array(n);
+      case 'float64': return new Float64Array(n);
+      case 'int32': return new Int32Array(n);
+      case 'bool': return new Uint8Array(n);
+    }
+  } catch {
+    // Within the element limit but more than the engine could get: say so in tapegrad's words.
+    throw new RangeError(`${op}: could not allocate ${n} ${dtype} elements (${n * BYTES[dtype]} bytes): out of memory`);
   }
+  return checkDType(dtype, op) as never;
 }
+
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 
 /** The dtype a typed array maps to (Uint8Array is bool), or null. */
 export function dtypeOfArray(a: unknown): DType | null {

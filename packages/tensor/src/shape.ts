@@ -44,7 +44,10 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * shape and the limit. Returns the element count.
  */
 export function checkSize(shape: readonly number[], op: string): number {
-  const n = shapeSize(shape);
+  return limited(shape, shapeSize(shape), op);
+}
+
+function limited(shape: readonly number[], n: number, op: string): number {
   if (n > MAX_ELEMENTS) {
     throw new RangeError(`${op}: shape ${fmtShape(shape)} has ${n} elements, more than tapegrad's limit of ${MAX_ELEMENTS} (2^31 - 1) elements per tensor`);
   }
@@ -67,13 +70,17 @@ export function checkDims(shape: unknown, op: string): number {
     throw new TypeError(`${op}: expected a shape as an array of non-negative integers, got ${describe(shape)}`);
   }
   if (shape.length > MAX_DIMS) throw new RangeError(`${op}: a shape with ${shape.length} dims is more than tapegrad's limit of ${MAX_DIMS} dims`);
+  let n = 1;
   for (let i = 0; i < shape.length; i++) {
     const d: unknown = shape[i];
-    if (typeof d === 'number' && Number.isInteger(d) && d >= 0) continue;
+    if (typeof d === 'number' && Number.isInteger(d) && d >= 0) {
+      n *= d;
+      continue;
+    }
     const msg = `${op}: expected a shape of non-negative integers, got ${describeList(shape)}`;
     throw typeof d === 'number' ? new RangeError(msg) : new TypeError(msg);
   }
-  return checkSize(shape as number[], op);
+  return limited(shape as number[], n, op);
 }
 
 /** A user value as it would read in a message: numbers and strings as written, objects by kind. Never throws. */

@@ -11,6 +11,17 @@ import * as I from './ops/inplace.js';
 
 let lastShape: readonly number[] = [];
 let lastStrides: readonly number[] = [];
+/** Set by `trustedTensor` for the one construction that follows: a layout an op computed needs no checks. */
+let trusted = false;
+
+/**
+ * @internal A tensor over a layout tapegrad itself computed (fresh storage, or a view an op derived
+ * from a valid tensor): the constructor's checks are skipped, as they cost more than the op on tiny tensors.
+ */
+export function trustedTensor(buf: TypedArray, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType): Tensor {
+  trusted = true;
+  return new Tensor(buf, shape, strides, offset, dtype);
+}
 
 /** Nested JS arrays of numbers or booleans (a plain number or boolean for a 0-d tensor). */
 export type NestedArray = number | boolean | NestedArray[];
@@ -40,7 +51,8 @@ export class Tensor {
 
   /** Low level: wraps storage without copying. Use `tensor()` and friends to create tensors. */
   constructor(buf: TypedArray, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType) {
-    checkLayout(buf, shape, strides, offset, dtype);
+    if (trusted) trusted = false;
+    else checkLayout(buf, shape, strides, offset, dtype);
     this.buf = buf;
     this.shape = shape;
     this.strides = strides;
@@ -58,14 +70,14 @@ export class Tensor {
    * limit is checked here (a RangeError naming `op`, the function that asked, the shape and the limit).
    */
   static empty(shape: readonly number[], dtype: DType, op = 'Tensor.empty'): Tensor {
-    checkDims(shape, op);
-    checkDType(dtype, op);
+    const n = checkDims(shape, op);
+    const buf = allocate(dtype, n, op);
     // Chains of ops pass one shape array along; its (immutable) strides are computed once.
     if (shape !== lastShape) {
       lastShape = shape;
       lastStrides = contiguousStrides(shape);
     }
-    return new Tensor(allocate(dtype, shapeSize(shape)), shape, lastStrides, 0, dtype);
+    return trustedTensor(buf, shape, lastStrides, 0, dtype);
   }
 
   get ndim(): number {

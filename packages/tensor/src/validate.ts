@@ -1,5 +1,5 @@
-import { dtypeOfArray, isDType, type DType, type TypedArray } from './dtype.js';
-import { checkSize, describe, describeList } from './shape.js';
+import { isDType, type DType, type TypedArray } from './dtype.js';
+import { MAX_DIMS, MAX_ELEMENTS, checkSize, describe, describeList } from './shape.js';
 
 /**
  * Validators for the plain arguments of public functions (numbers, flags, option bags). Each names
@@ -58,29 +58,32 @@ function isTensorLike(x: object): boolean {
  */
 export function checkLayout(buf: unknown, shape: unknown, strides: unknown, offset: unknown, dtype: unknown): void {
   const op = 'Tensor';
-  if (!isDType(dtype)) throw new TypeError(`${op}: unknown dtype ${describe(dtype)}; expected one of float32, float64, int32, bool`);
-  if (dtypeOfArray(buf) !== dtype) throw new TypeError(`${op}: expected ${dtype} storage (${ARRAY_OF[dtype]}), got ${describe(buf)}`);
+  const storage = typeof dtype === 'string' ? STORAGE[dtype as DType] : undefined;
+  if (storage === undefined || !isDType(dtype)) throw new TypeError(`${op}: unknown dtype ${describe(dtype)}; expected one of float32, float64, int32, bool`);
+  if (!(buf instanceof storage)) {
+    throw new TypeError(`${op}: expected ${dtype} storage (${storage.name}), got ${describe(buf)}`);
+  }
   if (!Array.isArray(shape) || !Array.isArray(strides) || shape.length !== strides.length) {
     throw new TypeError(`${op}: expected a shape and strides as arrays of one length, got ${describe(shape)} and ${describe(strides)}`);
   }
   if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) throw new RangeError(`${op}: expected a non-negative integer offset, got ${describe(offset)}`);
   let lo = offset;
   let hi = offset;
-  let empty = false;
+  let size = 1;
   for (let d = 0; d < shape.length; d++) {
     const n: unknown = shape[d];
     const s: unknown = strides[d];
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || typeof s !== 'number' || !Number.isInteger(s)) {
       throw new RangeError(`${op}: expected integer sizes >= 0 and integer strides, got shape ${describeList(shape)} and strides ${describeList(strides)}`);
     }
-    if (n === 0) empty = true;
-    else if (s > 0) hi += s * (n - 1);
+    size *= n;
+    if (s > 0) hi += s * (n - 1);
     else lo += s * (n - 1);
   }
-  checkSize(shape as number[], op);
-  if (!empty && (lo < 0 || hi >= (buf as TypedArray).length)) {
+  if (size > MAX_ELEMENTS || shape.length > MAX_DIMS) checkSize(shape as number[], op);
+  if (size > 0 && (lo < 0 || hi >= (buf as TypedArray).length)) {
     throw new RangeError(`${op}: shape ${describeList(shape)} with strides ${describeList(strides)} and offset ${offset} reaches outside storage of ${(buf as TypedArray).length} elements`);
   }
 }
 
-const ARRAY_OF: Record<DType, string> = { float32: 'Float32Array', float64: 'Float64Array', int32: 'Int32Array', bool: 'Uint8Array' };
+const STORAGE: Record<DType, abstract new (...a: never[]) => TypedArray> = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array };

@@ -1,6 +1,6 @@
 import { allocate, promoteTypes, scalarDType, toStored, type DType } from '../dtype.js';
 import { describe } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, trustedTensor } from '../tensor.js';
 
 /** What ops accept wherever a tensor operand goes: a tensor or a plain JS scalar. */
 export type Operand = Tensor | number | boolean;
@@ -9,7 +9,7 @@ export type Operand = Tensor | number | boolean;
 export function scalarTensor(value: number | boolean, dtype: DType, op = 'scalar'): Tensor {
   const buf = allocate(dtype, 1);
   buf[0] = toStored(Number(value), dtype, op);
-  return new Tensor(buf, [], [], 0, dtype);
+  return trustedTensor(buf, [], [], 0, dtype);
 }
 
 /** Validates an operand, naming the op. */
