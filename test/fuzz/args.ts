@@ -55,6 +55,13 @@ const ARRAY: Record<DType, new (n: number) => Float32Array | Float64Array | Int3
   float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array,
 };
 
+/** Storage of `dtype` holding `v`. */
+function typed(dtype: DType, v: readonly number[]): Float32Array | Float64Array | Int32Array | Uint8Array {
+  const a = new ARRAY[dtype](v.length);
+  a.set(v);
+  return a;
+}
+
 /** Builds the tensor a spec describes, with junk in every storage slot the view does not cover. */
 export function makeTensor(s: TensorSpec): Tensor {
   const n = s.shape.reduce((a, b) => a * b, 1);
@@ -65,7 +72,7 @@ export function makeTensor(s: TensorSpec): Tensor {
     // Stored with the last two dims swapped, viewed back through a transpose.
     const sh = s.shape.slice();
     [sh[sh.length - 1], sh[sh.length - 2]] = [sh[sh.length - 2]!, sh[sh.length - 1]!];
-    t = tensor(ARRAY[s.dtype].from(v), { shape: sh, dtype: s.dtype }).transpose(-1, -2);
+    t = tensor(typed(s.dtype, v), { shape: sh, dtype: s.dtype }).transpose(-1, -2);
   } else if (s.layout === 'strided' || s.layout === 'offset') {
     // Every element two slots apart (or one slot in), gaps holding junk.
     const step = s.layout === 'strided' ? 2 : 1;
@@ -78,9 +85,9 @@ export function makeTensor(s: TensorSpec): Tensor {
     // One row broadcast along the first dim (stride 0).
     const row = s.shape.slice(1);
     const m = row.reduce((a, b) => a * b, 1);
-    t = tensor(ARRAY[s.dtype].from(v.slice(0, m)), { shape: [1, ...row], dtype: s.dtype }).expand(s.shape);
+    t = tensor(typed(s.dtype, v.slice(0, m)), { shape: [1, ...row], dtype: s.dtype }).expand(s.shape);
   } else {
-    t = tensor(ARRAY[s.dtype].from(v), { shape: s.shape.slice(), dtype: s.dtype });
+    t = tensor(typed(s.dtype, v), { shape: s.shape.slice(), dtype: s.dtype });
   }
   if (s.requiresGrad && (s.dtype === 'float32' || s.dtype === 'float64')) t = t.isLeaf ? t.requiresGrad_(true) : t;
   return t;

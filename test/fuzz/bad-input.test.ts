@@ -1,7 +1,12 @@
 /**
  * Property-based bad-input suite: every public function of @tapegrad/tensor (and every Tensor
  * method), plus autograd's backward and defineOp, called with well-formed arguments and with junk
- * swapped in, must keep the contract of contract.ts. The tables are open: other packages add entries.
+ * swapped in, must keep the contract of contract.ts.
+ *
+ * To cover more of the API, write `ApiEntry`s (contract.ts) in a table file next to these - the
+ * argument arbitraries of args.ts and the reference of reference.ts are there to reuse - and add
+ * one `describe(..., () => run(TABLE))` line below. A coverage test like the ones at the end keeps
+ * a table complete.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

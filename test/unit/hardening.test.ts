@@ -109,7 +109,7 @@ describe('nothing silently wrong', () => {
     expect(stack([tensor(1), tensor(2)]).toArray()).toEqual([1, 2]);
   });
 
-  it('gather on a 0-d tensor takes a 0-d index, as PyTorch', () => {
+  it('gather on a 0-d tensor takes a 0-d index, as PyTorch (and -1, counting from the end)', () => {
     expect(gather(tensor(5), 0, int(0)).toArray()).toBe(5);
     expect(gather(tensor(5), 0, int(-1)).toArray()).toBe(5);
     expectError(() => gather(tensor(5), 0, int(1)), RangeError, 'gather');
