@@ -432,7 +432,7 @@ const convArgs = (nd: 1 | 2) => fc.tuple(fc.nat(2), fc.integer({ min: 1, max: 2 
       dilation: fc.integer({ min: 1, max: 2 }),
       groups: fc.constant(g),
     }, { requiredKeys: ['groups'] });
-    return fc.tuple(floatTensorArb({ shape: fc.constant(x), dtypes: ['float64'] }), floatTensorArb({ shape: fc.constant([g * cog, cg, ...k]), dtypes: ['float64'] }), bias ? floatTensorArb({ shape: fc.constant([g * cog]), dtypes: ['float64'] }) : fc.constant(undefined), opts);
+    return fc.tuple(tensorArb({ shape: fc.constant(x) }), tensorArb({ shape: fc.constant([g * cog, cg, ...k]) }), bias ? tensorArb({ shape: fc.constant([g * cog]) }) : fc.constant(undefined), opts);
   });
 op('conv2d', convArgs(2), { reference: (x, w, b, o) => convRef(x, w, b, o, 2) });
 op('conv1d', convArgs(1), { reference: (x, w, b, o) => convRef(x, w, b, o, 1) });
@@ -470,10 +470,14 @@ function convRef(x: Tensor, w: Tensor, b: Tensor | undefined, o: { stride?: numb
     }
     return s;
   });
-  return ref(unbatched ? shape.slice(1) : shape, data, 'float64');
+  // matmul's dtype (bool computes in int32), then the bias's promotion.
+  let dtype = R.promote(x.dtype, w.dtype);
+  if (dtype === 'bool') dtype = 'int32';
+  if (b) dtype = R.promote(dtype, b.dtype);
+  return ref(unbatched ? shape.slice(1) : shape, data, dtype);
 }
 const poolArgs = fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), pairOrNum, fc.option(pairOrNum, { nil: undefined }), fc.nat(1), fc.boolean())
-  .chain(([c, h, w, k, stride, padding, unbatched]) => fc.tuple(floatTensorArb({ shape: fc.constant(unbatched ? [c, h, w] : [1, c, h, w]), dtypes: ['float64'] }), fc.constant(k), fc.constant(stride === undefined ? { padding } : { stride, padding })));
+  .chain(([c, h, w, k, stride, padding, unbatched]) => fc.tuple(tensorArb({ shape: fc.constant(unbatched ? [c, h, w] : [1, c, h, w]) }), fc.constant(k), fc.constant(stride === undefined ? { padding } : { stride, padding })));
 for (const name of ['maxPool2d', 'avgPool2d'] as const) op(name, poolArgs, { reference: (x, k, o) => poolRef(name, x, k, o) });
 
 function poolRef(name: string, x: Tensor, k: number | number[], o: { stride?: number | number[]; padding: number }): Ref {
@@ -496,7 +500,9 @@ function poolRef(name: string, x: Tensor, k: number | number[], o: { stride?: nu
     if (name === 'avgPool2d') return vals.reduce((s, v) => s + v, 0) / vals.length;
     return vals.some((v) => v !== v) ? NaN : Math.max(...vals);
   });
-  return ref(x.ndim === 3 ? shape.slice(1) : shape, data, 'float64');
+  // Max-pooling keeps the dtype; average pooling computes in float (float32 for integers).
+  const dtype = name === 'maxPool2d' ? x.dtype : x.dtype === 'float64' ? 'float64' : 'float32';
+  return ref(x.ndim === 3 ? shape.slice(1) : shape, data, dtype);
 }
 op('dropout', fc.tuple(tensorOnly, fc.constantFrom(0, 0.5, 1), fc.boolean(), fc.constantFrom(undefined, { seed: 3 }, { generator: new Generator(1) })), {
   reference: (x: Tensor, p: number, training: boolean) => {

@@ -1,6 +1,7 @@
 import { runKernel } from '../dispatch.js';
 import { ShapeError } from '../errors.js';
 import type { WindowAttrs } from '../primitives.js';
+import { toStored } from '../dtype.js';
 import { checkSize, describe, fmtShape, normAxis, windowOut } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { pickGenerator, rand, type RandomOptions } from '../random.js';
@@ -77,11 +78,12 @@ export function unfold2d(x: Tensor, kernel: Pair, opts: UnfoldOptions = {}): Ten
   const t = asTensor(x, 'unfold2d');
   check4d('unfold2d', t);
   opts = checkOptions<UnfoldOptions>(opts, 'unfold2d', ['stride', 'padding', 'dilation', 'padValue']);
-  if (opts.padValue !== undefined) checkNumber(opts.padValue, 'unfold2d', 'padValue');
+  // The pad value enters the output's storage: converted as any value entering storage is.
+  const padValue = opts.padValue === undefined ? 0 : toStored(checkNumber(opts.padValue, 'unfold2d', 'padValue'), t.dtype, 'unfold2d');
   const a = windowAttrs('unfold2d', kernel, opts, 1);
   const [oh, ow] = outSize('unfold2d', t, a);
   const shape = [t.shape[0]!, t.shape[1]! * a.kernel[0] * a.kernel[1], oh * ow];
-  return runKernel('unfold2d', [t], { ...a, padValue: opts.padValue ?? 0 }, shape, t.dtype);
+  return runKernel('unfold2d', [t], { ...a, padValue }, shape, t.dtype);
 }
 
 /** Columns back to an image, summing overlaps (col2im, the adjoint of unfold2d). */
@@ -197,7 +199,9 @@ function pool(op: 'maxPool2d' | 'avgPool2d', input: Tensor, kernel: Pair, opts: 
   const [oh, ow] = outSize(op, x, a);
   const [N, C] = x.shape as [number, number];
   checkSize([N, C * a.kernel[0] * a.kernel[1], oh * ow], op);
-  const cols = unfold2d(x, a.kernel, { stride: a.stride, padding: a.padding, dilation: a.dilation, padValue: op === 'maxPool2d' ? -Infinity : 0 });
+  // Max-pooling pads with the lowest value of the dtype, so padding never wins the max.
+  const low = x.dtype === 'int32' ? -2147483648 : x.dtype === 'bool' ? 0 : -Infinity;
+  const cols = unfold2d(x, a.kernel, { stride: a.stride, padding: a.padding, dilation: a.dilation, padValue: op === 'maxPool2d' ? low : 0 });
   const windows = reshape(cols, [N, C, a.kernel[0] * a.kernel[1], oh * ow]);
   const pooled = op === 'maxPool2d' ? max(windows, 2) : mean(windows, 2);
   const out = reshape(pooled, [N, C, oh, ow]);
