@@ -1,5 +1,5 @@
 import { runKernel } from '../dispatch.js';
-import { promoteTypes } from '../dtype.js';
+import { promoteTypes, toStored } from '../dtype.js';
 import { ShapeError } from '../errors.js';
 import { broadcastShapes, describe, fmtShape, sameShape } from '../shape.js';
 import { isGradEnabled, markWritten, withGradMode } from '../tape.js';
@@ -92,10 +92,9 @@ export function copy_<T extends Tensor>(target: T, src: Operand, op = 'copy_'): 
  */
 export function inplace<T extends Tensor>(op: string, target: T, b: unknown, f: (a: Tensor, b: Operand) => Tensor): T {
   const v = checkWrite(op, target, b);
-  const r = withGradMode(false, () => {
-    if (typeof v === 'number' && Number.isInteger(v)) scalarTensor(v, target.dtype === 'bool' ? 'int32' : target.dtype, op);
-    return f(target, v);
-  });
+  // An integer operand that the target's dtype cannot hold is refused here, under this method's name.
+  if (typeof v === 'number' && Number.isInteger(v)) toStored(v, target.dtype === 'bool' ? 'int32' : target.dtype, op);
+  const r = withGradMode(false, () => f(target, v));
   if (promoteTypes(r.dtype, target.dtype) !== target.dtype) {
     throw new TypeError(`${op}: the result has dtype ${r.dtype}, which cannot be written into a ${target.dtype} tensor in place; use the out-of-place op`);
   }

@@ -213,9 +213,15 @@ export function pad(x: Operand, widths: readonly number[], value = 0): Tensor {
   return runKernel('pad', [t], { shape, starts, steps: shape.map(() => 1), value: fill }, shape, t.dtype);
 }
 
+/** The list of tensors concat and stack take: an array (a TypeError otherwise) that is not empty (a RangeError). */
+function checkTensorList(tensors: unknown, op: string): void {
+  if (!Array.isArray(tensors)) throw new TypeError(`${op}: expected a non-empty array of tensors, got ${describe(tensors)}`);
+  if (tensors.length === 0) throw new RangeError(`${op}: expected a non-empty array of tensors, got an empty array`);
+}
+
 /** Joins tensors along an existing axis (all other dims must match; dtypes promote). */
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('concat: expected a non-empty array of tensors');
+  checkTensorList(tensors, 'concat');
   const ts = tensors.map((t) => asTensor(t, 'concat'));
   const first = ts[0]!;
   ts.forEach((t, i) => {
@@ -240,7 +246,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
 
 /** Joins tensors of one shape along a new axis. */
 export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('stack: expected a non-empty array of tensors');
+  checkTensorList(tensors, 'stack');
   const ts = tensors.map((t) => asTensor(t, 'stack'));
   for (const t of ts) {
     if (!sameShape(t.shape, ts[0]!.shape)) throw new ShapeError(`stack: all tensors must have one shape, got ${fmtShape(ts[0]!.shape)} and ${fmtShape(t.shape)}`);
