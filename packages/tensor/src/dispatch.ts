@@ -2,7 +2,7 @@ import { getBackend, type Kernel } from './backend/backend.js';
 import { isFloat, type DType } from './dtype.js';
 import type { KernelPrimitive, PrimitiveAttrs, ViewPrimitive } from './primitives.js';
 import { AnomalyError, addOpTime, isAnomalyEnabled, isTimingEnabled, record } from './tape.js';
-import { Tensor } from './tensor.js';
+import { Tensor, trustedTensor } from './tensor.js';
 
 /**
  * The choke point for computing ops: allocates the output (shape and dtype decided by the op, which
@@ -11,7 +11,7 @@ import { Tensor } from './tensor.js';
  */
 export function runKernel<P extends KernelPrimitive>(op: P, inputs: Tensor[], attrs: PrimitiveAttrs[P], shape: readonly number[], dtype: DType): Tensor {
   const start = isTimingEnabled() ? performance.now() : -1;
-  const out = Tensor.empty(shape, dtype);
+  const out = Tensor.empty(shape, dtype, op);
   (getBackend()[op] as Kernel<P>)(inputs, out, attrs);
   if (isAnomalyEnabled()) checkFinite(op, inputs, out, attrs);
   record(op, inputs, out, attrs);
@@ -21,7 +21,7 @@ export function runKernel<P extends KernelPrimitive>(op: P, inputs: Tensor[], at
 
 /** The choke point for views: a new tensor over the input's storage, recorded like any op. */
 export function makeView<P extends ViewPrimitive>(op: P, input: Tensor, attrs: PrimitiveAttrs[P], shape: readonly number[], strides: readonly number[], offset: number): Tensor {
-  return record(op, [input], new Tensor(input.buf, shape, strides, offset, input.dtype), attrs);
+  return record(op, [input], trustedTensor(input.buf, shape, strides, offset, input.dtype), attrs);
 }
 
 function checkFinite(op: string, inputs: Tensor[], out: Tensor, attrs: object): void {

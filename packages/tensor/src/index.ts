@@ -9,6 +9,7 @@ export { Tensor, type NestedArray } from './tensor.js';
 export { type DType, type TypedArray, DTYPES, isDType, promoteTypes } from './dtype.js';
 export { ShapeError, LinAlgError } from './errors.js';
 export { broadcastShapes, contiguousStrides } from './shape.js';
+export { MAX_ELEMENTS, MAX_DIMS } from './shape.js';
 export { tensor, zeros, ones, full, eye, arange, linspace, zerosLike, onesLike, type CreateOptions } from './creation.js';
 export { Generator, manualSeed, rand, randn, randint, randperm, type RandomOptions } from './random.js';
 export type { Operand } from './ops/operand.js';

@@ -5,9 +5,10 @@
  */
 import { makeView, runKernel } from './dispatch.js';
 import { ShapeError } from './errors.js';
-import { fmtShape, normAxis, sameShape } from './shape.js';
+import { checkShape, fmtShape, normAxis, sameShape } from './shape.js';
 import type { Tensor } from './tensor.js';
 import { asTensor } from './ops/operand.js';
+import { checkDType, isFloat, toStored, type DType } from './dtype.js';
 
 /**
  * Where Python's `start:stop:step` lands on a dim of size n (null bounds are the defaults): the first
@@ -63,9 +64,21 @@ export function checkIndex(index: unknown, shape: readonly number[], ax: number,
  */
 export function scatterAddZeros(src: Tensor, axis: number, index: Tensor, shape: readonly number[]): Tensor {
   const s = asTensor(src, 'scatterAdd');
-  const ax = normAxis(axis, shape.length, 'scatterAdd');
-  const idx = checkIndex(index, shape, ax, 'scatterAdd');
+  const dims = checkShape(shape, 'scatterAdd');
+  const ax = normAxis(axis, dims.length, 'scatterAdd');
+  const idx = checkIndex(index, dims, ax, 'scatterAdd');
   if (!sameShape(idx.shape, s.shape)) throw new ShapeError(`scatterAdd: src ${fmtShape(s.shape)} must have the index's shape ${fmtShape(idx.shape)}`);
-  return runKernel('scatterAdd', [idx, s], { axis: ax, shape: shape.slice() }, shape, s.dtype);
+  return runKernel('scatterAdd', [idx, s], { axis: ax, shape: dims }, dims, s.dtype);
 }
 
+/** `cast` reporting errors under the name the user called (`to`, `copy_`...). */
+export function castAs(op: string, x: Tensor, dtype: DType): Tensor {
+  const t = asTensor(x, op);
+  if (t.dtype === dtype) return t;
+  checkDType(dtype, op);
+  if (dtype === 'int32' && isFloat(t.dtype)) {
+    const v = t.data();
+    for (let i = 0; i < v.length; i++) toStored(v[i]!, 'int32', `${op}: element ${i}`);
+  }
+  return runKernel('cast', [t], { dtype }, t.shape, dtype);
+}

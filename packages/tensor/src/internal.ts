@@ -18,4 +18,4 @@ export { fmtShape, sameShape, shapeSize, describe, checkShape, normAxis, normAxe
 export { atBatch, lastAt, block as linalgBlock, rowOf as linalgRow } from './ops/linalg-common.js';
 export { isFloat, checkDType, allocate } from './dtype.js';
 export { asTensor, checkOperand } from './ops/operand.js';
-export { scatterAddZeros, stridedSlice, sliceRange, checkIndex } from './internal-ops.js';
+export { scatterAddZeros, stridedSlice, sliceRange, checkIndex, castAs } from './internal-ops.js';

@@ -1,11 +1,24 @@
 import { allocate, checkDType, isFloat, type DType, type TypedArray } from './dtype.js';
-import { contiguousStrides, shapeSize } from './shape.js';
+import { checkDims, contiguousStrides, shapeSize } from './shape.js';
+import { checkLayout } from './validate.js';
 import type { TapeNode } from './tape.js';
 import * as E from './ops/elementwise.js';
+import { castAs } from './internal-ops.js';
 import * as M from './ops/movement.js';
 
 let lastShape: readonly number[] = [];
 let lastStrides: readonly number[] = [];
+/** Set by `trustedTensor` for the one construction that follows: a layout an op computed needs no checks. */
+let trusted = false;
+
+/**
+ * @internal A tensor over a layout tapegrad itself computed (fresh storage, or a view an op derived
+ * from a valid tensor): the constructor's checks are skipped, as they cost more than the op on tiny tensors.
+ */
+export function trustedTensor(buf: TypedArray, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType): Tensor {
+  trusted = true;
+  return new Tensor(buf, shape, strides, offset, dtype);
+}
 
 /** Nested JS arrays of numbers or booleans (a plain number or boolean for a 0-d tensor). */
 export type NestedArray = number | boolean | NestedArray[];
@@ -33,6 +46,8 @@ export class Tensor {
 
   /** Low level: wraps storage without copying. Use `tensor()` and friends to create tensors. */
   constructor(buf: TypedArray, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType) {
+    if (trusted) trusted = false;
+    else checkLayout(buf, shape, strides, offset, dtype);
     this.buf = buf;
     this.shape = shape;
     this.strides = strides;
@@ -45,14 +60,19 @@ export class Tensor {
     this._requiresGrad = false;
   }
 
-  /** A fresh zero-filled contiguous tensor. */
-  static empty(shape: readonly number[], dtype: DType): Tensor {
+  /**
+   * A fresh zero-filled contiguous tensor: the one place storage is allocated, so the element-count
+   * limit is checked here (a RangeError naming `op`, the function that asked, the shape and the limit).
+   */
+  static empty(shape: readonly number[], dtype: DType, op = 'Tensor.empty'): Tensor {
+    const n = checkDims(shape, op);
+    const buf = allocate(dtype, n, op);
     // Chains of ops pass one shape array along; its (immutable) strides are computed once.
     if (shape !== lastShape) {
       lastShape = shape;
       lastStrides = contiguousStrides(shape);
     }
-    return new Tensor(allocate(dtype, shapeSize(shape)), shape, lastStrides, 0, dtype);
+    return trustedTensor(buf, shape, lastStrides, 0, dtype);
   }
 
   get ndim(): number {
@@ -85,6 +105,7 @@ export class Tensor {
 
   /** Marks a leaf as requiring grad (float dtypes only). Returns this. */
   requiresGrad_(flag = true): this {
+    if (typeof flag !== 'boolean') throw new TypeError(`requiresGrad_: expected true or false, got ${typeof flag}`);
     if (this._node !== null) {
       if (flag) return this;
       throw new TypeError('requiresGrad_: cannot change requiresGrad of a non-leaf tensor; use detach()');
@@ -144,7 +165,7 @@ export class Tensor {
 
   /** Converts to another dtype (recorded: gradients flow back through a float-to-float cast). */
   to(dtype: DType): Tensor {
-    return E.cast(this, checkDType(dtype, 'to'));
+    return castAs('to', this, checkDType(dtype, 'to'));
   }
 
   /** Converts to float32 (`to('float32')`). */

@@ -1,5 +1,5 @@
 import {
-  arange, argmax, argmin, div, eq, expand, mul, onesLike, pad, permute, reshape, slice, sum, where, type ReduceAttrs, type Tensor,
+  div, eq, expand, mul, ne, onesLike, pad, permute, reshape, slice, sum, where, type ReduceAttrs, type Tensor,
 } from '@tapegrad/tensor';
 import { noGradient, type RuleTable } from './rule.js';
 
@@ -13,23 +13,16 @@ function keptDims(g: Tensor, x: Tensor, a: ReduceAttrs): Tensor {
 const spread = (g: Tensor, x: Tensor, a: ReduceAttrs): Tensor => expand(keptDims(g, x, a), x.shape);
 
 /**
- * d max: along one axis the whole cotangent goes to the first extreme element (PyTorch's max(dim));
- * over several axes it is shared evenly among tied extremes (PyTorch's amax).
+ * d max (and min) over any set of axes: shared evenly among the elements equal to the result (NaN
+ * counting as equal to a NaN result), as PyTorch's amax and max(). The max op records a gather
+ * instead when one axis is given as a number, so that form gives the whole gradient to one element.
  */
-function extremeRule(which: 'max' | 'min') {
-  return (g: Tensor, [x]: readonly Tensor[], out: Tensor, a: ReduceAttrs): (Tensor | null)[] => {
-    const t = x!;
-    const gk = spread(g, t, a);
-    if (a.axes.length === 1) {
-      const ax = a.axes[0]!;
-      const idx = (which === 'max' ? argmax : argmin)(t.detach(), ax, true);
-      const iota = reshape(arange(t.shape[ax]!, { dtype: 'int32' }), t.shape.map((d, i) => (i === ax ? d : 1)));
-      return [where(eq(iota, idx), gk, 0)];
-    }
-    const hit = eq(t, keptDims(out.detach(), t, a));
-    const count = sum(hit, a.axes, true);
-    return [where(hit, div(gk, count), 0)];
-  };
+function extremeRule(g: Tensor, [x]: readonly Tensor[], out: Tensor, a: ReduceAttrs): (Tensor | null)[] {
+  const t = x!;
+  const o = keptDims(out.detach(), t, a);
+  const hit = where(ne(o, o), ne(t, t), eq(t, o));
+  const count = sum(hit, a.axes, true);
+  return [where(hit, div(spread(g, t, a), count), 0)];
 }
 
 export const reduceRules: RuleTable<'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin'> = {
@@ -44,8 +37,8 @@ export const reduceRules: RuleTable<'sum' | 'prod' | 'max' | 'min' | 'argmax' | 
     const others = eq(t, 0).data().some((z) => z !== 0) ? exclusiveProducts(t, a.axes) : div(keptDims(out, t, a), t);
     return [mul(spread(g, t, a), others)];
   } },
-  max: { vjp: extremeRule('max') },
-  min: { vjp: extremeRule('min') },
+  max: { vjp: extremeRule },
+  min: { vjp: extremeRule },
   argmax: { vjp: noGradient },
   argmin: { vjp: noGradient },
 };

@@ -1,22 +1,27 @@
 import { runKernel } from '../dispatch.js';
-import { isFloat, type DType } from '../dtype.js';
+import { checkDType, isFloat, toStored, type DType } from '../dtype.js';
 import type { BinaryPrimitive, ComparePrimitive, UnaryPrimitive } from '../primitives.js';
 import { broadcastShapes, describe, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { checkNumber, checkOptions } from '../validate.js';
 import { expand } from './movement.js';
-import { asTensor, checkOperand, resultDType, scalarTensor, type Operand } from './operand.js';
+import { asTensor, checkOperand, checkScalarFor, resultDType, scalarTensor, type Operand } from './operand.js';
 import { defineMethods, type AsMethods } from '../methods.js';
+import { castAs } from '../internal-ops.js';
 
 const NONE = {} as Record<string, never>;
 
-/** Converts to `dtype` (a recorded op; the identity when already of that dtype). */
+/**
+ * Converts to `dtype` (a recorded op; the identity when already of that dtype). Floats truncate
+ * toward zero into int32, and a NaN, an infinity or a value outside int32 is a RangeError (the
+ * conversion would have no meaningful result); non-zero is true.
+ */
 export function cast(x: Tensor, dtype: DType): Tensor {
-  if (x.dtype === dtype) return x;
-  return runKernel('cast', [x], { dtype }, x.shape, dtype);
+  return castAs('cast', x, dtype);
 }
 
-function operandAs(x: Operand, dtype: DType): Tensor {
-  return x instanceof Tensor ? cast(x, dtype) : scalarTensor(x, dtype);
+function operandAs(x: Operand, dtype: DType, op: string): Tensor {
+  return x instanceof Tensor ? castAs(op, x, dtype) : scalarTensor(x, dtype, op);
 }
 
 function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
@@ -25,8 +30,8 @@ function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
 
 /** Brings two operands to one dtype and one shape (broadcasting by explicit, recorded `expand`). */
 function align(op: string, a: Operand, b: Operand, dtype: DType): [Tensor, Tensor, readonly number[]] {
-  const x = operandAs(checkOperand(a, op), dtype);
-  const y = operandAs(checkOperand(b, op), dtype);
+  const x = operandAs(checkOperand(a, op), dtype, op);
+  const y = operandAs(checkOperand(b, op), dtype, op);
   const shape = broadcastShapes(op, x.shape, y.shape);
   return [broadcastTo(x, shape), broadcastTo(y, shape), shape];
 }
@@ -42,6 +47,9 @@ function binary(op: BinaryPrimitive, a: Operand, b: Operand): Tensor {
   let dtype = resultDType(checkOperand(a, op), checkOperand(b, op));
   if (dtype === 'bool' && op !== 'maximum' && op !== 'minimum') dtype = 'int32';
   if (FLOAT_BINARY.has(op) && !isFloat(dtype)) dtype = 'float32';
+  if (op === 'pow' && dtype === 'int32' && typeof b === 'number' && b < 0) {
+    throw new RangeError(`pow: integers to negative integer powers are not allowed (got exponent ${b}); cast the base to a float dtype first`);
+  }
   const [x, y, shape] = align(op, a, b, dtype);
   return runKernel(op, [x, y], NONE, shape, dtype);
 }
@@ -148,7 +156,7 @@ export function remainder(a: Operand, b: Operand): Tensor { return binary('remai
 export function hypot(a: Operand, b: Operand): Tensor { return binary('hypot', a, b); }
 
 /** 1 / sqrt(x). */
-export function rsqrt(x: Operand): Tensor { return div(1, sqrt(x)); }
+export function rsqrt(x: Operand): Tensor { return div(1, sqrt(asTensor(x, 'rsqrt'))); }
 /** x * x. */
 export function square(x: Operand): Tensor { const t = asTensor(x, 'square'); return mul(t, t); }
 
@@ -157,8 +165,8 @@ export function where(cond: Operand, a: Operand, b: Operand): Tensor {
   let c = asTensor(cond, 'where');
   if (c.dtype !== 'bool') c = ne(c, 0);
   const dtype = resultDType(checkOperand(a, 'where'), checkOperand(b, 'where'));
-  const x = operandAs(a, dtype);
-  const y = operandAs(b, dtype);
+  const x = operandAs(a, dtype, 'where');
+  const y = operandAs(b, dtype, 'where');
   const shape = broadcastShapes('where', broadcastShapes('where', c.shape, x.shape), y.shape);
   return runKernel('where', [broadcastTo(c, shape), broadcastTo(x, shape), broadcastTo(y, shape)], NONE, shape, dtype);
 }
@@ -166,6 +174,7 @@ export function where(cond: Operand, a: Operand, b: Operand): Tensor {
 /** x for x > 0, alpha * x otherwise (PyTorch's default alpha = 0.01). */
 export function leakyRelu(x: Operand, alpha = 0.01): Tensor {
   const t = asTensor(x, 'leakyRelu');
+  checkScalarFor(t, checkNumber(alpha, 'leakyRelu', 'alpha'), 'leakyRelu');
   return where(gt(t, 0), t, mul(t, alpha));
 }
 
@@ -176,9 +185,12 @@ export interface SoftplusOptions { beta?: number; threshold?: number }
  * Above `threshold` (z > 20 by default) it is x itself, as in PyTorch.
  */
 export function softplus(x: Operand, opts: SoftplusOptions = {}): Tensor {
-  const beta = opts.beta ?? 1;
-  const threshold = opts.threshold ?? 20;
   const t = asTensor(x, 'softplus');
+  const o = checkOptions<SoftplusOptions>(opts, 'softplus', ['beta', 'threshold']);
+  const beta = checkNumber(o.beta ?? 1, 'softplus', 'beta', true);
+  const threshold = checkNumber(o.threshold ?? 20, 'softplus', 'threshold');
+  if (beta === 0) throw new RangeError('softplus: expected a non-zero beta');
+  checkScalarFor(t, beta, 'softplus');
   const z = beta === 1 ? t : mul(t, beta);
   let y = add(maximum(z, 0), log1p(exp(neg(abs(z)))));
   if (beta !== 1) y = div(y, beta);
@@ -191,6 +203,7 @@ export function softplus(x: Operand, opts: SoftplusOptions = {}): Tensor {
  */
 export function elu(x: Operand, alpha = 1): Tensor {
   const t = asTensor(x, 'elu');
+  checkNumber(alpha, 'elu', 'alpha');
   const pos = gt(t, 0);
   const negPart = mul(sub(exp(where(pos, 0, t)), 1), alpha);
   return where(pos, t, negPart);
@@ -200,22 +213,39 @@ export interface GeluOptions { approximate?: 'none' | 'tanh' }
 /** x Phi(x) with the exact erf form; `{ approximate: 'tanh' }` for the tanh approximation. */
 export function gelu(x: Operand, opts: GeluOptions = {}): Tensor {
   const t = asTensor(x, 'gelu');
+  opts = checkOptions<GeluOptions>(opts, 'gelu', ['approximate']);
   if (opts.approximate === 'tanh') {
     const inner = mul(add(t, mul(mul(mul(t, t), t), 0.044715)), Math.sqrt(2 / Math.PI));
     return mul(mul(t, 0.5), add(tanh(inner), 1));
   }
   if (opts.approximate !== undefined && opts.approximate !== 'none') {
-    throw new TypeError(`gelu: expected approximate 'none' or 'tanh', got ${JSON.stringify(opts.approximate)}`);
+    throw new TypeError(`gelu: expected approximate 'none' or 'tanh', got ${describe(opts.approximate)}`);
   }
   return mul(mul(t, 0.5), add(erf(mul(t, Math.SQRT1_2)), 1));
 }
 
-/** Limits values to [min, max] (either may be omitted); the gradient is 1 inside, bounds included. */
+/**
+ * Limits values to [min, max] (either may be omitted or null; max wins when min > max); the gradient
+ * is 1 inside, bounds included. A NaN bound gives NaN where it applies, as a NaN tensor bound does in PyTorch.
+ */
 export function clamp(x: Operand, min?: Operand | null, max?: Operand | null): Tensor {
   let t = asTensor(x, 'clamp');
-  if (min !== undefined && min !== null) t = where(lt(t, min), min, t);
-  if (max !== undefined && max !== null) t = where(gt(t, max), max, t);
+  const lo = min === undefined || min === null ? null : checkOperand(min, 'clamp');
+  const hi = max === undefined || max === null ? null : checkOperand(max, 'clamp');
+  // Every shape and dtype question is settled here, under clamp's name, before the ops below run.
+  let shape = t.shape;
+  for (const b of [lo, hi]) if (b instanceof Tensor) shape = broadcastShapes('clamp', shape, b.shape);
+  for (const b of [lo, hi]) if (typeof b === 'number') toStored(b, resultDType(t, b), 'clamp');
+  if (lo !== null) t = where(outside(lt(t, lo), lo), lo, t);
+  if (hi !== null) t = where(outside(gt(t, hi), hi), hi, t);
   return t;
+}
+
+/** Where a clamp bound replaces the value: past the bound, or the bound is NaN. */
+function outside(past: Tensor, bound: Operand): Operand {
+  if (typeof bound === 'number') return bound !== bound ? true : past;
+  if (typeof bound === 'boolean' || bound.dtype === 'bool' || bound.dtype === 'int32') return past;
+  return maximum(past, ne(bound, bound));
 }
 
 /** 1 / x; integer inputs give float32. */

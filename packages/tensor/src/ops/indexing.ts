@@ -300,8 +300,9 @@ function scatterSource(src: Operand, idx: Tensor, dtype: Tensor['dtype'], op: st
  */
 export function scatter(x: Operand, axis: number, index: Tensor, src: Operand, opts: ScatterOptions = {}): Tensor {
   const t = asTensor(x, 'scatter');
-  if (t.ndim === 0) throw new ShapeError('scatter: expected a tensor with at least 1 dim, got []');
   const a = normAxis(axis, t.ndim, 'scatter');
+  // A 0-d tensor takes a 0-d index (0 or -1), as in PyTorch: scatter into its one-element view.
+  if (t.ndim === 0) return reshape(scatter(reshape(t, [1]), 0, reshape(checkIndex(index, [], 0, 'scatter'), [1]), zeroDim(src), opts), []);
   const idx = checkIndex(index, t.shape, a, 'scatter');
   const reduce = opts.reduce ?? 'none';
   if (opts.reduce !== undefined && !REDUCES.includes(opts.reduce)) {
@@ -316,11 +317,16 @@ export function scatter(x: Operand, axis: number, index: Tensor, src: Operand, o
   return runKernel('scatter', [t, idx, s], { axis: a, reduce, includeSelf }, t.shape, t.dtype);
 }
 
+/** A 0-d scatter's source as one element (a plain number stays as it is). */
+function zeroDim(src: Operand): Operand {
+  return src instanceof Tensor && src.ndim === 0 ? reshape(src, [1]) : src;
+}
+
 /** PyTorch's scatter_add: a copy of `t` with src[i][j] added at [index[i][j]][j] (axis 0); duplicates add up. */
 export function scatterAdd(x: Operand, axis: number, index: Tensor, src: Tensor): Tensor {
   const t = asTensor(x, 'scatterAdd');
-  if (t.ndim === 0) throw new ShapeError('scatterAdd: expected a tensor with at least 1 dim, got []');
   const a = normAxis(axis, t.ndim, 'scatterAdd');
+  if (t.ndim === 0) return reshape(scatterAdd(reshape(t, [1]), 0, reshape(checkIndex(index, [], 0, 'scatterAdd'), [1]), zeroDim(src) as Tensor), []);
   const idx = checkIndex(index, t.shape, a, 'scatterAdd');
   return add(t, scatterAddZeros(scatterSource(asTensor(src, 'scatterAdd'), idx, t.dtype, 'scatterAdd'), a, idx, t.shape));
 }

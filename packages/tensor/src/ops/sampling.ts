@@ -50,7 +50,7 @@ export function multinomial(probs: Tensor, numSamples: number, opts: Multinomial
     const v = values[i]!;
     if (!(v >= 0 && v < Infinity)) throw new RangeError(`multinomial: expected finite non-negative weights, got ${describe(v)}`);
   }
-  const g = pickGenerator(opts);
+  const g = pickGenerator(opts, 'multinomial', ['replacement', 'generator', 'seed']);
   const out = Tensor.empty(p.ndim === 1 ? [numSamples] : [rows, numSamples], 'int32');
   for (let r = 0; r < rows; r++) {
     const w = Float64Array.from(values.subarray(r * n, (r + 1) * n));
@@ -86,7 +86,7 @@ export function bernoulli(p: Operand, opts: RandomOptions = {}): Tensor {
   for (let i = 0; i < probs.length; i++) {
     if (!(probs[i]! >= 0 && probs[i]! <= 1)) throw new RangeError(`bernoulli: expected probabilities in [0, 1], got ${describe(probs[i])}`);
   }
-  const g: Generator = pickGenerator(opts);
+  const g: Generator = pickGenerator(opts, 'bernoulli', ['seed', 'generator', 'dtype', 'requiresGrad']);
   const out = Tensor.empty(t.shape, dtype);
   for (let i = 0; i < probs.length; i++) out.buf[i] = g.random() < probs[i]! ? 1 : 0;
   if (opts.requiresGrad) out.requiresGrad_(true);
