@@ -8,7 +8,7 @@
  *     tangents (vmap of jvp).
  */
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Generator, add, mul, randn, stack, sum, type Tensor, type TypedArray } from '@tapegrad/tensor';
 import { grad, jvp, vmap } from '@tapegrad/autograd';
 import { caseArb, drawInputs, prng, type OpCase } from './arbitraries.js';
@@ -59,8 +59,9 @@ function batchCaseArb(row: OpRow): fc.Arbitrary<BatchCase> {
   return fc.tuple(caseArb(row), fc.integer({ min: 2, max: 3 }), fc.integer({ min: 0, max: 0x7fffffff })).map(([base, n, seed]) => {
     const r = prng(seed);
     const elements = [base.values, ...Array.from({ length: n - 1 }, (_, k) => drawInputs(row, base.shapes, seed + k + 1))];
-    const axes = base.shapes.map((s): number | null => (r() < 0.3 ? null : Math.floor(r() * (s.length + 1))));
-    if (!axes.some((a) => a !== null)) axes[Math.floor(r() * axes.length)] = 0;
+    const fixed = row.unbatchable?.inputs ?? [];
+    const axes = base.shapes.map((s, i): number | null => (fixed.includes(i) || r() < 0.3 ? null : Math.floor(r() * (s.length + 1))));
+    if (!axes.some((a) => a !== null)) axes[[...axes.keys()].find((i) => !fixed.includes(i))!] = 0;
     return { base, elements, axes, outAxis: Math.floor(r() * 8) };
   });
 }
@@ -126,6 +127,18 @@ describe('op table: forward mode agrees with float64 central differences', () =>
   for (const row of OP_TABLE) {
     it(rowId(row), () => {
       fc.assert(fc.property(caseArb(row), (c) => jvpAgainstDifferences(row, c)), { seed: SEED, numRuns: RUNS });
+    });
+  }
+});
+
+describe('op table: inputs vmap cannot batch are a clear error naming the op', () => {
+  for (const row of OP_TABLE.filter((r) => r.unbatchable)) {
+    it(`${rowId(row)}: ${row.unbatchable!.reason}`, () => {
+      const c = fc.sample(caseArb(row), { seed: SEED, numRuns: 1 })[0]!;
+      const xs = inputTensors(row, c.shapes, c.values);
+      const physical = xs.map((x, i) => (row.unbatchable!.inputs.includes(i) ? stack([x, x], 0) : x));
+      const inAxes = xs.map((_, i) => (row.unbatchable!.inputs.includes(i) ? 0 : null));
+      expect(() => vmap((...a: Tensor[]) => single(row.call(...a)), { inAxes })(...physical)).toThrow(new RegExp(`^${row.op}: .*batched by vmap`));
     });
   }
 });

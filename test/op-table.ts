@@ -14,9 +14,17 @@ import {
   abs, add, avgPool2d, broadcastTo, cast, clamp, clone, concat, contiguous, conv1d, conv2d, cos, div, dot, dropout, elu,
   erf, exp, expand, flatten, fold2d, gather, gelu, leakyRelu, log, log1p, logSoftmax, logsumexp, matmul, max, maximum,
   maxPool2d, mean, min, minimum, mul, neg, norm, outer, pad, padStrided, permute, pow, prod, rand, relu, reshape, rsqrt,
-  scatterAdd, sigmoid, sin, slice, softmax, softplus, split, sqrt, square, squeeze, stack, std, sub, sum, tanh, tensor,
+  sigmoid, sin, slice, softmax, softplus, split, sqrt, square, squeeze, stack, std, sub, sum, tanh, tensor,
   transpose, unfold2d, unsqueeze, var as variance, where, ge, Tensor,
+  broadcastShapes, chunk, diag, diagonal, einsum, flip, index as indexOp, indexPut, indexSelect, maskedFill, maskedSelect, meshgrid, movedim,
+  narrow, normal, randn, repeat, repeatInterleave, roll, scatter, scatterAdd, select, take, tile, trace, tril, triu, unbind, unflatten,
+  type NestedArray,
+  floor, ceil, round, trunc, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, erfc, expm1, log2, log10, reciprocal, silu,
+  mish, atan2, hypot, fmod, remainder, logaddexp, lerp, nanToNum, cumsum, cumprod, logcumsumexp, cummax, cummin, sort,
+  topk, kthvalue, median,
+  adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, convTranspose1d, convTranspose2d, interpolate, maxPool1d,
 } from '@tapegrad/tensor';
+import { arange, eye, linalg } from '@tapegrad/tensor';
 
 /** Where an input's values are drawn from. */
 export interface Domain {
@@ -72,6 +80,11 @@ export interface OpRow {
   torch: string;
   /** Extra constant tensors passed to the PyTorch lambda only (e.g. a dropout mask made by tapegrad's seeded generator). */
   torchAux?: (xs: Tensor[]) => Tensor[];
+  /**
+   * Inputs that vmap cannot batch, and why: the vmap property keeps them shared by the batch (the
+   * other inputs are batched as usual), and a separate test checks that batching them is a clear error.
+   */
+  unbatchable?: { inputs: number[]; reason: string };
 }
 
 /** The default first-order tolerance for float64 central differences with step 1e-6. */
@@ -82,6 +95,8 @@ export const TOL: Tolerance = { atol: 1e-6, rtol: 1e-5 };
 const f = (lo: number, hi: number, extra: Partial<Domain> = {}): InputSpec => ({ kind: 'float', domain: { lo, hi, ...extra } });
 const REAL = f(-2, 2);
 const NONZERO = f(-2, 2, { avoid: [0], margin: 0.3 });
+/** Inputs in [-1, 1]: the linalg rows' transforms make every matrix of them well-conditioned. */
+const UNIT = f(-1, 1);
 const index = (high: number): InputSpec => ({ kind: 'index', high });
 const MASK: InputSpec = { kind: 'mask' };
 const broadcast = (maxRank?: number): ShapeSpec => (maxRank === undefined ? { kind: 'broadcast' } : { kind: 'broadcast', maxRank });
@@ -104,6 +119,7 @@ function row(op: string, variant: string | undefined, call: OpRow['call'], torch
   if (o.eps !== undefined) r.eps = o.eps;
   if (o.torchAux) r.torchAux = o.torchAux;
   if (o.roundsToFloat32) r.roundsToFloat32 = true;
+  if (o.unbatchable) r.unbatchable = o.unbatchable;
   return r;
 }
 const binary = (op: string, variant: string | undefined, call: OpRow['call'], torch: string, o: RowOpts = {}): OpRow =>
@@ -111,6 +127,11 @@ const binary = (op: string, variant: string | undefined, call: OpRow['call'], to
 
 const DROPOUT_P = 0.3;
 const DROPOUT_SEED = 1234;
+const NORMAL_SEED = 4321;
+/** Selecting by a bool mask: the result's length is the mask's count of true values. */
+const MASK_SHAPE = 'the result has as many elements as the mask has true values, which differs between batch elements, so a batched mask cannot be stacked';
+/** A constant int32 tensor (nested arrays). */
+const ints = (v: NestedArray): Tensor => tensor(v, { dtype: 'int32' });
 
 // ---- the table ----------------------------------------------------------------------------------
 
@@ -262,9 +283,6 @@ export const OP_TABLE: readonly OpRow[] = [
     inputs: [REAL, index(4)], shapes: fixed([[3, 4], [3, 6]], [[3, 4], [2, 2]]),
   }),
   row('gather', 'axis 0', (x, i) => gather(x!, 0, i!), 'lambda x, i: torch.gather(x, 0, i)', { inputs: [REAL, index(3)], shapes: fixed([[3, 2], [5, 2]], [[3, 2, 2], [1, 2, 2]]) }),
-  row('scatterAdd', undefined, (s, i) => scatterAdd(s!, 1, i!, [3, 5]), 'lambda s, i: torch.zeros(3, 5, dtype=s.dtype).scatter_add(1, i, s)', {
-    inputs: [REAL, index(5)], shapes: fixed([[3, 4], [3, 4]], [[2, 6], [2, 6]]),
-  }),
   row('pad', 'last dim', (x) => pad(x!, [1, 2]), 'lambda x: F.pad(x, (1, 2))', { shapes: rank(1, 3) }),
   row('pad', 'two dims, fill value', (x) => pad(x!, [0, 1, 2, 1], 0.5), 'lambda x: F.pad(x, (0, 1, 2, 1), value=0.5)', { shapes: rank(2, 3) }),
   row('pad', 'negative widths crop', (x) => pad(x!, [-1, 1, 1, -2]), 'lambda x: F.pad(x, (-1, 1, 1, -2))', { shapes: fixed([[4, 3]], [[2, 5, 4]]) }),
@@ -272,6 +290,122 @@ export const OP_TABLE: readonly OpRow[] = [
     'lambda x: torch.full((5, 7), 0.5, dtype=x.dtype).slice_scatter(torch.full((2, 7), 0.5, dtype=x.dtype).slice_scatter(x, dim=1, start=0, step=3), dim=0, start=1, step=2)', {
       shapes: fixed([[2, 3]]),
     }),
+
+  // research ops: movement, indexing, einsum
+  row('flip', 'axes [0, -1]', (x) => flip(x!, [0, -1]), 'lambda x: torch.flip(x, (0, -1))', { shapes: rank(2, 3) }),
+  row('flip', 'one axis', (x) => flip(x!, 0), 'lambda x: torch.flip(x, (0,))', { shapes: rank(1, 3) }),
+  row('flip', 'negative strides into matmul', (a, b) => matmul(flip(a!, 1), flip(b!, [0, 1])), 'lambda a, b: torch.matmul(a.flip(1), b.flip((0, 1)))', {
+    inputs: [REAL, REAL], shapes: fixed([[2, 3], [3, 4]], [[1, 2], [2, 1]]),
+  }),
+  row('roll', 'shifts [1, -2] on axes [0, 1]', (x) => roll(x!, [1, -2], [0, 1]), 'lambda x: torch.roll(x, (1, -2), (0, 1))', { shapes: rank(2, 3) }),
+  row('roll', 'flattened', (x) => roll(x!, 3), 'lambda x: torch.roll(x, 3)', { shapes: rank(1, 3) }),
+  row('repeat', undefined, (x) => repeat(x!, [2, 1, 3]), 'lambda x: x.repeat(2, 1, 3)', { shapes: fixed([[2, 3]], [[3]], [[1, 2, 2]]) }),
+  row('tile', 'fewer reps than dims', (x) => tile(x!, [2, 2]), 'lambda x: torch.tile(x, (2, 2))', { shapes: fixed([[3]], [[2, 1, 2]]) }),
+  row('repeatInterleave', 'number, axis 1', (x) => repeatInterleave(x!, 2, 1), 'lambda x: torch.repeat_interleave(x, 2, dim=1)', { shapes: rank(2, 3) }),
+  row('repeatInterleave', 'counts, flattened', (x) => repeatInterleave(x!, ints([1, 0, 3, 2])), 'lambda x: torch.repeat_interleave(x, torch.tensor([1, 0, 3, 2]))', {
+    shapes: fixed([[2, 2]], [[4]]),
+  }),
+  row('triu', undefined, (x) => triu(x!), 'lambda x: torch.triu(x)', { shapes: rank(2, 3) }),
+  row('triu', 'k=1', (x) => triu(x!, 1), 'lambda x: torch.triu(x, 1)', { shapes: rank(2, 3) }),
+  row('tril', 'k=-1', (x) => tril(x!, -1), 'lambda x: torch.tril(x, -1)', { shapes: rank(2, 3) }),
+  row('diag', 'vector to matrix, k=1', (x) => diag(x!, 1), 'lambda x: torch.diag(x, 1)', { shapes: rank(1, 1) }),
+  row('diag', 'matrix to vector, k=-1', (x) => diag(x!, -1), 'lambda x: torch.diag(x, -1)', { shapes: fixed([[3, 4]], [[4, 2]], [[1, 3]]) }),
+  row('diagonal', 'offset 1, axes 1 and 2', (x) => diagonal(x!, 1, 1, 2), 'lambda x: torch.diagonal(x, 1, 1, 2)', { shapes: rank(3, 3) }),
+  row('diagonal', 'offset -1, axes 2 and 0', (x) => diagonal(x!, -1, 2, 0), 'lambda x: torch.diagonal(x, -1, 2, 0)', { shapes: rank(3, 3) }),
+  row('trace', undefined, (x) => trace(x!), 'lambda x: torch.trace(x)', { shapes: rank(2, 2) }),
+  row('chunk', '3 chunks of axis 1', (x) => chunk(x!, 3, 1), 'lambda x: torch.chunk(x, 3, 1)', { shapes: fixed([[2, 5]], [[3, 7, 1]]) }),
+  row('unbind', 'axis -1', (x) => unbind(x!, -1), 'lambda x: torch.unbind(x, -1)', { shapes: rank(1, 3) }),
+  row('movedim', undefined, (x) => movedim(x!, [0, 1], [2, 0]), 'lambda x: torch.movedim(x, (0, 1), (2, 0))', { shapes: rank(3, 3) }),
+  row('narrow', 'negative start', (x) => narrow(x!, 1, -2, 2), 'lambda x: torch.narrow(x, 1, -2, 2)', { shapes: fixed([[3, 4]], [[2, 2, 3]]) }),
+  row('unflatten', undefined, (x) => unflatten(x!, 1, [2, -1]), 'lambda x: x.unflatten(1, (2, -1))', { shapes: fixed([[3, 4]], [[2, 6, 1]]) }),
+  row('meshgrid', "indexing 'xy'", (a, b) => meshgrid([a!, b!], { indexing: 'xy' }), "lambda a, b: torch.meshgrid(a, b, indexing='xy')", {
+    inputs: [REAL, REAL], shapes: fixed([[2], [3]], [[1], [4]]),
+  }),
+  row('select', 'negative index', (x) => select(x!, 1, -1), 'lambda x: torch.select(x, 1, -1)', { shapes: rank(2, 3) }),
+  row('indexSelect', 'repeated indices', (x, i) => indexSelect(x!, 1, i!), 'lambda x, i: torch.index_select(x, 1, i)', {
+    inputs: [REAL, index(3)], shapes: fixed([[2, 3], [5]], [[1, 3, 2], [2]]),
+  }),
+  row('take', undefined, (x, i) => take(x!, i!), 'lambda x, i: torch.take(x, i)', { inputs: [REAL, index(6)], shapes: fixed([[2, 3], [2, 4]], [[6], []]) }),
+  row('maskedFill', undefined, (x, m) => maskedFill(x!, m!, -1.5), 'lambda x, m: torch.masked_fill(x, m, -1.5)', { inputs: [REAL, MASK], shapes: broadcast() }),
+  row('maskedFill', '0-D tensor value', (x, m, v) => maskedFill(x!, m!, v!), 'lambda x, m, v: torch.masked_fill(x, m, v)', {
+    inputs: [REAL, MASK, REAL], shapes: fixed([[2, 3], [3], []], [[4], [4], []]),
+  }),
+  row('maskedSelect', undefined, (x, m) => maskedSelect(x!, m!), 'lambda x, m: torch.masked_select(x, m)', {
+    inputs: [REAL, MASK], shapes: broadcast(), unbatchable: { inputs: [1], reason: MASK_SHAPE },
+  }),
+  row('index', 'number, new axis, ellipsis, negative step', (x) => indexOp(x!, [1, null, '...', '::-2']), 'lambda x: x[1, None].flip(-1)[..., ::2]', {
+    shapes: fixed([[3, 4, 5]], [[2, 3]]),
+  }),
+  row('index', 'slice strings', (x) => indexOp(x!, ['-3:', '1:5', ':']), 'lambda x: x[-3:, 1:5, :]', { shapes: fixed([[4, 6, 2]], [[2, 3, 1]]) }),
+  row('index', 'int tensor after a slice', (x, i) => indexOp(x!, [':', i!]), 'lambda x, i: x[:, i]', { inputs: [REAL, index(4)], shapes: fixed([[3, 4], [2, 2]], [[2, 4, 3], [5]]) }),
+  row('index', 'adjacent int tensors broadcast', (x, i, j) => indexOp(x!, [':', i!, j!]), 'lambda x, i, j: x[:, i, j]', {
+    inputs: [REAL, index(3), index(4)], shapes: fixed([[2, 3, 4], [2, 1], [3]]),
+  }),
+  row('index', 'int tensors apart: their dims go first', (x, i, j) => indexOp(x!, [i!, ':', j!]), 'lambda x, i, j: x[i, :, j]', {
+    inputs: [REAL, index(3), index(4)], shapes: fixed([[3, 2, 4], [2], [2]], [[3, 1, 4], [2, 2], [1]]),
+  }),
+  row('index', 'negative int indices', (x) => indexOp(x!, [ints([-1, 0, -2])]), 'lambda x: x[torch.tensor([-1, 0, -2])]', { shapes: fixed([[3, 2]], [[2]]) }),
+  row('index', 'bool mask', (x, m) => indexOp(x!, [m!]), 'lambda x, m: x[m]', {
+    inputs: [REAL, MASK], shapes: fixed([[3, 4], [3, 4]], [[2, 3, 2], [2, 3]]), unbatchable: { inputs: [1], reason: MASK_SHAPE },
+  }),
+  row('index', 'bool mask after a number', (x, m) => indexOp(x!, [0, m!]), 'lambda x, m: x[0, m]', {
+    inputs: [REAL, MASK], shapes: fixed([[2, 3, 4], [3]]), unbatchable: { inputs: [1], reason: MASK_SHAPE },
+  }),
+  row('indexPut', 'accumulate, duplicate places', (x, i, v) => indexPut(x!, [i!], v!, { accumulate: true }), 'lambda x, i, v: x.index_put((i,), v, accumulate=True)', {
+    inputs: [REAL, index(3), REAL], shapes: fixed([[3, 2], [5], [5, 2]], [[3, 2], [4], [2]]),
+  }),
+  row('indexPut', 'slice and number, broadcast values', (x, v) => indexPut(x!, [':', 1], v!), 'lambda x, v: (lambda y: y.__setitem__((slice(None), 1), v) or y)(x.clone())', {
+    inputs: [REAL, REAL], shapes: fixed([[3, 4], [1]], [[2, 3, 2], [2]]),
+  }),
+  row('indexPut', 'unique places', (x, v) => indexPut(x!, [ints([2, 0])], v!), 'lambda x, v: x.index_put((torch.tensor([2, 0]),), v)', {
+    inputs: [REAL, REAL], shapes: fixed([[3, 2], [2, 2]], [[4], [2]]),
+  }),
+  row('indexPut', 'bool mask, 0-D value', (x, m, v) => indexPut(x!, [m!], v!), 'lambda x, m, v: x.index_put((m,), v)', {
+    inputs: [REAL, MASK, REAL], shapes: fixed([[3, 4], [3, 4], []], [[2, 3], [2], []]),
+    unbatchable: { inputs: [1], reason: `the mask picks the places to write by count: ${MASK_SHAPE}` },
+  }),
+  row('scatter', 'replace', (x, s) => scatter(x!, 1, ints([[0, 2], [1, 0], [3, 1]]), s!), 'lambda x, s: x.scatter(1, torch.tensor([[0, 2], [1, 0], [3, 1]]), s)', {
+    inputs: [REAL, REAL], shapes: fixed([[3, 4], [3, 2]], [[4, 5], [3, 2]]),
+  }),
+  row('scatter', 'sum, includeSelf false, larger src', (x, s, i) => scatter(x!, 1, i!, s!, { reduce: 'sum', includeSelf: false }),
+    "lambda x, s, i: x.scatter_reduce(1, i, s[:i.shape[0], :i.shape[1]], 'sum', include_self=False)", { inputs: [REAL, REAL, index(4)], shapes: fixed([[3, 4], [3, 6], [2, 5]]) }),
+  row('scatter', 'prod', (x, s, i) => scatter(x!, 0, i!, s!, { reduce: 'prod' }), "lambda x, s, i: x.scatter_reduce(0, i, s, 'prod')", {
+    inputs: [NONZERO, NONZERO, index(2)], shapes: fixed([[2, 3], [4, 3], [4, 3]]),
+  }),
+  // Exact at zeros (the product of the other values); the second derivative is not, where two zeros share a place.
+  row('scatter', 'prod with zeros', (x, s, i) => scatter(x!, 0, i!, s!, { reduce: 'prod' }), "lambda x, s, i: x.scatter_reduce(0, i, s, 'prod')", {
+    inputs: [f(-2, 2, { zeros: 1 }), f(-2, 2, { zeros: 3 }), index(2)], shapes: fixed([[2, 3], [4, 3], [4, 3]]), smooth: false,
+  }),
+  row('scatter', 'prod, includeSelf false', (x, s, i) => scatter(x!, 1, i!, s!, { reduce: 'prod', includeSelf: false }),
+    "lambda x, s, i: x.scatter_reduce(1, i, s, 'prod', include_self=False)", { inputs: [NONZERO, NONZERO, index(3)], shapes: fixed([[2, 3], [2, 4], [2, 4]]) }),
+  row('scatter', 'mean', (x, s, i) => scatter(x!, 0, i!, s!, { reduce: 'mean' }), "lambda x, s, i: x.scatter_reduce(0, i, s, 'mean')", {
+    inputs: [REAL, REAL, index(3)], shapes: fixed([[3, 2], [5, 2], [5, 2]]),
+  }),
+  row('scatter', 'mean, includeSelf false', (x, s, i) => scatter(x!, 0, i!, s!, { reduce: 'mean', includeSelf: false }),
+    "lambda x, s, i: x.scatter_reduce(0, i, s, 'mean', include_self=False)", { inputs: [REAL, REAL, index(3)], shapes: fixed([[3, 2], [5, 2], [5, 2]]) }),
+  row('scatter', 'amax', (x, s, i) => scatter(x!, 1, i!, s!, { reduce: 'amax' }), "lambda x, s, i: x.scatter_reduce(1, i, s, 'amax')", {
+    inputs: [REAL, REAL, index(3)], distinct: true, shapes: fixed([[2, 3], [2, 5], [2, 5]]), smooth: false,
+  }),
+  row('scatter', 'amin, includeSelf false', (x, s, i) => scatter(x!, 1, i!, s!, { reduce: 'amin', includeSelf: false }),
+    "lambda x, s, i: x.scatter_reduce(1, i, s, 'amin', include_self=False)", { inputs: [REAL, REAL, index(3)], distinct: true, shapes: fixed([[2, 3], [2, 5], [2, 5]]), smooth: false }),
+  row('scatterAdd', undefined, (x, s, i) => scatterAdd(x!, 1, i!, s!), 'lambda x, s, i: x.scatter_add(1, i, s[:i.shape[0], :i.shape[1]])', {
+    inputs: [REAL, REAL, index(5)], shapes: fixed([[3, 5], [3, 4], [3, 4]], [[2, 5], [3, 7], [2, 6]]),
+  }),
+  row('einsum', 'matrix product', (a, b) => einsum('ij,jk->ik', a!, b!), "lambda a, b: torch.einsum('ij,jk->ik', a, b)", { inputs: [REAL, REAL], shapes: fixed([[2, 3], [3, 4]]) }),
+  row('einsum', 'implicit output, batched', (a, b) => einsum('bij,bjk', a!, b!), "lambda a, b: torch.einsum('bij,bjk', a, b)", { inputs: [REAL, REAL], shapes: fixed([[2, 2, 3], [2, 3, 2]]) }),
+  row('einsum', 'trace', (x) => einsum('ii', x!), "lambda x: torch.einsum('ii', x)", { shapes: fixed([[3, 3]], [[1, 1]]) }),
+  row('einsum', 'diagonal', (x) => einsum('ii->i', x!), "lambda x: torch.einsum('ii->i', x)", { shapes: fixed([[3, 3]]) }),
+  row('einsum', 'subscript repeated three times', (x) => einsum('iji->j', x!), "lambda x: torch.einsum('iji->j', x)", { shapes: fixed([[3, 2, 3]]) }),
+  row('einsum', 'ellipsis, broadcast batch dims', (a, b) => einsum('...ij,...jk->...ik', a!, b!), "lambda a, b: torch.einsum('...ij,...jk->...ik', a, b)", {
+    inputs: [REAL, REAL], shapes: fixed([[2, 1, 2, 3], [3, 3, 2]]),
+  }),
+  row('einsum', 'three operands', (a, b, c) => einsum('bij,bjk,kb->bi', a!, b!, c!), "lambda a, b, c: torch.einsum('bij,bjk,kb->bi', a, b, c)", {
+    inputs: [REAL, REAL, REAL], shapes: fixed([[2, 3, 4], [2, 4, 5], [5, 2]]),
+  }),
+  row('einsum', 'sums over the ellipsis', (a, b) => einsum('...i,j->j', a!, b!), "lambda a, b: torch.einsum('...i,j->j', a, b)", { inputs: [REAL, REAL], shapes: fixed([[2, 3], [4]]) }),
+  row('normal', 'tensor mean and std, seeded', (m, sd) => normal(m!, sd!, null, { seed: NORMAL_SEED, dtype: 'float64' }), 'lambda m, s, z: m + s * z', {
+    inputs: [REAL, f(0.1, 2)], shapes: broadcast(), torchAux: ([m, sd]) => [randn(broadcastShapes('normal', m!.shape, sd!.shape), { seed: NORMAL_SEED, dtype: 'float64' })],
+  }),
 
   // neural
   row('softmax', 'axis -1', (x) => softmax(x!, -1), 'lambda x: torch.softmax(x, -1)', { shapes: rank(1, 3) }),
@@ -337,22 +471,176 @@ export const OP_TABLE: readonly OpRow[] = [
   row('fold2d', 'kernel 3, stride 2, padding 1', (c) => fold2d(c!, [5, 5], 3, { stride: 2, padding: 1 }), 'lambda c: F.fold(c, (5, 5), 3, padding=1, stride=2)', {
     shapes: fixed([[2, 9, 9]]),
   }),
+  // research ops: linalg
+  // Inputs are made well-conditioned inside the call (the same transform is in the PyTorch
+  // expression): diagonally dominant for solve/inv/det, X X^T + n I for cholesky, and a spread
+  // diagonal for the eigen/singular ones, so that eigenvalues and singular values stay distinct
+  // (and nonzero) under any input in [-1, 1]. eigh and svd rows return sign-invariant quantities.
+  row('linalg.solve', 'matrix right-hand sides, broadcast batch', (a, b) => linalg.solve(dominant(a!), b!), `lambda a, b: torch.linalg.solve(${DOMINANT('a')}, b)`, {
+    inputs: [UNIT, REAL], shapes: fixed([[3, 3], [3, 2]], [[2, 3, 3], [3, 1]], [[2, 1, 2, 2], [3, 2, 2]]),
+  }),
+  row('linalg.solve', 'vector right-hand sides', (a, b) => linalg.solve(dominant(a!), b!), `lambda a, b: torch.linalg.solve(${DOMINANT('a')}, b)`, {
+    inputs: [UNIT, REAL], shapes: fixed([[3, 3], [3]], [[2, 4, 4], [2, 4]], [[2, 2, 2], [2]]),
+  }),
+  row('linalg.inv', undefined, (a) => linalg.inv(dominant(a!)), `lambda a: torch.linalg.inv(${DOMINANT('a')})`, { inputs: [UNIT], shapes: fixed([[3, 3]], [[2, 2, 2]], [[1, 1]]) }),
+  row('linalg.det', undefined, (a) => linalg.det(dominant(a!)), `lambda a: torch.linalg.det(${DOMINANT('a')})`, { inputs: [UNIT], shapes: fixed([[3, 3]], [[2, 2, 2]], [[1, 1]]) }),
+  row('linalg.det', 'negative determinant', (a) => linalg.det(neg(dominant(a!))), `lambda a: torch.linalg.det(-${DOMINANT('a')})`, { inputs: [UNIT], shapes: fixed([[3, 3]], [[2, 1, 1]]) }),
+  row('linalg.slogdet', undefined, (a) => linalg.slogdet(dominant(a!)), `lambda a: torch.linalg.slogdet(${DOMINANT('a')})`, { inputs: [UNIT], shapes: fixed([[3, 3]], [[2, 2, 2]]) }),
+  row('linalg.slogdet', 'negative determinant', (a) => linalg.slogdet(neg(dominant(a!))), `lambda a: torch.linalg.slogdet(-${DOMINANT('a')})`, { inputs: [UNIT], shapes: fixed([[3, 3]], [[2, 1, 1]]) }),
+  row('linalg.cholesky', undefined, (x) => linalg.cholesky(spd(x!)), `lambda x: torch.linalg.cholesky(${SPD('x')})`, { inputs: [UNIT], shapes: fixed([[3, 3]], [[2, 2, 2]], [[1, 1]]) }),
+  row('linalg.cholesky', 'upper', (x) => linalg.cholesky(spd(x!), { upper: true }), `lambda x: torch.linalg.cholesky(${SPD('x')}, upper=True)`, { inputs: [UNIT], shapes: fixed([[4, 4]], [[2, 3, 3]]) }),
+  row('linalg.qr', 'tall', (a) => linalg.qr(spread(a!)), `lambda a: torch.linalg.qr(${SPREAD('a')})`, { inputs: [UNIT], shapes: fixed([[4, 3]], [[2, 3, 2]]) }),
+  row('linalg.qr', 'square', (a) => linalg.qr(neg(spread(a!))), `lambda a: torch.linalg.qr(-${SPREAD('a')})`, { inputs: [UNIT], shapes: fixed([[3, 3]], [[1, 1]]) }),
+  row('linalg.qr', 'wide', (a) => linalg.qr(spread(a!)), `lambda a: torch.linalg.qr(${SPREAD('a')})`, { inputs: [UNIT], shapes: fixed([[2, 4]], [[2, 2, 3]]) }),
+  row('linalg.eigh', undefined, (x) => eighInvariants(x!), `lambda x: (lambda w, V: (w, V * V, V[..., :1] @ V[..., :1].mT))(*torch.linalg.eigh(${SYM_SPREAD('x')}))`, {
+    inputs: [UNIT], shapes: fixed([[3, 3]], [[2, 2, 2]], [[1, 1]], [[4, 4]]),
+  }),
+  row('linalg.svd', 'tall', (x) => svdInvariants(x!), `lambda x: ${SVD_INVARIANTS('x')}`, { inputs: [UNIT], shapes: fixed([[4, 3]], [[2, 3, 2]]) }),
+  row('linalg.svd', 'wide', (x) => svdInvariants(x!), `lambda x: ${SVD_INVARIANTS('x')}`, { inputs: [UNIT], shapes: fixed([[2, 4]], [[2, 2, 3]]) }),
+  row('linalg.svd', 'square', (x) => svdInvariants(x!), `lambda x: ${SVD_INVARIANTS('x')}`, { inputs: [UNIT], shapes: fixed([[3, 3]], [[1, 1]]) }),
+  row('linalg.lstsq', 'tall, broadcast batch', (a, b) => linalg.lstsq(spread(a!), b!), `lambda a, b: torch.linalg.lstsq(${SPREAD('a')}, b).solution`, {
+    inputs: [UNIT, REAL], shapes: fixed([[5, 3], [5, 2]], [[2, 1, 4, 2], [1, 3, 4, 1]]),
+  }),
+  // (PyTorch 1.13's lstsq gradient fails for vector right-hand sides: its expression takes b as a column.)
+  row('linalg.lstsq', 'vector right-hand side', (a, b) => linalg.lstsq(spread(a!), b!), `lambda a, b: torch.linalg.lstsq(${SPREAD('a')}, b.unsqueeze(-1)).solution.squeeze(-1)`, {
+    inputs: [UNIT, REAL], shapes: fixed([[4, 2], [4]], [[3, 3], [3]]),
+  }),
+  row('linalg.lstsq', 'wide: minimum norm', (a, b) => linalg.lstsq(spread(a!), b!), `lambda a, b: torch.linalg.lstsq(${SPREAD('a')}, b).solution`, {
+    inputs: [UNIT, REAL], shapes: fixed([[2, 4], [2, 3]], [[1, 3, 4], [2, 3, 2]]),
+  }),
+  row('linalg.vectorNorm', 'ord 2, all', (x) => linalg.vectorNorm(x!), 'lambda x: torch.linalg.vector_norm(x)', { shapes: rank(1, 3) }),
+  row('linalg.vectorNorm', 'ord 1, axis 0', (x) => linalg.vectorNorm(x!, 1, 0), 'lambda x: torch.linalg.vector_norm(x, 1, dim=0)', { inputs: [NONZERO], shapes: rank(1, 3) }),
+  row('linalg.vectorNorm', 'ord Infinity, axis -1, keepdims', (x) => linalg.vectorNorm(x!, Infinity, -1, true), "lambda x: torch.linalg.vector_norm(x, float('inf'), dim=-1, keepdim=True)", {
+    inputs: [f(0.2, 2)], distinct: true, shapes: rank(1, 3),
+  }),
+  row('linalg.vectorNorm', 'ord -Infinity, axes [0, 1]', (x) => linalg.vectorNorm(x!, -Infinity, [0, 1]), "lambda x: torch.linalg.vector_norm(x, float('-inf'), dim=(0, 1))", {
+    inputs: [f(0.2, 2)], distinct: true, shapes: rank(2, 3),
+  }),
+  row('linalg.vectorNorm', 'ord 0 (zero gradient)', (x) => linalg.vectorNorm(x!, 0, 1), 'lambda x: torch.linalg.vector_norm(x, 0, dim=1)', { inputs: [NONZERO], shapes: rank(2, 3) }),
+  row('linalg.vectorNorm', 'ord 3, axes [0, -1], keepdims', (x) => linalg.vectorNorm(x!, 3, [0, -1], true), 'lambda x: torch.linalg.vector_norm(x, 3, dim=(0, -1), keepdim=True)', {
+    inputs: [NONZERO], shapes: rank(2, 3),
+  }),
+  row('linalg.vectorNorm', 'ord 0.5', (x) => linalg.vectorNorm(x!, 0.5), 'lambda x: torch.linalg.vector_norm(x, 0.5)', { inputs: [NONZERO], shapes: rank(1, 2) }),
+  row('linalg.vectorNorm', 'ord -1, axis 1', (x) => linalg.vectorNorm(x!, -1, 1), 'lambda x: torch.linalg.vector_norm(x, -1, dim=1)', { inputs: [NONZERO], shapes: rank(2, 3) }),
+  row('linalg.matrixNorm', "'fro'", (x) => linalg.matrixNorm(x!), 'lambda x: torch.linalg.matrix_norm(x)', { shapes: rank(2, 3) }),
+  row('linalg.matrixNorm', "'fro', axes [0, 2], keepdims", (x) => linalg.matrixNorm(x!, 'fro', [0, 2], true), 'lambda x: torch.linalg.matrix_norm(x, dim=(0, 2), keepdim=True)', { shapes: rank(3, 3) }),
+  row('linalg.matrixNorm', "'nuc'", (x) => linalg.matrixNorm(spread(x!), 'nuc'), `lambda x: torch.linalg.matrix_norm(${SPREAD('x')}, 'nuc')`, { inputs: [UNIT], shapes: fixed([[3, 2]], [[2, 2, 3]], [[3, 3]]) }),
+  row('linalg.matrixNorm', "'nuc', axes [-1, 0]", (x) => linalg.matrixNorm(x!, 'nuc', [-1, 0]), "lambda x: torch.linalg.matrix_norm(x, 'nuc', dim=(-1, 0))", { shapes: fixed([[3, 2, 4]]) }),
+  row('linalg.matrixNorm', 'ord 2', (x) => linalg.matrixNorm(spread(x!), 2), `lambda x: torch.linalg.matrix_norm(${SPREAD('x')}, 2)`, { inputs: [UNIT], shapes: fixed([[3, 2]], [[2, 2, 3]]) }),
+  row('linalg.matrixNorm', 'ord -2', (x) => linalg.matrixNorm(spread(x!), -2), `lambda x: torch.linalg.matrix_norm(${SPREAD('x')}, -2)`, { inputs: [UNIT], shapes: fixed([[3, 3]], [[2, 3, 2]]) }),
+  row('linalg.matrixNorm', 'ord 1', (x) => linalg.matrixNorm(x!, 1), 'lambda x: torch.linalg.matrix_norm(x, 1)', { inputs: [NONZERO], distinct: true, shapes: rank(2, 3) }),
+  row('linalg.matrixNorm', 'ord -1', (x) => linalg.matrixNorm(x!, -1), 'lambda x: torch.linalg.matrix_norm(x, -1)', { inputs: [NONZERO], distinct: true, shapes: rank(2, 3) }),
+  row('linalg.matrixNorm', 'ord Infinity', (x) => linalg.matrixNorm(x!, Infinity), "lambda x: torch.linalg.matrix_norm(x, float('inf'))", { inputs: [NONZERO], distinct: true, shapes: rank(2, 3) }),
+  row('linalg.matrixNorm', 'ord -Infinity', (x) => linalg.matrixNorm(x!, -Infinity), "lambda x: torch.linalg.matrix_norm(x, float('-inf'))", { inputs: [NONZERO], distinct: true, shapes: rank(2, 3) }),
+
+  // research ops: elementwise, predicates, scans, sorting
+  // floor/ceil/round/trunc are piecewise constant: zero gradient away from their jumps.
+  row('floor', undefined, (x) => floor(x!), 'lambda x: torch.floor(x)', { inputs: [f(-3, 3, { avoid: [-3, -2, -1, 0, 1, 2, 3] })] }),
+  row('ceil', undefined, (x) => ceil(x!), 'lambda x: torch.ceil(x)', { inputs: [f(-3, 3, { avoid: [-3, -2, -1, 0, 1, 2, 3] })] }),
+  row('round', undefined, (x) => round(x!), 'lambda x: torch.round(x)', { inputs: [f(-3, 3, { avoid: [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5] })] }),
+  row('trunc', undefined, (x) => trunc(x!), 'lambda x: torch.trunc(x)', { inputs: [f(-3, 3, { avoid: [-3, -2, -1, 0, 1, 2, 3] })] }),
+  row('asin', undefined, (x) => asin(x!), 'lambda x: torch.asin(x)', { inputs: [f(-0.9, 0.9)] }),
+  row('acos', undefined, (x) => acos(x!), 'lambda x: torch.acos(x)', { inputs: [f(-0.9, 0.9)] }),
+  row('atan', undefined, (x) => atan(x!), 'lambda x: torch.atan(x)', { inputs: [f(-4, 4)] }),
+  row('sinh', undefined, (x) => sinh(x!), 'lambda x: torch.sinh(x)', { inputs: [f(-3, 3)] }),
+  row('cosh', undefined, (x) => cosh(x!), 'lambda x: torch.cosh(x)', { inputs: [f(-3, 3)] }),
+  row('asinh', undefined, (x) => asinh(x!), 'lambda x: torch.asinh(x)', { inputs: [f(-4, 4)] }),
+  row('acosh', undefined, (x) => acosh(x!), 'lambda x: torch.acosh(x)', { inputs: [f(1.1, 5)] }),
+  row('atanh', undefined, (x) => atanh(x!), 'lambda x: torch.atanh(x)', { inputs: [f(-0.9, 0.9)] }),
+  row('erfc', undefined, (x) => erfc(x!), 'lambda x: torch.erfc(x)', { inputs: [f(-3, 4)] }),
+  row('expm1', undefined, (x) => expm1(x!), 'lambda x: torch.expm1(x)', { inputs: [f(-3, 3)] }),
+  row('log2', undefined, (x) => log2(x!), 'lambda x: torch.log2(x)', { inputs: [f(0.1, 5)] }),
+  row('log10', undefined, (x) => log10(x!), 'lambda x: torch.log10(x)', { inputs: [f(0.1, 5)] }),
+  row('reciprocal', undefined, (x) => reciprocal(x!), 'lambda x: torch.reciprocal(x)', { inputs: [NONZERO] }),
+  row('silu', undefined, (x) => silu(x!), 'lambda x: F.silu(x)', { inputs: [f(-5, 5)] }),
+  row('mish', undefined, (x) => mish(x!), 'lambda x: F.mish(x)', { inputs: [f(-5, 5)] }),
+  binary('atan2', undefined, (a, b) => atan2(a!, b!), 'lambda a, b: torch.atan2(a, b)', { inputs: [NONZERO, REAL] }),
+  binary('hypot', undefined, (a, b) => hypot(a!, b!), 'lambda a, b: torch.hypot(a, b)', { inputs: [NONZERO, REAL] }),
+  // fmod and remainder jump where a / b is an integer; random values meet none of those.
+  binary('fmod', undefined, (a, b) => fmod(a!, b!), 'lambda a, b: torch.fmod(a, b)', { inputs: [f(-4, 4), NONZERO] }),
+  binary('remainder', undefined, (a, b) => remainder(a!, b!), 'lambda a, b: torch.remainder(a, b)', { inputs: [f(-4, 4), NONZERO] }),
+  binary('logaddexp', undefined, (a, b) => logaddexp(a!, b!), 'lambda a, b: torch.logaddexp(a, b)'),
+  binary('logaddexp', 'large values', (a, b) => logaddexp(a!, b!), 'lambda a, b: torch.logaddexp(a, b)', { inputs: [f(-800, 800), f(-800, 800)] }),
+  row('lerp', 'tensor weight', (a, b, w) => lerp(a!, b!, w!), 'lambda a, b, w: torch.lerp(a, b, w)', {
+    inputs: [REAL, REAL, f(-0.5, 1.5, { avoid: [0.5] })], shapes: broadcast(),
+  }),
+  row('lerp', 'scalar weight below 0.5', (a, b) => lerp(a!, b!, 0.25), 'lambda a, b: torch.lerp(a, b, 0.25)', { inputs: [REAL, REAL], shapes: broadcast() }),
+  row('lerp', 'scalar weight above 0.5', (a, b) => lerp(a!, b!, 0.75), 'lambda a, b: torch.lerp(a, b, 0.75)', { inputs: [REAL, REAL], shapes: broadcast() }),
+  row('nanToNum', 'finite values pass through', (x) => nanToNum(x!), 'lambda x: torch.nan_to_num(x)'),
+  row('cumsum', 'axis 0', (x) => cumsum(x!, 0), 'lambda x: torch.cumsum(x, 0)', { shapes: rank(1, 3) }),
+  row('cumsum', 'axis -1', (x) => cumsum(x!, -1), 'lambda x: torch.cumsum(x, -1)'),
+  row('cumprod', 'axis 1', (x) => cumprod(x!, 1), 'lambda x: torch.cumprod(x, 1)', { inputs: [NONZERO], shapes: rank(2, 3, 1, 4) }),
+  row('cumprod', 'axis -1', (x) => cumprod(x!, -1), 'lambda x: torch.cumprod(x, -1)', { inputs: [NONZERO] }),
+  // At zeros the gradient is exact (no division), but not differentiable again there.
+  row('cumprod', 'zeros, axis 1', (x) => cumprod(x!, 1), 'lambda x: torch.cumprod(x, 1)', {
+    inputs: [f(-2, 2, { zeros: 4 })], shapes: fixed([[3, 4]], [[2, 6]]), smooth: false,
+  }),
+  row('cumprod', 'zeros, axis 0', (x) => cumprod(x!, 0), 'lambda x: torch.cumprod(x, 0)', { inputs: [f(-2, 2, { zeros: 2 })], shapes: fixed([[5]], [[4, 2]]), smooth: false }),
+  row('logcumsumexp', 'axis 0', (x) => logcumsumexp(x!, 0), 'lambda x: torch.logcumsumexp(x, 0)', { shapes: rank(1, 3, 1, 4) }),
+  row('logcumsumexp', 'axis -1', (x) => logcumsumexp(x!, -1), 'lambda x: torch.logcumsumexp(x, -1)'),
+  row('logcumsumexp', 'axis 1, large values', (x) => logcumsumexp(x!, 1), 'lambda x: torch.logcumsumexp(x, 1)', { inputs: [f(-800, 800)], shapes: rank(2, 3, 1, 4) }),
+  row('cummax', 'axis 0', (x) => cummax(x!, 0)[0], 'lambda x: torch.cummax(x, 0).values', { distinct: true, shapes: rank(1, 3, 1, 4) }),
+  row('cummin', 'axis -1', (x) => cummin(x!, -1)[0], 'lambda x: torch.cummin(x, -1).values', { distinct: true }),
+  row('sort', 'axis -1', (x) => sort(x!)[0], 'lambda x: torch.sort(x, -1).values', { distinct: true }),
+  row('sort', 'descending, axis 0', (x) => sort(x!, 0, { descending: true })[0], 'lambda x: torch.sort(x, 0, descending=True).values', { distinct: true, shapes: rank(1, 3, 1, 4) }),
+  row('topk', 'k 2, axis -1', (x) => topk(x!, 2)[0], 'lambda x: torch.topk(x, 2).values', { distinct: true, shapes: rank(1, 3, 2, 4) }),
+  // Unsorted, tapegrad keeps the original order along the axis; PyTorch's order is unspecified, so its indices are sorted first.
+  row('topk', 'smallest 2, unsorted, axis 0', (x) => topk(x!, 2, 0, { largest: false, sorted: false })[0],
+    'lambda x: x.gather(0, torch.topk(x, 2, 0, largest=False).indices.sort(0).values)', { distinct: true, shapes: rank(1, 3, 2, 4) }),
+  row('kthvalue', 'k 2, axis -1', (x) => kthvalue(x!, 2), 'lambda x: torch.kthvalue(x, 2).values', { distinct: true, shapes: rank(1, 3, 2, 4) }),
+  row('kthvalue', 'k 1, axis 0, keepdims', (x) => kthvalue(x!, 1, 0, true), 'lambda x: torch.kthvalue(x, 1, 0, keepdim=True).values', { distinct: true, shapes: rank(1, 3) }),
+  row('median', 'all', (x) => median(x!), 'lambda x: torch.median(x)', { distinct: true }),
+  row('median', 'axis 1', (x) => median(x!, 1), 'lambda x: torch.median(x, 1).values', { distinct: true, shapes: rank(2, 3, 1, 4) }),
+  row('median', 'axis -1, keepdims', (x) => median(x!, -1, true), 'lambda x: torch.median(x, -1, keepdim=True).values', { distinct: true, shapes: rank(1, 3, 1, 4) }),
+  // nn research set
+  row('convTranspose2d', undefined, (x, w) => convTranspose2d(x!, w!), 'lambda x, w: F.conv_transpose2d(x, w)', { inputs: [REAL, REAL], shapes: fixed([[1, 2, 3, 3], [2, 3, 2, 2]]) }),
+  row('convTranspose2d', 'bias, stride [2, 1], padding [1, 0], outputPadding [1, 0]', (x, w, b) => convTranspose2d(x!, w!, b!, { stride: [2, 1], padding: [1, 0], outputPadding: [1, 0] }),
+    'lambda x, w, b: F.conv_transpose2d(x, w, b, stride=(2, 1), padding=(1, 0), output_padding=(1, 0))', { inputs: [REAL, REAL, REAL], shapes: fixed([[2, 2, 3, 4], [2, 3, 3, 2], [3]]) }),
+  row('convTranspose2d', 'groups 2, dilation 2, outputPadding 1 (< dilation)', (x, w) => convTranspose2d(x!, w!, null, { groups: 2, dilation: 2, outputPadding: 1 }),
+    'lambda x, w: F.conv_transpose2d(x, w, groups=2, dilation=2, output_padding=1)', { inputs: [REAL, REAL], shapes: fixed([[1, 4, 3, 3], [4, 1, 2, 2]]) }),
+  row('convTranspose2d', 'unbatched', (x, w) => convTranspose2d(x!, w!, null, { stride: 2 }), 'lambda x, w: F.conv_transpose2d(x, w, stride=2)', { inputs: [REAL, REAL], shapes: fixed([[2, 2, 3], [2, 1, 3, 3]]) }),
+  row('convTranspose1d', undefined, (x, w) => convTranspose1d(x!, w!), 'lambda x, w: F.conv_transpose1d(x, w)', { inputs: [REAL, REAL], shapes: fixed([[2, 3, 4], [3, 2, 3]]) }),
+  row('convTranspose1d', 'bias, stride 3, padding 1, outputPadding 2', (x, w, b) => convTranspose1d(x!, w!, b!, { stride: 3, padding: 1, outputPadding: 2 }),
+    'lambda x, w, b: F.conv_transpose1d(x, w, b, stride=3, padding=1, output_padding=2)', { inputs: [REAL, REAL, REAL], shapes: fixed([[1, 2, 4], [2, 2, 3], [2]]) }),
+  row('interpolate', 'nearest, size', (x) => interpolate(x!, { size: [5, 7] }), "lambda x: F.interpolate(x, size=(5, 7), mode='nearest')", { shapes: fixed([[1, 2, 3, 4]]) }),
+  row('interpolate', 'nearest, scaleFactor 2, 1-d', (x) => interpolate(x!, { scaleFactor: 2 }), "lambda x: F.interpolate(x, scale_factor=2.0, mode='nearest')", { shapes: fixed([[2, 2, 3]]) }),
+  row('interpolate', 'bilinear, scaleFactor 1.5', (x) => interpolate(x!, { scaleFactor: 1.5, mode: 'bilinear' }), "lambda x: F.interpolate(x, scale_factor=1.5, mode='bilinear')", { shapes: fixed([[1, 2, 3, 4]]) }),
+  row('interpolate', 'bilinear, alignCorners, downsampling', (x) => interpolate(x!, { size: [2, 3], mode: 'bilinear', alignCorners: true }),
+    "lambda x: F.interpolate(x, size=(2, 3), mode='bilinear', align_corners=True)", { shapes: fixed([[1, 2, 4, 5]]) }),
+  row('interpolate', 'linear, size', (x) => interpolate(x!, { size: 7, mode: 'linear' }), "lambda x: F.interpolate(x, size=7, mode='linear')", { shapes: fixed([[2, 1, 4]]) }),
+  row('adaptiveAvgPool2d', 'overlapping windows', (x) => adaptiveAvgPool2d(x!, [2, 3]), 'lambda x: F.adaptive_avg_pool2d(x, (2, 3))', { shapes: fixed([[2, 2, 5, 7]]) }),
+  row('adaptiveAvgPool2d', 'global, unbatched', (x) => adaptiveAvgPool2d(x!, 1), 'lambda x: F.adaptive_avg_pool2d(x, 1)', { shapes: fixed([[3, 4, 5]]) }),
+  row('adaptiveMaxPool2d', 'overlapping windows', (x) => adaptiveMaxPool2d(x!, [3, 2]), 'lambda x: F.adaptive_max_pool2d(x, (3, 2))', { distinct: true, shapes: fixed([[1, 2, 5, 5]]) }),
+  row('adaptiveMaxPool2d', 'one output dim kept', (x) => adaptiveMaxPool2d(x!, [2, null]), 'lambda x: F.adaptive_max_pool2d(x, (2, None))', { distinct: true, shapes: fixed([[2, 1, 4, 3]]) }),
+  row('maxPool1d', 'kernel 3, stride 2, padding 1', (x) => maxPool1d(x!, 3, { stride: 2, padding: 1 }), 'lambda x: F.max_pool1d(x, 3, stride=2, padding=1)', { distinct: true, shapes: fixed([[2, 2, 7]]) }),
+  row('maxPool1d', 'dilation 2, unbatched', (x) => maxPool1d(x!, 2, { stride: 1, dilation: 2 }), 'lambda x: F.max_pool1d(x, 2, stride=1, dilation=2)', { distinct: true, shapes: fixed([[2, 6]]) }),
+  row('avgPool1d', 'kernel 2', (x) => avgPool1d(x!, 2), 'lambda x: F.avg_pool1d(x, 2)', { shapes: fixed([[2, 3, 6]]) }),
+  row('avgPool1d', 'stride 2, padding 1 (padded zeros count)', (x) => avgPool1d(x!, 3, { stride: 2, padding: 1 }), 'lambda x: F.avg_pool1d(x, 3, stride=2, padding=1)', { shapes: fixed([[1, 2, 6]]) }),
 ];
 
 /**
  * Public ops of @tapegrad/tensor that are not differentiable: their outputs are bool/int32 or
  * piecewise constant, so no gradient flows through them (their VJP rules return nothing).
  */
-export const NON_DIFFERENTIABLE: readonly string[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'argmax', 'argmin', 'sign'];
+export const NON_DIFFERENTIABLE: readonly string[] = [
+  'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'argmax', 'argmin', 'sign',
+  'isnan', 'isinf', 'isfinite', 'logicalAnd', 'logicalOr', 'logicalXor', 'logicalNot', 'any', 'all', 'allclose', 'equal', 'argsort', 'oneHot', 'nonzero',
+];
+
+/**
+ * Primitives with int32 outputs that no public function of the same name returns (so none of the
+ * names above covers them): they are never recorded, and no row can reach them.
+ */
+export const INDEX_PRIMITIVES: readonly string[] = ['cumargmax', 'cumargmin'];
 
 /** Function exports of @tapegrad/tensor that are not ops on tensors, by kind. */
 export const NOT_OPS: Readonly<Record<string, readonly string[]>> = {
   creation: ['tensor', 'zeros', 'ones', 'full', 'eye', 'arange', 'linspace', 'zerosLike', 'onesLike'],
-  random: ['rand', 'randn', 'randint', 'randperm', 'manualSeed', 'Generator'],
+  random: ['rand', 'randn', 'randint', 'randperm', 'manualSeed', 'Generator', 'multinomial', 'bernoulli', 'randLike', 'randnLike'],
   backend: ['getBackend', 'setBackend'],
   'in-place writes (not recorded)': ['copy_', 'fill_', 'zero_', 'add_', 'sub_', 'mul_', 'div_'],
   'dtype and shape utilities': ['isDType', 'promoteTypes', 'broadcastShapes', 'contiguousStrides'],
-  classes: ['Tensor', 'ShapeError', 'AnomalyError'],
+  classes: ['Tensor', 'ShapeError', 'AnomalyError', 'LinAlgError'],
 };
 
 // ---- helpers shared by the tests and the fixture exporter ---------------------------------------
@@ -391,4 +679,67 @@ export function asFunction(r: OpRow, inputs: readonly Tensor[]): (...floats: Ten
     pos.forEach((p, k) => (all[p] = floats[k]!));
     return single(r.call(...all));
   };
+}
+
+// ---- research ops: linalg, the well-conditioned inputs of its rows ------------------------------
+
+
+/** a + 2n I: strictly diagonally dominant (a in [-1, 1]^{n x n}), so far from singular. */
+function dominant(a: Tensor): Tensor {
+  const n = a.shape[a.ndim - 1]!;
+  return add(a, mul(eye(n, { dtype: a.dtype }), 2 * n));
+}
+function DOMINANT(a: string): string {
+  return `(${a} + 2 * ${a}.shape[-1] * torch.eye(${a}.shape[-1], dtype=${a}.dtype))`;
+}
+
+/** x x^T + n I: symmetric positive definite with eigenvalues >= n. */
+function spd(x: Tensor): Tensor {
+  const n = x.shape[x.ndim - 1]!;
+  return add(matmul(x, transpose(x, -1, -2)), mul(eye(n, { dtype: x.dtype }), n));
+}
+function SPD(x: string): string {
+  return `(${x} @ ${x}.mT + ${x}.shape[-1] * torch.eye(${x}.shape[-1], dtype=${x}.dtype))`;
+}
+
+/**
+ * x + D with D_jj = (-1)^j 3p (j + 1), p = max(m, n): as |x| <= p in norm, the singular values
+ * (and, for symmetric x, the eigenvalues) stay at least p apart and at least 2p from zero.
+ */
+function spread(x: Tensor): Tensor {
+  const m = x.shape[x.ndim - 2]!, n = x.shape[x.ndim - 1]!;
+  const p = Math.max(m, n);
+  const d = arange(n, { dtype: x.dtype }).data().map((j) => 3 * p * (j + 1) * (j % 2 === 0 ? 1 : -1));
+  return add(x, mul(eye(m, n, { dtype: x.dtype }), tensor(d, { dtype: x.dtype })));
+}
+function SPREAD(x: string): string {
+  return `(${x} + torch.eye(${x}.shape[-2], ${x}.shape[-1], dtype=${x}.dtype) * (3 * max(${x}.shape[-2:]) * (torch.arange(${x}.shape[-1], dtype=${x}.dtype) + 1) * (1 - 2 * (torch.arange(${x}.shape[-1]) % 2))))`;
+}
+/** The symmetric part of x, spread: distinct eigenvalues. */
+function symSpread(x: Tensor): Tensor {
+  return spread(mul(add(x, transpose(x, -1, -2)), 0.5));
+}
+function SYM_SPREAD(x: string): string {
+  return SPREAD(`((${x} + ${x}.mT) / 2)`);
+}
+
+/** First column of each matrix, [..., m, 1]. */
+function firstColumn(v: Tensor): Tensor {
+  return slice(v, [...v.shape.slice(0, -1).map(() => 0), 0], [...v.shape.slice(0, -1), 1]);
+}
+
+/** eigh's results through quantities that do not depend on the eigenvectors' signs: w, V * V and v1 v1^T. */
+function eighInvariants(x: Tensor): Tensor[] {
+  const [w, V] = linalg.eigh(symSpread(x));
+  const v1 = firstColumn(V);
+  return [w, mul(V, V), matmul(v1, transpose(v1, -1, -2))];
+}
+
+/** svd's results through sign-invariant quantities: S, U * U, Vh * Vh and u1 v1^T. */
+function svdInvariants(x: Tensor): Tensor[] {
+  const [U, S, Vh] = linalg.svd(spread(x));
+  return [S, mul(U, U), mul(Vh, Vh), matmul(firstColumn(U), transpose(firstColumn(transpose(Vh, -1, -2)), -1, -2))];
+}
+function SVD_INVARIANTS(x: string): string {
+  return `(lambda U, S, Vh: (S, U * U, Vh * Vh, U[..., :1] @ Vh[..., :1, :]))(*torch.linalg.svd(${SPREAD(x)}, full_matrices=False))`;
 }

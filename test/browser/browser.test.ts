@@ -72,6 +72,19 @@ describe('tapegrad in a real browser (Chromium)', () => {
     expect(inBrowser).toEqual(inNode);
   });
 
+  it('a seed gives the same samples as in Node: multinomial, bernoulli, normal, randLike, randnLike', async () => {
+    const draw = (tg: typeof T) => [
+      tg.multinomial(tg.tensor([0.1, 0.2, 0.3, 0.4]), 3, { seed: 21 }).toArray(),
+      tg.multinomial(tg.tensor([[1, 2], [3, 4]]), 8, { replacement: true, seed: 22 }).toArray(),
+      tg.bernoulli(tg.full([16], 0.4, { dtype: 'float64' }), { seed: 23 }).toArray(),
+      tg.normal(1.5, 0.5, [32], { seed: 24, dtype: 'float64' }).toArray(),
+      tg.randLike(tg.zeros([8], { dtype: 'float64' }), { seed: 25 }).toArray(),
+      tg.randnLike(tg.zeros([8], { dtype: 'float64' }), { seed: 26 }).toArray(),
+    ];
+    const inBrowser = await tab.evaluate(`(${draw.toString()})(globalThis.tg)`);
+    expect(inBrowser).toEqual(draw(T));
+  });
+
   it('trains the course logistic regression to the same weights as Node', async () => {
     // Gradient descent on a seeded, linearly separable problem, written once and run in both places.
     const train = (tg: typeof T) => {

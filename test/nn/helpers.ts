@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { checkGrad, tensor, type CheckGradResult, type DType, type Tensor } from 'tapegrad';
+import { add, backward, checkGrad, mul, sum, tensor, type CheckGradResult, type DType, type Tensor } from 'tapegrad';
 import { Module, functionalCall } from '@tapegrad/nn';
 
 /** A tensor as the fixture scripts write it: flat row-major data, non-finite numbers as strings. */
@@ -86,4 +86,61 @@ export function checkModuleGrad(
     return functionalCall(runner, subst, ...ts.slice(0, inputs.length));
   };
   return checkGrad(f, [...inputs.map((x) => x.to('float64')), ...named.map(([, p]) => p)]);
+}
+
+/** One layer case of a PyTorch fixture (see test/nn/torch/make_nn_fixtures.py). */
+export interface LayerCase {
+  name: string;
+  dtype: 'float32' | 'float64';
+  mode: 'train' | 'eval';
+  state: Record<string, EncodedTensor>;
+  inputs: EncodedTensor[];
+  outputs: EncodedTensor[];
+  cotangents: EncodedTensor[];
+  paramGrads: Record<string, EncodedTensor>;
+  /** null for inputs PyTorch did not differentiate (indices, masks). */
+  inputGrads: (EncodedTensor | null)[];
+  stateAfter?: Record<string, EncodedTensor>;
+}
+
+/** How a case calls its module: the outputs, in the fixture's order. */
+export type Run = (m: Module, ...xs: Tensor[]) => Tensor[];
+
+/**
+ * Loads PyTorch's state dict into `model` (strictly, after converting it to the case's dtype) and
+ * checks the state-dict and parameter names and order, the outputs, the gradients of
+ * <outputs, cotangents> with respect to every parameter and differentiated input, and the buffers
+ * after the forward pass, to `tol`.
+ */
+export function checkLayerCase(c: LayerCase, made: Module, run: Run, tol: number): void {
+  const model = made.to(c.dtype);
+  model.loadStateDict(Object.fromEntries(Object.entries(c.state).map(([k, v]) => [k, decode(v)])));
+  model.train(c.mode === 'train');
+  // Same names, in PyTorch's order.
+  expect(Object.keys(model.stateDict())).toEqual(Object.keys(c.state));
+  expect(model.namedParameters().map(([n]) => n)).toEqual(Object.keys(c.paramGrads));
+
+  const xs = c.inputs.map((e) => decode(e));
+  xs.forEach((x, i) => {
+    if (c.inputGrads[i] !== null && (x.dtype === 'float32' || x.dtype === 'float64')) x.requiresGrad_(true);
+  });
+  const outs = run(model, ...xs);
+  expect(outs.length).toBe(c.outputs.length);
+  outs.forEach((o, i) => expectClose(o, decode(c.outputs[i]!), tol, `output ${i}`));
+
+  const total = outs.map((o, i) => sum(mul(o, decode(c.cotangents[i]!)))).reduce((a, b) => add(a, b));
+  backward(total);
+  for (const [name, p] of model.namedParameters()) {
+    expect(p.grad, `gradient of ${name}`).not.toBeNull();
+    expectClose(p.grad!, decode(c.paramGrads[name]!), tol, `gradient of ${name}`);
+  }
+  c.inputGrads.forEach((g, i) => {
+    if (g === null) return;
+    expect(xs[i]!.grad, `gradient of input ${i}`).not.toBeNull();
+    expectClose(xs[i]!.grad!, decode(g), tol, `gradient of input ${i}`);
+  });
+  if (c.stateAfter !== undefined) {
+    const after = model.stateDict();
+    for (const [k, v] of Object.entries(c.stateAfter)) expectClose(after[k]!, decode(v), tol, `${k} after the forward pass`);
+  }
 }

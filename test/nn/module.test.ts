@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Generator, ShapeError, backward, grad, manualSeed, ones, randn, relu, sum, tensor, traceGraph, zeros, type Tensor } from 'tapegrad';
 import {
-  BatchNorm1d, Dropout, LayerNorm, Linear, LSTM, Module, ReLU, Sequential, StateDictError, buffer, functionalCall, parameter,
+  Adam, BatchNorm1d, Dropout, LayerNorm, Linear, LSTM, Module, ReLU, Sequential, StateDictError, buffer, functionalCall, parameter,
 } from '@tapegrad/nn';
 
 class Block extends Module {
@@ -282,5 +282,54 @@ describe('Module.to(dtype)', () => {
 
   it('refuses non-float dtypes', () => {
     expect(() => new Linear(1, 1).to('int32')).toThrow(/floating-point dtype/);
+  });
+
+  it('converts in place: the same tensor objects, values, gradients; back and forth', () => {
+    const m = new Linear(3, 2, { seed: 1 });
+    const w = m.weight;
+    const before = Array.from(w.data());
+    w.grad = ones([2, 3]);
+    m.to('float64');
+    expect(m.weight).toBe(w);
+    expect(w.dtype).toBe('float64');
+    expect(w.data()).toBeInstanceOf(Float64Array);
+    expect(Array.from(w.data())).toEqual(before);
+    expect(w.grad!.dtype).toBe('float64');
+    m.to('float32');
+    expect(m.weight).toBe(w);
+    expect(w.dtype).toBe('float32');
+    expect(Array.from(w.data())).toEqual(before);
+  });
+
+  it('a graph that saved a parameter before to() refuses to differentiate through its converted values', () => {
+    class Scale extends Module {
+      w = parameter(tensor([1, 2, 3]));
+      override forward(x: Tensor): Tensor { return x.mul(this.w); } // the mul saves w itself
+    }
+    const m = new Scale();
+    const loss = m.call(tensor([4, 5, 6])).sum();
+    m.to('float64');
+    expect(() => backward(loss)).toThrow(/in place|written/);
+    backward(m.call(tensor(new Float64Array([4, 5, 6]))).sum());
+    expect(m.w.grad!.dtype).toBe('float64');
+    expect(m.w.grad!.toArray()).toEqual([4, 5, 6]);
+  });
+
+  it('an optimizer made before to() keeps training the model (the issue: it silently stopped)', () => {
+    const m = new Linear(3, 1, { seed: 2 });
+    const opt = new Adam(m.parameters(), { lr: 0.1 });
+    m.to('float64');
+    const x = randn([8, 3], { dtype: 'float64', seed: 3 });
+    const y = x.sum(1, true);
+    const lossOf = (): Tensor => m.call(x).sub(y).square().mean();
+    const first = lossOf().item();
+    for (let i = 0; i < 30; i++) {
+      opt.zeroGrad();
+      backward(lossOf());
+      opt.step();
+    }
+    expect(m.weight.dtype).toBe('float64');
+    expect(opt.state.get(m.weight)!.exp_avg).toBeDefined();
+    expect(lossOf().item()).toBeLessThan(first / 4);
   });
 });

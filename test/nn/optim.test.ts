@@ -41,7 +41,7 @@ describe('SGD', () => {
     // step 2: d = [0.594, 0.0495]; b = 0.9 [0.6, 0.05] + 0.5 d = [0.837, 0.06975]; p = [0.8563, -2.011975]
     run(opt, [p], [[[0.5, 0.25]]]);
     expectClose(values(p), [0.8563, -2.011975]);
-    expectClose(values(opt.state.get(p)!.momentumBuffer as Tensor), [0.837, 0.06975]);
+    expectClose(values(opt.state.get(p)!.momentum_buffer as Tensor), [0.837, 0.06975]);
   });
 
   it('nesterov uses g + momentum * b', () => {
@@ -65,7 +65,7 @@ describe('SGD', () => {
     run(opt, [p], [[[0.5]]]);
     opt.zeroGrad(false);
     expect(values(p.grad!)).toEqual([0]);
-    expect(values(opt.state.get(p)!.momentumBuffer as Tensor)).toEqual([0.5]);
+    expect(values(opt.state.get(p)!.momentum_buffer as Tensor)).toEqual([0.5]);
   });
 });
 
@@ -88,7 +88,7 @@ describe('RMSprop', () => {
     // step 2: v = 0.75, a = 0.75, d = sqrt(0.1875), b = 1 + 1/d, p = 1.8 - 0.1 b
     run(opt, [p], [[[1]]]);
     expectClose(values(p), [1.4690598923241498]);
-    expectClose(values(opt.state.get(p)!.gradAvg as Tensor), [0.75]);
+    expectClose(values(opt.state.get(p)!.grad_avg as Tensor), [0.75]);
   });
 });
 
@@ -149,7 +149,7 @@ describe('Optimizer base', () => {
     expect(p.data()).toBeInstanceOf(Float32Array);
     expect(values(view)).toEqual(values(p));
     expect(values(p)[0]).toBeCloseTo(0.5, 6);
-    expect(opt.state.get(p)!.expAvg).toHaveProperty('dtype', 'float32');
+    expect(opt.state.get(p)!.exp_avg).toHaveProperty('dtype', 'float32');
   });
 
   it('skips parameters whose grad is null', () => {
@@ -263,7 +263,7 @@ describe('stateDict / loadStateDict', () => {
         for (const [key, v] of Object.entries(s)) {
           const w = a.state[Number(i)]![key]!;
           if (typeof v === 'number') expect(w).toBe(v);
-          else expect(values(w as Tensor)).toEqual(values(v));
+          else expect(values(w as Tensor)).toEqual(values(v as Tensor));
         }
       }
     });
@@ -276,10 +276,26 @@ describe('stateDict / loadStateDict', () => {
     setGrad(b, [1, 1]);
     opt.step();
     const sd = opt.stateDict();
-    expect(sd.paramGroups.map((g) => g.params)).toEqual([[0], [1]]);
-    expect(sd.paramGroups[1]!.lr).toBe(0.5);
+    expect(sd.param_groups.map((g) => g.params)).toEqual([[0], [1]]);
+    expect(sd.param_groups[1]!.lr).toBe(0.5);
     expect(Object.keys(sd.state)).toEqual(['1']);
-    expect(Object.keys(sd.state[1]!).sort()).toEqual(['expAvg', 'expAvgSq', 'step']);
+    expect(Object.keys(sd.state[1]!).sort()).toEqual(['exp_avg', 'exp_avg_sq', 'step']);
+    // Hyperparameters under PyTorch's names.
+    expect(Object.keys(sd.param_groups[0]!).sort()).toEqual(['amsgrad', 'betas', 'eps', 'lr', 'maximize', 'params', 'weight_decay']);
+  });
+
+  it('loads a dict in the form PyTorch saves it: implementation flags ignored, step as a 0-d tensor', () => {
+    const p = f64([1, 2]);
+    const opt = new Adam([p]);
+    const torchLike = {
+      state: { 0: { step: tensor(3, { dtype: 'float64' }), exp_avg: f64([0.1, 0.2]), exp_avg_sq: f64([0.01, 0.04]) } },
+      param_groups: [{ lr: 0.01, betas: [0.8, 0.9], eps: 1e-8, weight_decay: 0, amsgrad: false, maximize: false, foreach: null, capturable: false, differentiable: false, fused: null, params: [0] }],
+    } as unknown as OptimizerStateDict;
+    opt.loadStateDict(torchLike);
+    expect(opt.state.get(p)!.step).toBe(3);
+    expect(opt.paramGroups[0]!.betas).toEqual([0.8, 0.9]);
+    expect(opt.paramGroups[0]!.lr).toBe(0.01);
+    expect(() => opt.loadStateDict({ ...torchLike, param_groups: [{ ...torchLike.param_groups[0]!, weightDecay: 0 }] })).toThrow(/unknown option 'weightDecay'.*weight_decay/);
   });
 
   it('rejects a mismatched dict without changing anything', () => {
@@ -290,33 +306,33 @@ describe('stateDict / loadStateDict', () => {
     const good = opt.stateDict();
     const clone = (): OptimizerStateDict => {
       const sd = opt.stateDict();
-      return { state: { ...sd.state }, paramGroups: sd.paramGroups.map((g) => ({ ...g })) };
+      return { state: { ...sd.state }, param_groups: sd.param_groups.map((g) => ({ ...g })) };
     };
     const bad: [OptimizerStateDict | unknown, RegExp][] = [
-      [null, /expected \{ state, paramGroups \}/],
-      [{ state: {}, paramGroups: [] }, /saved state has 0 parameter groups, this optimizer has 1/],
-      [{ ...clone(), paramGroups: [{ ...good.paramGroups[0], params: [0, 1] }] }, /has 2 parameters, this optimizer's group 0 has 1/],
-      [(() => { const sd = clone(); delete (sd.paramGroups[0] as Record<string, unknown>).eps; return sd; })(), /lacks hyperparameter 'eps'/],
-      [(() => { const sd = clone(); sd.paramGroups[0]!.lr = -3; return sd; })(), /invalid learning rate lr: -3/],
-      [(() => { const sd = clone(); sd.paramGroups[0]!.amsgrad = 'yes' as unknown as boolean; return sd; })(), /'amsgrad' must be a boolean/],
+      [null, /expected \{ state, param_groups \}/],
+      [{ state: {}, param_groups: [] }, /saved state has 0 parameter groups, this optimizer has 1/],
+      [{ ...clone(), param_groups: [{ ...good.param_groups[0], params: [0, 1] }] }, /has 2 parameters, this optimizer's group 0 has 1/],
+      [(() => { const sd = clone(); delete (sd.param_groups[0] as Record<string, unknown>).eps; return sd; })(), /lacks hyperparameter 'eps'/],
+      [(() => { const sd = clone(); sd.param_groups[0]!.lr = -3; return sd; })(), /invalid learning rate lr: -3/],
+      [(() => { const sd = clone(); sd.param_groups[0]!.amsgrad = 'yes' as unknown as boolean; return sd; })(), /'amsgrad' must be a boolean/],
       [{ ...clone(), state: { 5: {} } }, /state entry '5' names no parameter/],
-      [{ ...clone(), state: { 0: { step: 1, expAvg: tensor(new Float64Array([1, 2, 3])) } } }, /'expAvg' has shape \[3\], its parameter has shape \[2\]/],
-      [{ ...clone(), state: { 0: { step: 1, momentumBuffer: tensor(new Float64Array([1, 2])) } } }, /unknown entry 'momentumBuffer'; Adam keeps expAvg, expAvgSq, maxExpAvgSq, step/],
+      [{ ...clone(), state: { 0: { step: 1, exp_avg: tensor(new Float64Array([1, 2, 3])) } } }, /'exp_avg' has shape \[3\], its parameter has shape \[2\]/],
+      [{ ...clone(), state: { 0: { step: 1, momentum_buffer: tensor(new Float64Array([1, 2])) } } }, /unknown entry 'momentum_buffer'; Adam keeps exp_avg, exp_avg_sq, max_exp_avg_sq, step/],
       [{ ...clone(), state: { 0: { step: -1 } } }, /'step' must be a non-negative integer/],
-      [{ ...clone(), state: { 0: { expAvg: [1, 2] } } }, /'expAvg' must be a tensor/],
+      [{ ...clone(), state: { 0: { exp_avg: [1, 2] } } }, /'exp_avg' must be a tensor/],
     ];
     for (const [sd, msg] of bad) {
       expect(() => opt.loadStateDict(sd as OptimizerStateDict)).toThrow(msg);
-      expect(opt.stateDict().paramGroups).toEqual(good.paramGroups);
-      expect(values(opt.state.get(p)!.expAvg as Tensor)).toEqual(values(good.state[0]!.expAvg as Tensor));
+      expect(opt.stateDict().param_groups).toEqual(good.param_groups);
+      expect(values(opt.state.get(p)!.exp_avg as Tensor)).toEqual(values(good.state[0]!.exp_avg as Tensor));
     }
   });
 
   it('casts saved buffers to the parameter dtype', () => {
     const p = tensor([1, 2]).requiresGrad_();
     const opt = new SGD([p], { lr: 0.1, momentum: 0.9 });
-    opt.loadStateDict({ state: { 0: { momentumBuffer: tensor(new Float64Array([1, 1])) } }, paramGroups: opt.stateDict().paramGroups });
-    expect((opt.state.get(p)!.momentumBuffer as Tensor).dtype).toBe('float32');
+    opt.loadStateDict({ state: { 0: { momentum_buffer: tensor(new Float64Array([1, 1])) } }, param_groups: opt.stateDict().param_groups });
+    expect((opt.state.get(p)!.momentum_buffer as Tensor).dtype).toBe('float32');
   });
 });
 
@@ -374,6 +390,6 @@ describe('lr schedules', () => {
     expect(() => new CosineAnnealingLR(opt, { tMax: 2.5 })).toThrow(/invalid tMax/);
     expect(() => new ExponentialLR(opt, {} as { gamma: number })).toThrow(/invalid gamma: undefined/);
     expect(() => new ExponentialLR(opt, { gamma: 0.9, gama: 1 } as { gamma: number })).toThrow(/unknown option 'gama'/);
-    expect(() => s2.loadStateDict({ lastEpoch: 1, baseLrs: [1, 2], lastLr: [1] })).toThrow(/'baseLrs' must be an array of 1 finite numbers/);
+    expect(() => s2.loadStateDict({ last_epoch: 1, base_lrs: [1, 2], _last_lr: [1] })).toThrow(/'base_lrs' must be an array of 1 finite numbers/);
   });
 });

@@ -45,7 +45,7 @@ describe('saveSafetensors is atomic', () => {
     path = join(dir, 'weights.safetensors');
     failure.write = false;
     failure.rename = false;
-    await saveSafetensors({ w: tensor([1, 2, 3]) }, path, { version: 'old' });
+    await saveSafetensors({ w: tensor([1, 2, 3]) }, path, { metadata: { version: 'old' } });
   });
   afterEach(async () => {
     failure.write = false;

@@ -97,7 +97,7 @@ describe('safetensors round trips', () => {
   });
 
   it('keeps metadata', () => {
-    const bytes = toSafetensorsBytes({ a: tensor([1]) }, { format: 'pt', epoch: '3', 'ключ': 'значение' });
+    const bytes = toSafetensorsBytes({ a: tensor([1]) }, { metadata: { format: 'pt', epoch: '3', 'ключ': 'значение' } });
     expect(decodeSafetensors(bytes).metadata).toEqual({ format: 'pt', epoch: '3', 'ключ': 'значение' });
     expect(decodeSafetensors(toSafetensorsBytes({ a: tensor([1]) })).metadata).toEqual({});
     expect(fromSafetensorsBytes(toSafetensorsBytes({}))).toEqual({});
@@ -105,7 +105,7 @@ describe('safetensors round trips', () => {
 
   it('writes the published layout, as an independent reader sees it', () => {
     const sd = sample();
-    const bytes = toSafetensorsBytes(sd, { note: 'hello' });
+    const bytes = toSafetensorsBytes(sd, { metadata: { note: 'hello' } });
     const r = referenceRead(bytes);
     expect(r.headerLength % 8).toBe(0);
     const text = new TextDecoder().decode(bytes.subarray(8, 8 + r.headerLength));
@@ -137,7 +137,7 @@ describe('safetensors round trips', () => {
       const path = join(dir, 'model.safetensors');
       await saveSafetensors({ old: tensor([1]) }, path);
       const sd = sample();
-      await saveSafetensors(sd, path, { step: '7' });
+      await saveSafetensors(sd, path, { metadata: { step: '7' } });
       expectSameDict(await loadSafetensors(path), sd);
       expect(decodeSafetensors(await readFile(path)).metadata).toEqual({ step: '7' });
       expect(await readdir(dir)).toEqual(['model.safetensors']);
@@ -149,7 +149,7 @@ describe('safetensors round trips', () => {
   it('rejects what it cannot write', () => {
     expect(() => toSafetensorsBytes({ a: [1, 2] as unknown as Tensor })).toThrow(/'a' must be a Tensor/);
     expect(() => toSafetensorsBytes({ __metadata__: tensor([1]) })).toThrow(/'__metadata__' is reserved/);
-    expect(() => toSafetensorsBytes({ a: tensor([1]) }, { n: 3 as unknown as string })).toThrow(/metadata value 'n' must be a string/);
+    expect(() => toSafetensorsBytes({ a: tensor([1]) }, { metadata: { n: 3 as unknown as string } })).toThrow(/metadata value 'n' must be a string/);
     expect(() => toSafetensorsBytes(tensor([1]) as unknown as Record<string, Tensor>)).toThrow(/expected a state dict/);
   });
 });
@@ -208,7 +208,7 @@ function forge(header: unknown, data: ArrayLike<number> = [], length?: number | 
 const f32 = (shape: number[], begin: number, end: number): object => ({ dtype: 'F32', shape, data_offsets: [begin, end] });
 
 describe('corrupt safetensors give a clear error, never a partial dict', () => {
-  const good = toSafetensorsBytes(sample(), { a: 'b' });
+  const good = toSafetensorsBytes(sample(), { metadata: { a: 'b' } });
   const cases: [string, Uint8Array, RegExp][] = [
     ['empty input', new Uint8Array(0), /truncated: 0 bytes is shorter than the 8-byte header length/],
     ['a cut length prefix', good.subarray(0, 5), /truncated: 5 bytes/],
@@ -223,7 +223,28 @@ describe('corrupt safetensors give a clear error, never a partial dict', () => {
     ['a header that is null', forge('null    '), /must be a JSON object/],
     ['an entry that is not an object', forge({ a: 5 }), /tensor 'a': expected \{ dtype, shape, data_offsets \}, got number 5/],
     ['an unknown dtype', forge({ a: { dtype: 'Q7', shape: [1], data_offsets: [0, 4] } }, [0, 0, 0, 0]), /tensor 'a': unknown dtype "Q7"/],
-    ['a dtype tapegrad lacks', forge({ a: { dtype: 'F16', shape: [2], data_offsets: [0, 4] } }, [0, 0, 0, 0]), /tensor 'a': unsupported dtype 'F16' \(tapegrad reads F32, F64, I32, BOOL\)/],
+    ['a dtype tapegrad lacks', forge({ a: { dtype: 'U16', shape: [2], data_offsets: [0, 4] } }, [0, 0, 0, 0]), /tensor 'a': unsupported dtype 'U16' \(tapegrad reads F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL\)/],
+    ['an I64 value outside int32', forge({ n: { dtype: 'I64', shape: [2], data_offsets: [0, 16] } }, [5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 128, 0, 0, 0, 0]),
+      /tensor 'n': I64 element 1 is 2147483648, outside the int32 range/],
+    ['a negative I64 value outside int32', forge({ n: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, [255, 255, 255, 127, 255, 255, 255, 255]),
+      /tensor 'n': I64 element 0 is -2147483649, outside the int32 range/],
+    ['a repeated tensor name (JSON.parse would keep the last)', forge('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', [0, 0, 0, 0]),
+      /tensor 'a' appears twice in the header \(both with data_offsets \[0, 4\]\)/],
+    ['a repeated tensor name with other offsets', forge('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},"a":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}', new Uint8Array(12)),
+      /tensor 'a' appears twice in the header, with data_offsets \[0, 4\] and then \[8, 12\]/],
+    ['a repeated name spelled with an escape', forge('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"\\u0061":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', [0, 0, 0, 0]),
+      /tensor 'a' appears twice in the header/],
+    ['two __metadata__ maps', forge('{"__metadata__":{"a":"1"},"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"__metadata__":{"a":"2"}}', [0, 0, 0, 0]),
+      /the header has two '__metadata__' maps/],
+    ['a repeated metadata key', forge('{"__metadata__":{"a":"1","a":"2"}}'), /'__metadata__' has the key 'a' twice/],
+    ['a repeated field in an entry', forge('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"dtype":"I32"}}', [0, 0, 0, 0]), /tensor 'a' has 'dtype' twice in its header entry/],
+    ['a UTF-8 byte-order mark before the header', (() => {
+      const text = new TextEncoder().encode('\uFEFF{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}');
+      const out = new Uint8Array(8 + text.length + 4);
+      new DataView(out.buffer).setBigUint64(0, BigInt(text.length), true);
+      out.set(text, 8);
+      return out;
+    })(), /the header starts with a UTF-8 byte-order mark \(EF BB BF\)/],
     ['a dtype that is a prototype key', forge({ a: { dtype: 'toString', shape: [1], data_offsets: [0, 4] } }, [0, 0, 0, 0]), /unknown dtype "toString"/],
     ['a dtype of the wrong type', forge({ a: { dtype: 4, shape: [1], data_offsets: [0, 4] } }, [0, 0, 0, 0]), /tensor 'a': dtype must be a string, got number 4/],
     ['a shape of the wrong type', forge({ a: { dtype: 'F32', shape: '1', data_offsets: [0, 4] } }, [0, 0, 0, 0]), /tensor 'a': shape must be an array of non-negative integers, got string "1"/],

@@ -5,24 +5,11 @@ import {
   LogSoftmax, LSTM, MaxPool2d, ReLU, RNN, Sequential, Sigmoid, Softmax, Softplus, Tanh, binaryCrossEntropy,
   binaryCrossEntropyWithLogits, crossEntropy, huberLoss, l1Loss, mseLoss, nllLoss, smoothL1Loss, type Module, type Reduction,
 } from '@tapegrad/nn';
-import { decode, expectClose, readFixture, type EncodedTensor } from './helpers.js';
+import { checkLayerCase, decode, expectClose, readFixture, type EncodedTensor, type LayerCase, type Run } from './helpers.js';
 
 // Agreement with PyTorch (test/nn/torch/make_nn_fixtures.py writes the fixture): torch's state_dict is
 // loaded with strict loadStateDict, and outputs, parameter gradients, input gradients and updated
 // buffers must match to 1e-7 in float64 (1e-4 in float32).
-
-interface LayerCase {
-  name: string;
-  dtype: 'float32' | 'float64';
-  mode: 'train' | 'eval';
-  state: Record<string, EncodedTensor>;
-  inputs: EncodedTensor[];
-  outputs: EncodedTensor[];
-  cotangents: EncodedTensor[];
-  paramGrads: Record<string, EncodedTensor>;
-  inputGrads: (EncodedTensor | null)[];
-  stateAfter?: Record<string, EncodedTensor>;
-}
 
 interface LossCase {
   name: string;
@@ -36,7 +23,6 @@ interface LossCase {
 
 const fixture = readFixture<{ torch: string; layers: LayerCase[]; losses: LossCase[] }>('nn-layers.json');
 
-type Run = (m: Module, ...xs: Tensor[]) => Tensor[];
 const forward: Run = (m, ...xs) => [(m.forward as (...a: Tensor[]) => Tensor)(...xs)];
 const withState = (m: Module, ...xs: Tensor[]): Tensor[] => {
   const [x, ...state] = xs;
@@ -124,36 +110,7 @@ describe(`layers agree with PyTorch ${fixture.torch}`, () => {
   for (const c of fixture.layers) {
     it(`${c.name} (${c.dtype}, ${c.mode})`, () => {
       const spec = LAYERS[c.name]!;
-      const tol = tolOf(c.dtype);
-      const model = spec.make().to(c.dtype);
-      const sd = Object.fromEntries(Object.entries(c.state).map(([k, v]) => [k, decode(v)]));
-      model.loadStateDict(sd);
-      model.train(c.mode === 'train');
-      // Same names, in PyTorch's order.
-      expect(Object.keys(model.stateDict())).toEqual(Object.keys(c.state));
-      expect(model.namedParameters().map(([n]) => n)).toEqual(Object.keys(c.paramGrads));
-
-      const xs = c.inputs.map((e) => decode(e));
-      for (const x of xs) if (x.dtype === 'float32' || x.dtype === 'float64') x.requiresGrad_(true);
-      const outs = (spec.run ?? forward)(model, ...xs);
-      expect(outs.length).toBe(c.outputs.length);
-      outs.forEach((o, i) => expectClose(o, decode(c.outputs[i]!), tol, `output ${i}`));
-
-      const total = outs.map((o, i) => sum(mul(o, decode(c.cotangents[i]!)))).reduce((a, b) => add(a, b));
-      backward(total);
-      for (const [name, p] of model.namedParameters()) {
-        expect(p.grad, `gradient of ${name}`).not.toBeNull();
-        expectClose(p.grad!, decode(c.paramGrads[name]!), tol, `gradient of ${name}`);
-      }
-      c.inputGrads.forEach((g, i) => {
-        if (g === null) return;
-        expect(xs[i]!.grad, `gradient of input ${i}`).not.toBeNull();
-        expectClose(xs[i]!.grad!, decode(g), tol, `gradient of input ${i}`);
-      });
-      if (c.stateAfter !== undefined) {
-        const after = model.stateDict();
-        for (const [k, v] of Object.entries(c.stateAfter)) expectClose(after[k]!, decode(v), tol, `${k} after the forward pass`);
-      }
+      checkLayerCase(c, spec.make(), spec.run ?? forward, tolOf(c.dtype));
     });
   }
 });

@@ -1,5 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,15 +12,22 @@ const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const work = mkdtempSync(join(tmpdir(), 'tapegrad-pack-'));
 const tarballs = new Map<string, string>();
 
-function pnpm(args: string[], cwd: string): string {
-  const exec = process.env.npm_execpath;
-  if (exec && /pnpm/.test(exec)) return execFileSync(process.execPath, [exec, ...args], { cwd, encoding: 'utf8' });
-  return execFileSync('npx', ['-y', 'pnpm@9', ...args], { cwd, encoding: 'utf8' });
+// Commands run asynchronously: a test that blocks its worker for a minute (packing and installing
+// on a busy 2-core machine can take that long) makes the test runner's own messages time out.
+const execAsync = promisify(execFile);
+async function run(cmd: string, args: string[], cwd: string): Promise<string> {
+  return (await execAsync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })).stdout;
 }
 
-function consumer(name: string, deps: string[], code: string, opts: { online?: boolean } = {}): string {
+async function pnpm(args: string[], cwd: string): Promise<string> {
+  const exec = process.env.npm_execpath;
+  if (exec && /pnpm/.test(exec)) return run(process.execPath, [exec, ...args], cwd);
+  return run('npx', ['-y', 'pnpm@9', ...args], cwd);
+}
+
+async function consumer(name: string, deps: string[], code: string, opts: { online?: boolean } = {}): Promise<string> {
   const dir = join(work, name);
-  execFileSync('mkdir', ['-p', dir]);
+  mkdirSync(dir, { recursive: true });
   const pkgs = Object.fromEntries(deps.map((d) => [d, `file:${tarballs.get(d)}`]));
   // overrides make a packed package's dependency on a sibling resolve to the sibling's tarball.
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `consumer-${name}`, private: true, type: 'module', dependencies: pkgs, overrides: pkgs }));
@@ -30,16 +38,16 @@ function consumer(name: string, deps: string[], code: string, opts: { online?: b
   }));
   // Only tapegrad's own tarballs are needed, except where a package has a registry dependency.
   const net = opts.online ? [] : ['--offline'];
-  execFileSync('npm', ['install', ...net, '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, encoding: 'utf8' });
-  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir, encoding: 'utf8' });
-  return execFileSync(process.execPath, ['out/index.js'], { cwd: dir, encoding: 'utf8' }).trim();
+  await run('npm', ['install', ...net, '--no-audit', '--no-fund', '--loglevel=error'], dir);
+  await run(process.execPath, [tsc, '-p', 'tsconfig.json'], dir);
+  return (await run(process.execPath, ['out/index.js'], dir)).trim();
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   for (const pkg of ['tensor', 'autograd', 'nn', 'graph', 'backend-wasm', 'tapegrad']) {
     const dir = join(root, 'packages', pkg);
     if (!existsSync(join(dir, 'dist/index.js'))) throw new Error(`packages/${pkg} is not built: run \`pnpm build\` first`);
-    pnpm(['pack', '--pack-destination', work], dir);
+    await pnpm(['pack', '--pack-destination', work], dir);
   }
   for (const f of readdirSync(work)) {
     const m = /^(tapegrad-(tensor|autograd|nn|graph|backend-wasm)|tapegrad)-\d.*\.tgz$/.exec(f);
@@ -50,8 +58,8 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('packages install and import on their own', () => {
-  it('@tapegrad/tensor alone, with types, and without side effects on import', () => {
-    const out = consumer('tensor', ['@tapegrad/tensor'], `
+  it('@tapegrad/tensor alone, with types, and without side effects on import', async () => {
+    const out = await consumer('tensor', ['@tapegrad/tensor'], `
       const before = Object.keys(globalThis).length;
       const T = await import('@tapegrad/tensor');
       const grew = Object.keys(globalThis).length - before;
@@ -61,8 +69,8 @@ describe('packages install and import on their own', () => {
     expect(JSON.parse(out)).toEqual({ value: 11, grew: 0 });
   }, 120_000);
 
-  it('@tapegrad/autograd with only its dependency @tapegrad/tensor', () => {
-    const out = consumer('autograd', ['@tapegrad/tensor', '@tapegrad/autograd'], `
+  it('@tapegrad/autograd with only its dependency @tapegrad/tensor', async () => {
+    const out = await consumer('autograd', ['@tapegrad/tensor', '@tapegrad/autograd'], `
       import { tensor, mul, sum, type Tensor } from '@tapegrad/tensor';
       import { grad } from '@tapegrad/autograd';
       const g = grad((x: Tensor) => sum(mul(x, x)))(tensor([3])) as Tensor;
@@ -71,8 +79,8 @@ describe('packages install and import on their own', () => {
     expect(out).toBe('6');
   }, 120_000);
 
-  it('@tapegrad/nn with tensor and autograd', () => {
-    const out = consumer('nn', ['@tapegrad/tensor', '@tapegrad/autograd', '@tapegrad/nn'], `
+  it('@tapegrad/nn with tensor and autograd', async () => {
+    const out = await consumer('nn', ['@tapegrad/tensor', '@tapegrad/autograd', '@tapegrad/nn'], `
       import { tensor } from '@tapegrad/tensor';
       import { backward } from '@tapegrad/autograd';
       import { Linear, mseLoss } from '@tapegrad/nn';
@@ -84,8 +92,8 @@ describe('packages install and import on their own', () => {
     expect(JSON.parse(out)).toEqual([['weight', [2, 3]], ['bias', [2]]]);
   }, 120_000);
 
-  it('@tapegrad/graph renders a traced graph to SVG with its WebAssembly Graphviz', () => {
-    const out = consumer('graph', ['@tapegrad/tensor', '@tapegrad/autograd', '@tapegrad/graph'], `
+  it('@tapegrad/graph renders a traced graph to SVG with its WebAssembly Graphviz', async () => {
+    const out = await consumer('graph', ['@tapegrad/tensor', '@tapegrad/autograd', '@tapegrad/graph'], `
       import { tensor, mul, sum } from '@tapegrad/tensor';
       import { traceGraph } from '@tapegrad/autograd';
       import { renderSvg } from '@tapegrad/graph';
@@ -96,8 +104,8 @@ describe('packages install and import on their own', () => {
     expect(out).toBe('svg');
   }, 180_000);
 
-  it('@tapegrad/backend-wasm plugs in with setBackend and computes the same matmul', () => {
-    const out = consumer('backend-wasm', ['@tapegrad/tensor', '@tapegrad/backend-wasm'], `
+  it('@tapegrad/backend-wasm plugs in with setBackend and computes the same matmul', async () => {
+    const out = await consumer('backend-wasm', ['@tapegrad/tensor', '@tapegrad/backend-wasm'], `
       import { getBackend, matmul, randn, setBackend } from '@tapegrad/tensor';
       import { wasmBackend, wasmSimdSupported } from '@tapegrad/backend-wasm';
       const a = randn([64, 96], { seed: 1 });
@@ -114,8 +122,8 @@ describe('packages install and import on their own', () => {
     expect(JSON.parse(out)).toEqual({ simd: true, name: 'wasm', close: true });
   }, 120_000);
 
-  it('the umbrella tapegrad re-exports everything', () => {
-    const out = consumer('umbrella', ['@tapegrad/tensor', '@tapegrad/autograd', '@tapegrad/nn', 'tapegrad'], `
+  it('the umbrella tapegrad re-exports everything', async () => {
+    const out = await consumer('umbrella', ['@tapegrad/tensor', '@tapegrad/autograd', '@tapegrad/nn', 'tapegrad'], `
       import { tensor, tanh, sum, grad, type Tensor } from 'tapegrad';
       const g = grad((x: Tensor) => sum(tanh(x)))(tensor([0], { dtype: 'float64' })) as Tensor;
       console.log(g.item());

@@ -1,6 +1,6 @@
-import { AnomalyError, ShapeError, Tensor, add, clone, ones, zerosLike, type PrimitiveAttrs, type TapeNode } from '@tapegrad/tensor';
+import { AnomalyError, ShapeError, Tensor, add, cast, clone, ones, zerosLike, type PrimitiveAttrs, type TapeNode } from '@tapegrad/tensor';
 import {
-  addOpTime, fmtShape, isAnomalyEnabled, isTimingEnabled, lastWrite, reachableNodes, sameShape, writeCount, withAnomalyMode, withGradMode,
+  addOpTime, fmtShape, isAnomalyEnabled, isFloat, isTimingEnabled, lastWrite, reachableNodes, sameShape, writeCount, withAnomalyMode, withGradMode,
 } from '@tapegrad/tensor/internal';
 import { describeValue, physical } from './levels.js';
 import { SHAPE_ONLY_VJP, rules } from './rules/index.js';
@@ -15,6 +15,27 @@ export function finiteCheck(g: Tensor, what: string, where: string): void {
       throw new AnomalyError(`detectAnomaly: ${what} ${v !== v ? 'NaN' : 'Inf'} ${where} (shape ${fmtShape(g.shape)}, element ${k})`);
     }
   }
+}
+
+/**
+ * The gradient a VJP gave for input i, checked: a Tensor (or null for none) of the input's shape and
+ * a float dtype. A float of the other precision is cast to the input's dtype, as PyTorch does, so a
+ * leaf's .grad always has the leaf's dtype; an integer or bool gradient is refused.
+ */
+function checkGradient(gi: unknown, node: TapeNode, i: number, needed: boolean): Tensor | null {
+  if (gi === null) return null;
+  if (!(gi instanceof Tensor)) {
+    throw new TypeError(`backward of '${node.op}': the VJP's gradient for input ${i} must be a Tensor or null, got ${describeValue(gi)}`);
+  }
+  if (!needed) return null;
+  const x = node.inputs[i]!;
+  if (!sameShape(gi.shape, x.shape)) {
+    throw new ShapeError(`backward of '${node.op}': gradient ${fmtShape(gi.shape)} does not match input ${i} of shape ${fmtShape(x.shape)}`);
+  }
+  if (!isFloat(gi.dtype)) {
+    throw new TypeError(`backward of '${node.op}': the gradient for input ${i} has dtype ${gi.dtype}; gradients must be float32 or float64 (the input is ${x.dtype})`);
+  }
+  return gi.dtype === x.dtype ? gi : cast(gi, x.dtype);
 }
 
 function vjpOf(node: TapeNode, g: Tensor, needs: boolean[]): (Tensor | null)[] {
@@ -53,16 +74,16 @@ function stepBack(node: TapeNode, g: Tensor, needs: boolean[], give: (x: Tensor,
   const anomaly = isAnomalyEnabled();
   const gs = anomaly ? withAnomalyMode(false, () => vjpOf(node, g, needs)) : vjpOf(node, g, needs);
   if (start >= 0) addOpTime(node, 'backward', performance.now() - start);
-  if (!Array.isArray(gs) || gs.length !== inputs.length) {
-    throw new TypeError(`backward of '${node.op}': the VJP returned ${Array.isArray(gs) ? gs.length : 'no array of'} gradients for ${inputs.length} inputs`);
+  if (!Array.isArray(gs)) {
+    throw new TypeError(`backward of '${node.op}': the VJP must return an array with one gradient (a Tensor or null) per input, got ${describeValue(gs)}`);
+  }
+  if (gs.length !== inputs.length) {
+    throw new TypeError(`backward of '${node.op}': the VJP returned ${gs.length} gradients for ${inputs.length} inputs`);
   }
   for (let i = 0; i < gs.length; i++) {
-    const gi = gs[i];
-    if (gi === null || gi === undefined || !needs[i]) continue;
+    const gi = checkGradient(gs[i], node, i, needs[i]!);
+    if (gi === null) continue;
     const x = inputs[i]!;
-    if (!sameShape(gi.shape, x.shape)) {
-      throw new ShapeError(`backward of '${node.op}': gradient ${fmtShape(gi.shape)} does not match input ${i} of shape ${fmtShape(x.shape)}`);
-    }
     if (anomaly) finiteCheck(gi, `backward of '${node.op}' produced`, `in the gradient of input ${i}`);
     give(x, gi);
   }
@@ -144,6 +165,12 @@ export function checkUnwritten(node: TapeNode, sweep: 'backward' | 'jvp'): void 
  * so it never aliases another gradient or a broadcast view.
  */
 function accumulateLeaf(leaf: Tensor, g: Tensor, keepGraph: boolean): void {
+  const prev: unknown = leaf.grad;
+  if (prev !== null && (!(prev instanceof Tensor) || prev.dtype !== leaf.dtype || !sameShape(prev.shape, leaf.shape))) {
+    throw new TypeError(
+      `backward: a leaf (${describeValue(leaf)}) already holds a .grad that is ${describeValue(prev)}, not a gradient of its shape and dtype; set .grad = null first`,
+    );
+  }
   const own = keepGraph ? g : clone(g.detach());
   leaf.grad = leaf.grad === null ? own : add(leaf.grad, own);
 }
@@ -162,23 +189,38 @@ export interface BackwardOptions {
  * Accumulates d output / d leaf into the `.grad` of every leaf that requires grad. A scalar output
  * needs no `gradOutput`; any other needs one of the output's shape (the cotangent).
  */
-export function backward(output: Tensor, gradOutput?: Tensor, opts: BackwardOptions = {}): void {
-  if (!(output instanceof Tensor)) throw new TypeError(`backward: expected the output as a Tensor, got ${describeValue(output)}`);
-  if (gradOutput !== undefined && gradOutput !== null && !(gradOutput instanceof Tensor)) {
-    throw new TypeError(`backward: expected gradOutput as a Tensor of the output's shape ${fmtShape(output.shape)}, got ${describeValue(gradOutput)}`);
-  }
-  if (typeof opts !== 'object' || opts === null) throw new TypeError(`backward: expected options { createGraph?, retainGraph? }, got ${describeValue(opts)}`);
+export function backward(output: Tensor, gradOutput?: Tensor | null, opts: BackwardOptions = {}): void {
+  if (!(output instanceof Tensor)) throw new TypeError(`backward: expected the output Tensor to differentiate, got ${describeValue(output)}`);
+  const o = checkBackwardOptions(opts);
   if (!output.requiresGrad) {
     throw new TypeError('backward: the output does not require grad (no input required grad, or it was computed inside noGrad)');
   }
-  let seed = gradOutput ?? undefined;
-  if (seed === undefined) {
+  let seed: Tensor;
+  if (gradOutput === undefined || gradOutput === null) {
     if (output.size !== 1) {
       throw new RangeError(`backward: a non-scalar output (shape ${fmtShape(output.shape)}) needs gradOutput of that shape`);
     }
     seed = ones(output.shape, { dtype: output.dtype });
-  } else if (!sameShape(seed.shape, output.shape)) {
-    throw new ShapeError(`backward: gradOutput ${fmtShape(seed.shape)} does not match the output's shape ${fmtShape(output.shape)}`);
+  } else {
+    if (!(gradOutput instanceof Tensor)) throw new TypeError(`backward: expected gradOutput to be a Tensor (or omitted for a scalar output), got ${describeValue(gradOutput)}`);
+    if (!sameShape(gradOutput.shape, output.shape)) {
+      throw new ShapeError(`backward: gradOutput ${fmtShape(gradOutput.shape)} does not match the output's shape ${fmtShape(output.shape)}`);
+    }
+    if (!isFloat(gradOutput.dtype)) throw new TypeError(`backward: expected a float32/float64 gradOutput, got ${gradOutput.dtype}`);
+    // As PyTorch: the cotangent takes the output's dtype, so every .grad has its leaf's dtype.
+    seed = gradOutput.dtype === output.dtype ? gradOutput : cast(gradOutput, output.dtype);
   }
-  walk([output], [seed], { createGraph: opts.createGraph ?? false });
+  walk([output], [seed], { createGraph: o.createGraph ?? false });
+}
+
+function checkBackwardOptions(opts: unknown): BackwardOptions {
+  if (opts === undefined) return {};
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts) || opts instanceof Tensor) {
+    throw new TypeError(`backward: expected options { createGraph?, retainGraph? }, got ${describeValue(opts)}`);
+  }
+  for (const [k, v] of Object.entries(opts)) {
+    if (k !== 'createGraph' && k !== 'retainGraph') throw new TypeError(`backward: unknown option '${k}'; expected some of createGraph, retainGraph`);
+    if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`backward: expected ${k} to be true or false, got ${describeValue(v)}`);
+  }
+  return opts as BackwardOptions;
 }

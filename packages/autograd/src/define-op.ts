@@ -1,6 +1,7 @@
 import { Tensor } from '@tapegrad/tensor';
 import { addOpTime, isTimingEnabled, record, withGradMode, type CustomVjp } from '@tapegrad/tensor/internal';
 import { registerJvp, transposedVjp, type CustomJvp } from './forward.js';
+import { describeValue } from './levels.js';
 import { perElement } from './vmap.js';
 
 export interface OpSpec {
@@ -24,9 +25,12 @@ export interface OpSpec {
  * on unbatched slices, and the results are stacked (a loop, so user code may read values).
  */
 export function defineOp(spec: OpSpec): (...inputs: Tensor[]) => Tensor {
-  if (!spec || typeof spec.name !== 'string' || typeof spec.forward !== 'function' || typeof spec.vjp !== 'function' ||
-    (spec.jvp !== undefined && typeof spec.jvp !== 'function')) {
-    throw new TypeError('defineOp: expected { name: string, forward(...inputs), vjp(gradOut, inputs, out), jvp?(tangents, inputs, out) }');
+  const s = spec as Partial<Record<keyof OpSpec, unknown>> | null | undefined;
+  if (s === null || typeof s !== 'object' || typeof s.name !== 'string' || s.name === '' || typeof s.forward !== 'function' || typeof s.vjp !== 'function' ||
+    (s.jvp !== undefined && typeof s.jvp !== 'function')) {
+    const what = s === null || typeof s !== 'object' ? describeValue(s)
+      : `name ${describeValue(s.name)}, forward ${describeValue(s.forward)}, vjp ${describeValue(s.vjp)}, jvp ${describeValue(s.jvp)}`;
+    throw new TypeError(`defineOp: expected { name: a non-empty string, forward(...inputs), vjp(gradOut, inputs, out), jvp?(tangents, inputs, out) }, got ${what}`);
   }
   const vjp: CustomVjp = (g, inputs, out) => spec.vjp(g, inputs, out);
   const jvp: CustomJvp = (ts, inputs, out) => (spec.jvp ? spec.jvp(ts, inputs, out) : transposedVjp(vjp, ts, inputs, out));
@@ -39,13 +43,13 @@ export function defineOp(spec: OpSpec): (...inputs: Tensor[]) => Tensor {
 
   const op = (...inputs: Tensor[]): Tensor => {
     inputs.forEach((t, i) => {
-      if (!(t instanceof Tensor)) throw new TypeError(`${spec.name}: input ${i} must be a Tensor`);
+      if (!(t instanceof Tensor)) throw new TypeError(`${spec.name}: input ${i} must be a Tensor, got ${describeValue(t)}`);
     });
     const batched = perElement(inputs, 1, (...xs) => [op(...(xs as Tensor[]))]);
     if (batched !== null) return record(spec.name, inputs, batched[0]!, {}, batchedVjp);
     const start = isTimingEnabled() ? performance.now() : -1;
     let out = withGradMode(false, () => spec.forward(...inputs));
-    if (!(out instanceof Tensor)) throw new TypeError(`${spec.name}: forward must return a Tensor`);
+    if (!(out instanceof Tensor)) throw new TypeError(`${spec.name}: forward must return a Tensor, got ${describeValue(out)}`);
     // The node belongs to a tensor of its own, even if forward handed back an input.
     if (inputs.includes(out) || out.node !== null) out = out.detach();
     record(spec.name, inputs, out, {}, vjp);

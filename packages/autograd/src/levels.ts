@@ -100,12 +100,17 @@ export function tensorOutputs(out: unknown, op: string): { list: Tensor[]; singl
   throw new TypeError(`${op}: the function must return a Tensor or a non-empty array of Tensors, got ${describeValue(out)}`);
 }
 
-/** A short description of a value for error messages. */
+/** A value as it reads in a message (never throws). */
 export function describeValue(x: unknown): string {
   if (x instanceof Tensor) return `a ${x.dtype} Tensor of shape [${x.shape.join(',')}]`;
   if (Array.isArray(x)) return `an array of length ${x.length}`;
   if (x === null) return 'null';
-  if (typeof x === 'object') return `a ${(x as object).constructor?.name ?? 'object'}`;
-  if (typeof x === 'string') return `the string ${JSON.stringify(x)}`;
-  return `${typeof x} ${String(x)}`;
+  switch (typeof x) {
+    case 'string': return `the string ${JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}...` : x)}`;
+    case 'undefined': return 'undefined';
+    case 'number': case 'boolean': return `${typeof x} ${String(x)}`;
+    case 'bigint': return `${x}n (a bigint)`;
+    case 'function': return 'a function';
+    default: return `a ${(x as object).constructor?.name ?? 'object'}`;
+  }
 }

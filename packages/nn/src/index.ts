@@ -20,5 +20,5 @@ export * from './optim/index.js';
 export { TensorDataset, DataLoader, type Dataset, type DataLoaderOptions } from './data.js';
 export {
   toSafetensorsBytes, fromSafetensorsBytes, decodeSafetensors, saveSafetensors, loadSafetensors, SafetensorsError,
-  MAX_HEADER_BYTES, type Safetensors,
+  MAX_HEADER_BYTES, type Safetensors, type SafetensorsWriteOptions,
 } from './serialize.js';

@@ -1,5 +1,6 @@
 import { Tensor, rand, randn, type Generator } from '@tapegrad/tensor';
 import { noGrad } from '@tapegrad/autograd';
+import { isFloat } from '@tapegrad/tensor/internal';
 
 /**
  * In-place initializers with PyTorch's formulas (gain, fan_in/fan_out). Each writes into the tensor's
@@ -23,7 +24,7 @@ export type FanMode = 'fan_in' | 'fan_out' | 'fanIn' | 'fanOut';
 
 function checkTensor(t: unknown, op: string): Tensor {
   if (!(t instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor, got ${t === null ? 'null' : typeof t}`);
-  if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new TypeError(`${op}: expected a float32 or float64 tensor, got ${t.dtype}`);
+  if (!isFloat(t.dtype)) throw new TypeError(`${op}: expected a float32 or float64 tensor, got ${t.dtype}`);
   return t;
 }
 

@@ -3,6 +3,7 @@ import {
   squeeze, sub, sum, unsqueeze, where,
 } from '@tapegrad/tensor';
 import { defineOp } from '@tapegrad/autograd';
+import { fmtShape, isFloat } from '@tapegrad/tensor/internal';
 
 /*
  * Loss functions with PyTorch's formulas, defaults and reductions. Prediction and target must have
@@ -13,28 +14,20 @@ import { defineOp } from '@tapegrad/autograd';
 export type Reduction = 'mean' | 'sum' | 'none';
 export interface LossOptions { reduction?: Reduction }
 
-function fmt(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
-}
-
 function checkTensor(x: unknown, loss: string, what: string): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${loss}: expected the ${what} to be a Tensor, got ${x === null ? 'null' : typeof x}`);
   return x;
-}
-
-function isFloat(t: Tensor): boolean {
-  return t.dtype === 'float32' || t.dtype === 'float64';
 }
 
 /** Prediction and target of a pointwise loss: both float, one dtype, one shape. */
 function checkPair(pred: unknown, target: unknown, loss: string): [Tensor, Tensor] {
   const p = checkTensor(pred, loss, 'prediction');
   const t = checkTensor(target, loss, 'target');
-  if (!isFloat(p) || p.dtype !== t.dtype) {
-    throw new TypeError(`${loss}: expected prediction and target of one float dtype, got ${p.dtype} ${fmt(p.shape)} and ${t.dtype} ${fmt(t.shape)}`);
+  if (!isFloat(p.dtype) || p.dtype !== t.dtype) {
+    throw new TypeError(`${loss}: expected prediction and target of one float dtype, got ${p.dtype} ${fmtShape(p.shape)} and ${t.dtype} ${fmtShape(t.shape)}`);
   }
   if (p.ndim !== t.ndim || p.shape.some((d, i) => d !== t.shape[i])) {
-    throw new ShapeError(`${loss}: prediction ${fmt(p.shape)} and target ${fmt(t.shape)} must have the same shape`);
+    throw new ShapeError(`${loss}: prediction ${fmtShape(p.shape)} and target ${fmtShape(t.shape)} must have the same shape`);
   }
   return [p, t];
 }
@@ -128,7 +121,8 @@ const bceElementwise = defineOp({
 export function binaryCrossEntropy(pred: Tensor, target: Tensor, opts: LossOptions & { weight?: Tensor } = {}): Tensor {
   const [p, y] = checkPair(pred, target, 'binaryCrossEntropy');
   const w = checkWeight(opts.weight, p, 'binaryCrossEntropy', 'weight');
-  const v = p.data();
+  // Inside vmap the values are the batch's, not readable one element at a time: the check is skipped.
+  const v = p._batch === null ? p.data() : [];
   for (let i = 0; i < v.length; i++) {
     if (!(v[i]! >= 0 && v[i]! <= 1)) throw new RangeError(`binaryCrossEntropy: every prediction must be in [0, 1], got ${v[i]} (apply sigmoid first, or use binaryCrossEntropyWithLogits)`);
   }
@@ -162,18 +156,20 @@ export interface NllLossOptions extends LossOptions {
 
 /** Checks class-index targets against [N, C, d...] scores; returns the class axis. */
 function checkClassTargets(scores: Tensor, target: Tensor, loss: string, ignoreIndex: number): number {
-  if (!isFloat(scores)) throw new TypeError(`${loss}: expected float scores, got ${scores.dtype}`);
+  if (!isFloat(scores.dtype)) throw new TypeError(`${loss}: expected float scores, got ${scores.dtype}`);
   if (target.dtype !== 'int32') {
-    throw new TypeError(`${loss}: expected int32 class indices as the target (or float class probabilities of the input's shape), got ${target.dtype} ${fmt(target.shape)}`);
+    throw new TypeError(`${loss}: expected int32 class indices as the target (or float class probabilities of the input's shape), got ${target.dtype} ${fmtShape(target.shape)}`);
   }
-  if (scores.ndim === 0) throw new ShapeError(`${loss}: expected input [C] or [N, C, ...], got ${fmt(scores.shape)}`);
+  if (scores.ndim === 0) throw new ShapeError(`${loss}: expected input [C] or [N, C, ...], got ${fmtShape(scores.shape)}`);
   const axis = scores.ndim === 1 ? 0 : 1;
   const want = scores.shape.filter((_, i) => i !== axis);
   if (target.ndim !== want.length || target.shape.some((d, i) => d !== want[i])) {
-    throw new ShapeError(`${loss}: input ${fmt(scores.shape)} needs a target of shape ${fmt(want)}, got ${fmt(target.shape)}`);
+    throw new ShapeError(`${loss}: input ${fmtShape(scores.shape)} needs a target of shape ${fmtShape(want)}, got ${fmtShape(target.shape)}`);
   }
   const C = scores.shape[axis]!;
-  const v = target.data();
+  // Inside vmap (a batched target) the values are not read here; the gather kernel still refuses an
+  // index out of range.
+  const v = target._batch === null ? target.data() : [];
   for (let i = 0; i < v.length; i++) {
     if (v[i] !== ignoreIndex && (v[i]! < 0 || v[i]! >= C)) throw new RangeError(`${loss}: target ${v[i]} is out of bounds for ${C} classes`);
   }
@@ -183,7 +179,7 @@ function checkClassTargets(scores: Tensor, target: Tensor, loss: string, ignoreI
 function checkClassWeight(w: unknown, scores: Tensor, axis: number, loss: string): Tensor | null {
   const t = checkWeight(w, scores, loss, 'weight');
   if (t !== null && (t.ndim !== 1 || t.shape[0] !== scores.shape[axis])) {
-    throw new ShapeError(`${loss}: expected a weight per class [${scores.shape[axis]}], got ${fmt(t.shape)} for input ${fmt(scores.shape)}`);
+    throw new ShapeError(`${loss}: expected a weight per class [${scores.shape[axis]}], got ${fmtShape(t.shape)} for input ${fmtShape(scores.shape)}`);
   }
   return t;
 }
@@ -236,7 +232,7 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
   const s = opts.labelSmoothing ?? 0;
   if (typeof s !== 'number' || !(s >= 0 && s <= 1)) throw new RangeError(`crossEntropy: labelSmoothing must be in [0, 1], got ${String(s)}`);
   const reduction = checkReduction(opts.reduction, 'crossEntropy');
-  if (isFloat(t)) return softCrossEntropy(z, t, opts, s, reduction);
+  if (isFloat(t.dtype)) return softCrossEntropy(z, t, opts, s, reduction);
   const ignore = opts.ignoreIndex ?? -100;
   const axis = checkClassTargets(z, t, 'crossEntropy', ignore);
   const weight = checkClassWeight(opts.weight, z, axis, 'crossEntropy');
@@ -257,9 +253,9 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
 function softCrossEntropy(z: Tensor, q: Tensor, opts: CrossEntropyOptions, s: number, reduction: Reduction): Tensor {
   if (z.dtype !== q.dtype) throw new TypeError(`crossEntropy: expected probability targets of the logits' dtype ${z.dtype}, got ${q.dtype}`);
   if (z.ndim !== q.ndim || z.shape.some((d, i) => d !== q.shape[i])) {
-    throw new ShapeError(`crossEntropy: probability targets ${fmt(q.shape)} must have the logits' shape ${fmt(z.shape)} (use int32 targets for class indices)`);
+    throw new ShapeError(`crossEntropy: probability targets ${fmtShape(q.shape)} must have the logits' shape ${fmtShape(z.shape)} (use int32 targets for class indices)`);
   }
-  if (z.ndim === 0) throw new ShapeError(`crossEntropy: expected logits [C] or [N, C, ...], got ${fmt(z.shape)}`);
+  if (z.ndim === 0) throw new ShapeError(`crossEntropy: expected logits [C] or [N, C, ...], got ${fmtShape(z.shape)}`);
   const axis = z.ndim === 1 ? 0 : 1;
   const C = z.shape[axis]!;
   const weight = checkClassWeight(opts.weight, z, axis, 'crossEntropy');

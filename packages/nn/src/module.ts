@@ -1,4 +1,5 @@
 import { ShapeError, Tensor, cast, type DType } from '@tapegrad/tensor';
+import { markWritten, fmtShape, isFloat } from '@tapegrad/tensor/internal';
 import { graphScope, noGrad } from '@tapegrad/autograd';
 
 /*
@@ -23,7 +24,7 @@ const PARENT = new WeakMap<Module, Module>();
  */
 export function parameter(t: Tensor): Tensor {
   if (!(t instanceof Tensor)) throw new TypeError(`parameter: expected a Tensor, got ${typeof t}`);
-  if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new TypeError(`parameter: parameters must be float32 or float64, got ${t.dtype}`);
+  if (!isFloat(t.dtype)) throw new TypeError(`parameter: parameters must be float32 or float64, got ${t.dtype}`);
   const p = t.isLeaf ? t : t.detach();
   BUFFERS.delete(p);
   PARAMETERS.add(p);
@@ -114,10 +115,6 @@ function rootOf(m: Module): Module {
   return r;
 }
 
-function fmt(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
-}
-
 /** Raised by `loadStateDict` for missing or unexpected keys; lists every problem found. */
 export class StateDictError extends Error {
   override readonly name = 'StateDictError';
@@ -156,8 +153,12 @@ export abstract class Module {
   training = true;
   #named = false;
 
-  /** The computation. Subclasses narrow the signature (e.g. `forward(x: Tensor): Tensor`). */
-  abstract forward(...xs: Tensor[]): Tensor;
+  /**
+   * The computation. Subclasses narrow the signature: most take and return tensors
+   * (`forward(x: Tensor): Tensor`); some take options (`TransformerEncoderLayer`) or return a tuple
+   * (`MultiheadAttention`). `call` is typed from the subclass's own signature.
+   */
+  abstract forward(...xs: any[]): any;
 
   /**
    * Runs `forward` with the same arguments, giving parameters their dotted names first. The ops it
@@ -311,7 +312,7 @@ export abstract class Module {
       if (!(v instanceof Tensor)) typeProblems.push(`'${s.name}' is not a Tensor (got ${v === null ? 'null' : typeof v})`);
       else if (v.dtype !== s.tensor.dtype) typeProblems.push(`'${s.name}' has dtype ${v.dtype} but the module's ${s.kind} is ${s.tensor.dtype} (convert with model.to('${v.dtype}') or tensor.to('${s.tensor.dtype}'))`);
       else if (v.shape.length !== s.tensor.shape.length || v.shape.some((d, i) => d !== s.tensor.shape[i])) {
-        shapeProblems.push(`'${s.name}' has shape ${fmt(v.shape)} but the module's ${s.kind} has shape ${fmt(s.tensor.shape)}`);
+        shapeProblems.push(`'${s.name}' has shape ${fmtShape(v.shape)} but the module's ${s.kind} has shape ${fmtShape(s.tensor.shape)}`);
       }
     }
     const keyProblems = strict
@@ -336,36 +337,45 @@ export abstract class Module {
   }
 
   /**
-   * Converts every floating-point parameter and buffer to `dtype` (integer buffers such as
-   * `num_batches_tracked` are left alone). Tensors are replaced by new ones (tied tensors stay tied),
-   * so create optimizers after calling `to`. Gradients are dropped. Returns this.
+   * Converts every floating-point parameter and buffer to `dtype` in place (integer buffers such as
+   * `num_batches_tracked` are left alone): each keeps its identity (the same `Tensor` object, now over
+   * new storage of the new dtype), so an optimizer made before keeps training the model, as with
+   * PyTorch's `model.to(torch.float64)`. Gradients are converted too. Returns this.
    */
   to(dtype: DType): this {
     if (dtype !== 'float32' && dtype !== 'float64') {
       throw new TypeError(`Module.to: expected a floating-point dtype ('float32' or 'float64'), got ${JSON.stringify(dtype)}`);
     }
-    const converted = new Map<Tensor, Tensor>();
+    const done = new Set<Tensor>();
     noGrad(() => {
       for (const s of slotsOf(this)) {
         const t = s.tensor;
-        if ((t.dtype !== 'float32' && t.dtype !== 'float64') || t.dtype === dtype) continue;
-        let next = converted.get(t);
-        if (next === undefined) {
-          next = cast(t.detach(), dtype);
-          if (s.kind === 'parameter') {
-            PARAMETERS.add(next);
-            if (t.requiresGrad) next.requiresGrad_(true);
-          } else {
-            BUFFERS.add(next);
-          }
-          next.name = t.name;
-          converted.set(t, next);
-        }
-        s.owner[s.key] = next;
+        if (done.has(t) || !isFloat(t.dtype) || t.dtype === dtype) continue;
+        done.add(t);
+        const grad = t.grad;
+        retype(t, dtype);
+        if (grad !== null) t.grad = grad.dtype === dtype ? grad : cast(grad.detach(), dtype);
       }
     });
     return this;
   }
+}
+
+/**
+ * Moves a leaf tensor onto new contiguous storage of `dtype` holding its values converted, keeping
+ * the object (what optimizers and state dicts hold on to). A tensor's storage and dtype are fixed for
+ * every op; only `Module.to` swaps them, between steps. The new storage is stamped as written, so a
+ * graph recorded before the conversion refuses to differentiate through the tensor (backward's
+ * in-place check) instead of reading the converted values.
+ */
+function retype(t: Tensor, dtype: DType): void {
+  const next = cast(t.detach(), dtype).contiguous();
+  const fields = t as unknown as { buf: Tensor['buf']; dtype: DType; strides: readonly number[]; offset: number };
+  fields.buf = next.buf;
+  fields.dtype = dtype;
+  fields.strides = next.strides;
+  fields.offset = next.offset;
+  markWritten(next.buf);
 }
 
 /**

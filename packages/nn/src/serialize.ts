@@ -1,24 +1,29 @@
-import { Tensor, type DType } from '@tapegrad/tensor';
+import { Tensor } from '@tapegrad/tensor';
+import { CODECS, DEFAULT_CODE, FOREIGN, type Codec } from './safetensors-codecs.js';
+import { checkHeaderKeys } from './safetensors-header.js';
+import { isFloat } from '@tapegrad/tensor/internal';
 
 /**
  * The safetensors format: an 8-byte little-endian u64 N, then N bytes of UTF-8 JSON (padded with
  * spaces so the data starts 8-byte aligned) mapping each tensor's name to
  * `{ dtype, shape, data_offsets: [begin, end] }` (offsets into the data section) plus an optional
- * `__metadata__` map of strings, then the raw little-endian data. tapegrad reads and writes
- * F32, F64, I32 and BOOL tensors, 0-d included.
+ * `__metadata__` map of strings, then the raw little-endian data. tapegrad reads F64, F32, F16,
+ * BF16, I64, I32, I16, I8, U8 and BOOL (F16/BF16 become float32; I64, I16, I8 and U8 int32) and
+ * writes F64, F32, I32, BOOL, I64 for `num_batches_tracked`, and F16 or BF16 on request.
  */
 
-const CODES: Record<DType, string> = { float32: 'F32', float64: 'F64', int32: 'I32', bool: 'BOOL' };
-const DTYPES: Record<string, DType> = { F32: 'float32', F64: 'float64', I32: 'int32', BOOL: 'bool' };
-const ITEMSIZE: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
-/** Dtypes of the format tapegrad has no tensor type for. */
-const FOREIGN = ['F16', 'BF16', 'F8_E4M3', 'F8_E5M2', 'I8', 'I16', 'I64', 'U8', 'U16', 'U32', 'U64'];
 /** The largest header accepted (the reference implementation's limit too). */
 export const MAX_HEADER_BYTES = 100_000_000;
 const METADATA = '__metadata__';
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export type StateDict = Record<string, Tensor>;
+
+export interface SafetensorsWriteOptions {
+  /** Write floating-point tensors in half precision: 'float16' (F16) or 'bfloat16' (BF16). Default: their own dtype. */
+  dtype?: 'float16' | 'bfloat16';
+  /** A string-to-string map stored in the header (`__metadata__`). */
+  metadata?: Record<string, string>;
+}
 
 function describe(x: unknown): string {
   if (x === null) return 'null';
@@ -36,56 +41,76 @@ function put<T>(obj: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
-function checkMetadata(op: string, metadata: unknown): Record<string, string> | undefined {
-  if (metadata === undefined) return undefined;
-  if (!isRecord(metadata)) throw new TypeError(`${op}: metadata must be an object of strings, got ${describe(metadata)}`);
-  for (const [k, v] of Object.entries(metadata)) {
-    if (typeof v !== 'string') throw new TypeError(`${op}: metadata value '${k}' must be a string, got ${describe(v)}`);
+function checkWriteOptions(op: string, opts: unknown): { code: string | null; metadata: Record<string, string> | undefined } {
+  if (opts === undefined) return { code: null, metadata: undefined };
+  if (!isRecord(opts)) throw new TypeError(`${op}: expected options { dtype?, metadata? }, got ${describe(opts)}`);
+  for (const k of Object.keys(opts)) {
+    if (k !== 'dtype' && k !== 'metadata') throw new TypeError(`${op}: unknown option '${k}'; expected { dtype?, metadata? } (metadata goes in { metadata: { ... } })`);
   }
-  return metadata as Record<string, string>;
+  const { dtype, metadata } = opts;
+  if (dtype !== undefined && dtype !== 'float16' && dtype !== 'bfloat16') throw new TypeError(`${op}: dtype must be 'float16' or 'bfloat16', got ${describe(dtype)}`);
+  if (metadata !== undefined) {
+    if (!isRecord(metadata)) throw new TypeError(`${op}: metadata must be an object of strings, got ${describe(metadata)}`);
+    for (const [k, v] of Object.entries(metadata)) {
+      if (typeof v !== 'string') throw new TypeError(`${op}: metadata value '${k}' must be a string, got ${describe(v)}`);
+    }
+  }
+  return { code: dtype === 'float16' ? 'F16' : dtype === 'bfloat16' ? 'BF16' : null, metadata: metadata as Record<string, string> | undefined };
 }
 
-/** The raw little-endian bytes of a tensor's elements in row-major order. */
-function rawBytes(t: Tensor): Uint8Array {
+/**
+ * The code a tensor is written as: its own dtype's, or the requested half precision for float
+ * tensors; `num_batches_tracked` (an int64 buffer in PyTorch) is written as I64, so PyTorch's
+ * `load_state_dict` takes the file unchanged.
+ */
+function codeOf(name: string, t: Tensor, half: string | null): string {
+  if (t.dtype === 'int32' && (name === 'num_batches_tracked' || name.endsWith('.num_batches_tracked'))) return 'I64';
+  if (half !== null && (isFloat(t.dtype))) return half;
+  return DEFAULT_CODE[t.dtype];
+}
+
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The codes whose bytes are a tapegrad dtype's own storage (copied as they are on a little-endian host). */
+const NATIVE: Record<string, string> = { F32: 'float32', F64: 'float64', I32: 'int32' };
+
+/** The raw little-endian bytes of a tensor's elements in row-major order, encoded as `code`. */
+function encode(t: Tensor, code: string, codec: Codec): Uint8Array {
   const data = t.data();
-  if (t.dtype === 'bool') return Uint8Array.from(data, (v) => (v !== 0 ? 1 : 0));
-  if (LITTLE_ENDIAN_HOST) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const out = new Uint8Array(data.byteLength);
+  if (LITTLE_ENDIAN_HOST && NATIVE[code] === t.dtype) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Uint8Array(data.length * codec.size);
   const view = new DataView(out.buffer);
-  for (let i = 0; i < data.length; i++) {
-    if (t.dtype === 'float64') view.setFloat64(i * 8, data[i]!, true);
-    else if (t.dtype === 'float32') view.setFloat32(i * 4, data[i]!, true);
-    else view.setInt32(i * 4, data[i]!, true);
-  }
+  for (let i = 0; i < data.length; i++) codec.write(view, i * codec.size, data[i]!);
   return out;
 }
 
 /**
- * Encodes a state dict (name to tensor) as safetensors bytes, with an optional string-to-string
- * metadata map. Tensors are laid out by descending element size, then by name, so every tensor's
- * data is aligned to its element size.
+ * Encodes a state dict (name to tensor) as safetensors bytes; `{ dtype: 'float16' | 'bfloat16' }`
+ * writes float tensors in half precision (rounded to nearest even), `{ metadata }` adds a
+ * string-to-string map. Tensors are laid out by descending element size, then by name, so every
+ * tensor's data is aligned to its element size.
  *
  * @example
- * const bytes = toSafetensorsBytes(model.stateDict(), { epoch: '3' });
+ * const bytes = toSafetensorsBytes(model.stateDict(), { dtype: 'bfloat16', metadata: { epoch: '3' } });
  */
-export function toSafetensorsBytes(stateDict: StateDict, metadata?: Record<string, string>): Uint8Array {
+export function toSafetensorsBytes(stateDict: StateDict, opts?: SafetensorsWriteOptions): Uint8Array {
   const op = 'toSafetensorsBytes';
   if (!isRecord(stateDict) || stateDict instanceof Tensor) throw new TypeError(`${op}: expected a state dict (an object of tensors), got ${describe(stateDict)}`);
-  const meta = checkMetadata(op, metadata);
+  const { code: half, metadata } = checkWriteOptions(op, opts);
   const entries = Object.entries(stateDict);
   for (const [name, t] of entries) {
     if (!(t instanceof Tensor)) throw new TypeError(`${op}: '${name}' must be a Tensor, got ${describe(t)}`);
     if (name === METADATA) throw new RangeError(`${op}: '${METADATA}' is reserved for metadata and cannot name a tensor`);
   }
-  const items = entries as [string, Tensor][];
-  items.sort(([a, s], [b, t]) => ITEMSIZE[t.dtype] - ITEMSIZE[s.dtype] || (a < b ? -1 : a > b ? 1 : 0));
+  const items = (entries as [string, Tensor][]).map(([name, t]) => ({ name, t, code: codeOf(name, t, half) }));
+  items.sort((a, b) => CODECS[b.code]!.size - CODECS[a.code]!.size || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const header: Record<string, unknown> = {};
-  if (meta !== undefined) put(header, METADATA, { ...meta });
+  if (metadata !== undefined) put(header, METADATA, { ...metadata });
   let at = 0;
   const blobs: Uint8Array[] = [];
-  for (const [name, t] of items) {
-    const bytes = rawBytes(t);
-    put(header, name, { dtype: CODES[t.dtype], shape: t.shape.slice(), data_offsets: [at, at + bytes.length] });
+  for (const { name, t, code } of items) {
+    const bytes = encode(t, code, CODECS[code]!);
+    put(header, name, { dtype: code, shape: t.shape.slice(), data_offsets: [at, at + bytes.length] });
     blobs.push(bytes);
     at += bytes.length;
   }
@@ -109,14 +134,15 @@ export function toSafetensorsBytes(stateDict: StateDict, metadata?: Record<strin
   return out;
 }
 
-/** Thrown for a file that is not valid safetensors; the message says what is wrong. */
+/** Thrown for a file that is not valid safetensors (or holds values tapegrad cannot represent); the message says what is wrong. */
 export class SafetensorsError extends Error {
   override readonly name = 'SafetensorsError';
 }
 
 interface Entry {
   name: string;
-  dtype: DType;
+  code: string;
+  codec: Codec;
   shape: number[];
   begin: number;
   end: number;
@@ -126,15 +152,17 @@ function fail(msg: string): never {
   throw new SafetensorsError(`safetensors: ${msg}`);
 }
 
+const READABLE = Object.keys(CODECS).join(', ');
+
 function parseEntry(name: string, info: unknown, dataLength: number): Entry {
   const at = `tensor '${name}'`;
   if (!isRecord(info)) fail(`${at}: expected { dtype, shape, data_offsets }, got ${describe(info)}`);
   const { dtype: code, shape, data_offsets: offsets } = info;
   if (typeof code !== 'string') fail(`${at}: dtype must be a string, got ${describe(code)}`);
-  const dtype = DTYPES[code];
-  if (!Object.hasOwn(DTYPES, code) || dtype === undefined) {
-    if (FOREIGN.includes(code)) fail(`${at}: unsupported dtype '${code}' (tapegrad reads ${Object.keys(DTYPES).join(', ')})`);
-    fail(`${at}: unknown dtype ${JSON.stringify(code)} (expected one of ${Object.keys(DTYPES).join(', ')})`);
+  const codec = CODECS[code];
+  if (!Object.hasOwn(CODECS, code) || codec === undefined) {
+    if (FOREIGN.includes(code)) fail(`${at}: unsupported dtype '${code}' (tapegrad reads ${READABLE})`);
+    fail(`${at}: unknown dtype ${JSON.stringify(code)} (expected one of ${READABLE})`);
   }
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
     fail(`${at}: shape must be an array of non-negative integers, got ${describe(shape)}`);
@@ -146,27 +174,28 @@ function parseEntry(name: string, info: unknown, dataLength: number): Entry {
   if (end < begin) fail(`${at}: data_offsets [${begin}, ${end}] end before they begin`);
   if (end > dataLength) fail(`${at}: data_offsets [${begin}, ${end}] run past the end of the data (${dataLength} bytes; truncated file?)`);
   const count = (shape as number[]).reduce((a, b) => a * b, 1);
-  const need = count * ITEMSIZE[dtype];
+  const need = count * codec.size;
   if (!Number.isSafeInteger(need) || need !== end - begin) {
     fail(`${at}: shape [${shape.join(',')}] of ${code} needs ${need} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`);
   }
-  return { name, dtype, shape: (shape as number[]).slice(), begin, end };
+  return { name, code, codec, shape: (shape as number[]).slice(), begin, end };
 }
 
 function readTensor(e: Entry, data: Uint8Array): Tensor {
-  const t = Tensor.empty(e.shape, e.dtype);
-  const src = data.subarray(e.begin, e.end);
-  if (e.dtype === 'bool') {
-    const bad = src.findIndex((b) => b > 1);
-    if (bad >= 0) fail(`tensor '${e.name}': BOOL element ${bad} holds byte ${src[bad]}; expected 0 or 1`);
-    t.buf.set(src);
-  } else if (LITTLE_ENDIAN_HOST) {
-    new Uint8Array(t.buf.buffer, t.buf.byteOffset, t.buf.byteLength).set(src);
-  } else {
-    const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
-    for (let i = 0; i < t.size; i++) {
-      t.buf[i] = e.dtype === 'float64' ? view.getFloat64(i * 8, true) : e.dtype === 'float32' ? view.getFloat32(i * 4, true) : view.getInt32(i * 4, true);
+  const t = Tensor.empty(e.shape, e.codec.dtype);
+  if (LITTLE_ENDIAN_HOST && NATIVE[e.code] !== undefined) {
+    new Uint8Array(t.buf.buffer, t.buf.byteOffset, t.buf.byteLength).set(data.subarray(e.begin, e.end));
+    return t;
+  }
+  const view = new DataView(data.buffer, data.byteOffset + e.begin, e.end - e.begin);
+  const size = e.codec.size;
+  for (let i = 0; i < t.size; i++) {
+    const v = e.codec.read(view, i * size);
+    if (e.code === 'BOOL' && v > 1) fail(`tensor '${e.name}': BOOL element ${i} holds byte ${v}; expected 0 or 1`);
+    if (e.codec.checked && (v < -(2 ** 31) || v > 2 ** 31 - 1)) {
+      fail(`tensor '${e.name}': I64 element ${i} is ${view.getBigInt64(i * size, true)}, outside the int32 range tapegrad reads I64 into`);
     }
+    t.buf[i] = v;
   }
   return t;
 }
@@ -179,7 +208,8 @@ export interface Safetensors {
 
 /**
  * Decodes safetensors bytes into tensors and metadata, checking the whole file first: a truncated,
- * corrupt or inconsistent file throws a SafetensorsError naming the problem (never a partial result).
+ * corrupt or inconsistent file (including a header with a repeated key or a byte-order mark) throws
+ * a SafetensorsError naming the problem (never a partial result).
  */
 export function decodeSafetensors(bytes: Uint8Array | ArrayBuffer): Safetensors {
   let all: Uint8Array;
@@ -193,9 +223,11 @@ export function decodeSafetensors(bytes: Uint8Array | ArrayBuffer): Safetensors 
   const n = hi * 2 ** 32 + lo;
   if (n > MAX_HEADER_BYTES) fail(`header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit (corrupt or not a safetensors file)`);
   if (8 + n > all.length) fail(`truncated: the header claims ${n} bytes but only ${all.length - 8} follow the length`);
+  const raw = all.subarray(8, 8 + n);
+  if (raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf) fail('the header starts with a UTF-8 byte-order mark (EF BB BF); it must start with \'{\'');
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(all.subarray(8, 8 + n));
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(raw);
   } catch {
     fail('the header is not valid UTF-8');
   }
@@ -207,6 +239,8 @@ export function decodeSafetensors(bytes: Uint8Array | ArrayBuffer): Safetensors 
     fail(`the header is not valid JSON (${(e as Error).message})`);
   }
   if (!isRecord(header)) fail(`the header must be a JSON object, got ${describe(header)}`);
+  const repeated = checkHeaderKeys(text);
+  if (repeated !== null) fail(repeated);
   const data = all.subarray(8 + n);
   const metadata: Record<string, string> = {};
   const entries: Entry[] = [];
@@ -252,31 +286,77 @@ async function fs(op: string): Promise<typeof import('node:fs/promises')> {
   }
 }
 
+/** Temporary files of saves still running in this process. */
+const IN_FLIGHT = new Set<string>();
+
+/** Whether a process id belongs to a running process (one we may not signal counts as running). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
+  }
+}
+
 /**
- * Writes a state dict to `path` in the safetensors format, atomically: the bytes go to a temporary
- * file in the same directory, which is flushed and then renamed over `path`, so a failed save
- * leaves any previous file untouched. Node only.
+ * Removes the temporary files that earlier saves to `path` left behind when their process died
+ * mid-way (killed, out of power): `<name>.<pid>.<random>.tmp` whose pid no longer runs, or is this
+ * process but no save of it is running. Best effort: a file that cannot be removed is left.
+ */
+async function removeStaleTemps(path: string, io: typeof import('node:fs/promises')): Promise<void> {
+  const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  const dir = cut < 0 ? '.' : path.slice(0, cut + 1);
+  const base = path.slice(cut + 1);
+  let names: string[];
+  try {
+    names = await io.readdir(dir);
+  } catch {
+    return;
+  }
+  const pattern = /^(\d+)\.[0-9a-z]+\.tmp$/;
+  for (const name of names) {
+    if (!name.startsWith(`${base}.`)) continue;
+    const m = pattern.exec(name.slice(base.length + 1));
+    if (m === null) continue;
+    const file = (cut < 0 ? '' : dir) + name;
+    const pid = Number(m[1]);
+    const stale = pid === process.pid ? !IN_FLIGHT.has(file) : !alive(pid);
+    if (stale) await io.rm(file, { force: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * Writes a state dict to `path` in the safetensors format (options as `toSafetensorsBytes`),
+ * atomically: the bytes go to a temporary file `<path>.<pid>.<random>.tmp` in the same directory,
+ * which is flushed and then renamed over `path`, so a failed save leaves any previous file untouched.
+ * Temporary files that a killed save left behind for the same path are removed. Node only.
  *
  * @example
  * await saveSafetensors(model.stateDict(), 'model.safetensors');
+ * await saveSafetensors(model.stateDict(), 'model-bf16.safetensors', { dtype: 'bfloat16' });
  */
-export async function saveSafetensors(stateDict: StateDict, path: string, metadata?: Record<string, string>): Promise<void> {
+export async function saveSafetensors(stateDict: StateDict, path: string, opts?: SafetensorsWriteOptions): Promise<void> {
   if (typeof path !== 'string' || path === '') throw new TypeError(`saveSafetensors: expected a file path, got ${describe(path)}`);
-  const bytes = toSafetensorsBytes(stateDict, metadata);
-  const { open, rename, rm } = await fs('saveSafetensors');
-  const tmp = `${path}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}.tmp`;
+  const bytes = toSafetensorsBytes(stateDict, opts);
+  const io = await fs('saveSafetensors');
+  await removeStaleTemps(path, io);
+  const tmp = `${path}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}.tmp`;
+  IN_FLIGHT.add(tmp);
   try {
-    const handle = await open(tmp, 'wx');
+    const handle = await io.open(tmp, 'wx');
     try {
       await handle.writeFile(bytes);
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await rename(tmp, path);
+    await io.rename(tmp, path);
   } catch (e) {
-    await rm(tmp, { force: true }).catch(() => undefined);
+    await io.rm(tmp, { force: true }).catch(() => undefined);
     throw e;
+  } finally {
+    IN_FLIGHT.delete(tmp);
   }
 }
 

@@ -1,8 +1,8 @@
 import { getBackend, type Kernel } from './backend/backend.js';
-import type { DType } from './dtype.js';
+import { isFloat, type DType } from './dtype.js';
 import type { KernelPrimitive, Primitive, PrimitiveAttrs, ViewPrimitive } from './primitives.js';
 import { AnomalyError, addOpTime, isAnomalyEnabled, isTimingEnabled, record } from './tape.js';
-import { Tensor } from './tensor.js';
+import { Tensor, trustedTensor } from './tensor.js';
 
 /**
  * Runs a primitive whose operands include tensors batched by vmap (`Tensor._batched`): autograd's
@@ -31,7 +31,7 @@ function anyBatched(inputs: readonly Tensor[]): boolean {
 export function runKernel<P extends KernelPrimitive>(op: P, inputs: Tensor[], attrs: PrimitiveAttrs[P], shape: readonly number[], dtype: DType): Tensor {
   if (batching !== null && anyBatched(inputs)) return batching(op, inputs, attrs, shape, dtype);
   const start = isTimingEnabled() ? performance.now() : -1;
-  const out = Tensor.empty(shape, dtype);
+  const out = Tensor.empty(shape, dtype, op);
   (getBackend()[op] as Kernel<P>)(inputs, out, attrs);
   if (isAnomalyEnabled()) checkNaN(op, inputs, out);
   record(op, inputs, out, attrs);
@@ -42,7 +42,7 @@ export function runKernel<P extends KernelPrimitive>(op: P, inputs: Tensor[], at
 /** The choke point for views: a new tensor over the input's storage, recorded like any op. */
 export function makeView<P extends ViewPrimitive>(op: P, input: Tensor, attrs: PrimitiveAttrs[P], shape: readonly number[], strides: readonly number[], offset: number): Tensor {
   if (batching !== null && input._batch !== null) return batching(op, [input], attrs, shape, input.dtype);
-  return record(op, [input], new Tensor(input.buf, shape, strides, offset, input.dtype), attrs);
+  return record(op, [input], trustedTensor(input.buf, shape, strides, offset, input.dtype), attrs);
 }
 
 /**
@@ -51,9 +51,9 @@ export function makeView<P extends ViewPrimitive>(op: P, input: Tensor, attrs: P
  * carried in from an input was reported where it was made, so neither is reported here.
  */
 function checkNaN(op: string, inputs: Tensor[], out: Tensor): void {
-  if (out.dtype !== 'float32' && out.dtype !== 'float64') return;
+  if (!isFloat(out.dtype)) return;
   const i = firstNaN(out);
-  if (i < 0 || inputs.some((t) => (t.dtype === 'float32' || t.dtype === 'float64') && firstNaN(t) >= 0)) return;
+  if (i < 0 || inputs.some((t) => isFloat(t.dtype) && firstNaN(t) >= 0)) return;
   const shapes = inputs.map((t) => `[${t.shape.join(',')}]`).join(', ');
   throw new AnomalyError(`detectAnomaly: forward of '${op}' produced NaN from inputs without NaN (output shape [${out.shape.join(',')}], element ${i}; inputs ${shapes})`);
 }

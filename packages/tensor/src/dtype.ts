@@ -1,3 +1,5 @@
+import { describe } from './shape.js';
+
 /** Element types a tensor can hold. */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 
@@ -15,7 +17,7 @@ export function isDType(x: unknown): x is DType {
 /** Validates a user-supplied dtype, naming the op in the error. */
 export function checkDType(x: unknown, op: string): DType {
   if (!isDType(x)) {
-    throw new TypeError(`${op}: unknown dtype ${JSON.stringify(x)}; expected one of ${DTYPES.join(', ')}`);
+    throw new TypeError(`${op}: unknown dtype ${describe(x)}; expected one of ${DTYPES.join(', ')}`);
   }
   return x;
 }
@@ -24,15 +26,53 @@ export function isFloat(d: DType): boolean {
   return d === 'float32' || d === 'float64';
 }
 
-/** Allocates zeroed storage of n elements. */
-export function allocate(dtype: DType, n: number): TypedArray {
-  switch (dtype) {
-    case 'float32': return new Float32Array(n);
-    case 'float64': return new Float64Array(n);
-    case 'int32': return new Int32Array(n);
-    case 'bool': return new Uint8Array(n);
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+/**
+ * The one conversion of a JS number into a dtype's storage: every value that enters a tensor from
+ * outside one (creation, random numbers, fill and copy of a scalar, a pad value, a scalar operand)
+ * passes here. bool stores 0 or 1 (any non-zero number, NaN included, is true); int32 truncates
+ * toward zero and refuses NaN, infinities and values outside int32 with a RangeError naming `op`,
+ * as PyTorch refuses them; floats are stored as they are (float32 rounds).
+ */
+export function toStored(v: number, dtype: DType, op: string): number {
+  if (dtype === 'bool') return v !== 0 ? 1 : 0;
+  if (dtype === 'int32') {
+    if (!(v >= INT32_MIN && v <= INT32_MAX)) {
+      throw new RangeError(`${op}: ${describe(v)} cannot be converted to int32 without overflow (int32 holds ${INT32_MIN}..${INT32_MAX})`);
+    }
+    return Math.trunc(v);
   }
+  return v;
 }
+
+/** Writes `values` into `buf` (storage of `dtype`) through `toStored`; floats copy straight in. */
+export function storeValues(buf: TypedArray, dtype: DType, values: ArrayLike<number>, op: string): void {
+  if (isFloat(dtype) || (dtype === 'int32' && values instanceof Int32Array)) {
+    buf.set(values as ArrayLike<number>);
+    return;
+  }
+  for (let i = 0; i < values.length; i++) buf[i] = toStored(values[i]!, dtype, op);
+}
+
+/** Allocates zeroed storage of n elements (n already checked against the size limit); `op` names the caller in errors. */
+export function allocate(dtype: DType, n: number, op = 'allocate'): TypedArray {
+  try {
+    switch (dtype) {
+      case 'float32': return new Float32Array(n);
+      case 'float64': return new Float64Array(n);
+      case 'int32': return new Int32Array(n);
+      case 'bool': return new Uint8Array(n);
+    }
+  } catch {
+    // Within the element limit but more than the engine could get: say so in tapegrad's words.
+    throw new RangeError(`${op}: could not allocate ${n} ${dtype} elements (${n * BYTES[dtype]} bytes): out of memory`);
+  }
+  return checkDType(dtype, op) as never;
+}
+
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 
 /** The dtype a typed array maps to (Uint8Array is bool), or null. */
 export function dtypeOfArray(a: unknown): DType | null {
@@ -45,6 +85,8 @@ export function dtypeOfArray(a: unknown): DType | null {
 
 /** Promotion order bool < int32 < float32 < float64. */
 export function promoteTypes(a: DType, b: DType): DType {
+  checkDType(a, 'promoteTypes');
+  checkDType(b, 'promoteTypes');
   return RANK[a] >= RANK[b] ? a : b;
 }
 

@@ -11,6 +11,15 @@ import './ops/movement.js';
 import './ops/linalg.js';
 import './ops/nn.js';
 import './ops/inplace.js';
+import './ops/rearrange.js';
+import './ops/indexing.js';
+import './ops/sampling.js';
+import './ops/logical.js';
+import './ops/scan.js';
+import './ops/sort.js';
+import './ops/conv-transpose.js';
+import './ops/pooling.js';
+import './ops/resize.js';
 
 for (const ops of DECLARED) {
   for (const [name, f] of Object.entries(ops)) {

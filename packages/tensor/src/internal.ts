@@ -15,5 +15,8 @@ export {
   type Family, type PrimitiveDecl, type PrimitiveOf, type UnaryPrimitive, type BinaryPrimitive, type ComparePrimitive, type ReducePrimitive,
 } from './primitives.js';
 export { fmtShape, sameShape, shapeSize, describe, checkShape, normAxis, normAxes } from './shape.js';
+/** Views into the linalg primitives' packed outputs (for their VJP rules), and the batch-index suffix of LinAlgError messages. */
+export { atBatch, lastAt, block as linalgBlock, rowOf as linalgRow } from './ops/linalg-common.js';
 export { isFloat, checkDType, allocate } from './dtype.js';
 export { asTensor, checkOperand } from './ops/operand.js';
+export { scatterAddZeros, stridedSlice, sliceRange, checkIndex, castAs } from './internal-ops.js';

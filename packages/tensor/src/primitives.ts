@@ -3,6 +3,10 @@ import type { DType } from './dtype.js';
 type None = Record<string, never>;
 /** Attributes of a reduction primitive. */
 export interface ReduceAttrs { axes: number[]; keepdims: boolean }
+/** How `scatter` combines the values landing on one place: replace (`none`) or reduce. */
+export type ScatterReduce = 'none' | 'sum' | 'prod' | 'mean' | 'amax' | 'amin';
+/** Attributes of the `scatter` primitive (inputs: self, index, src). */
+export interface ScatterAttrs { axis: number; reduce: ScatterReduce; includeSelf: boolean }
 /** Attributes shared by the 2-D sliding-window primitives. */
 export interface WindowAttrs {
   kernel: [number, number];
@@ -10,6 +14,10 @@ export interface WindowAttrs {
   padding: [number, number];
   dilation: [number, number];
 }
+/** Attributes of a running scan along one axis (from the last element backwards when `reverse`). */
+export interface ScanAttrs { axis: number; reverse: boolean }
+/** Attributes of a sort along one axis. */
+export interface SortAttrs { axis: number; descending: boolean }
 
 /**
  * How a primitive computes, which decides the generic parts of its handling:
@@ -19,12 +27,15 @@ export interface WindowAttrs {
  * - `convert`: elementwise copy, possibly to another dtype.
  * - `select`: where(cond, a, b), all broadcast to one shape.
  * - `reduce`: over `axes`, keeping them as size 1 with `keepdims`.
- * - `view`: no kernel; the output shares the input's storage.
+ * - `view`: no kernel; the output shares the input's storage (strides may be negative: `slice` steps backwards).
  * - `movement`: copies elements to new places.
  * - `window`: 2-D sliding windows (unfold/fold).
  * - `linalg`: batched matrix operations over the last two dims.
+ * - `scan`: running results along one axis, same shape out (cumulative sums, products, ...).
+ * - `sort`: int32 positions that order each slice along one axis.
  */
-export type Family = 'unary' | 'binary' | 'compare' | 'convert' | 'select' | 'reduce' | 'view' | 'movement' | 'window' | 'linalg';
+export type Family =
+  | 'unary' | 'binary' | 'compare' | 'convert' | 'select' | 'reduce' | 'view' | 'movement' | 'window' | 'linalg' | 'scan' | 'sort';
 
 /** One primitive's declaration: its family, and (as a type only) the attributes its tape nodes carry. */
 export interface PrimitiveDecl<F extends Family, A> {
@@ -38,6 +49,8 @@ const unary = decl()('unary');
 const binary = decl()('binary');
 const compare = decl()('compare');
 const reduce = decl<ReduceAttrs>()('reduce');
+const scan = decl<ScanAttrs>()('scan');
+const scanArg = decl<{ axis: number }>()('scan');
 
 /**
  * The closed set of primitives, each declared once. Every public op is one of these or a composite
@@ -49,9 +62,12 @@ const reduce = decl<ReduceAttrs>()('reduce');
 export const PRIMITIVE_TABLE = {
   neg: unary, abs: unary, sign: unary, exp: unary, log: unary, log1p: unary, sqrt: unary,
   sin: unary, cos: unary, tanh: unary, sigmoid: unary, relu: unary, erf: unary,
+  floor: unary, ceil: unary, round: unary, trunc: unary, asin: unary, acos: unary, atan: unary, sinh: unary, cosh: unary,
+  asinh: unary, acosh: unary, atanh: unary, erfc: unary, expm1: unary, log2: unary, log10: unary,
   cast: decl<{ dtype: DType }>()('convert'),
   copy: decl()('convert'),
   add: binary, sub: binary, mul: binary, div: binary, pow: binary, maximum: binary, minimum: binary,
+  atan2: binary, fmod: binary, remainder: binary, hypot: binary,
   eq: compare, ne: compare, lt: compare, le: compare, gt: compare, ge: compare,
   where: decl()('select'),
   sum: reduce, prod: reduce, max: reduce, min: reduce, argmax: reduce, argmin: reduce,
@@ -59,13 +75,30 @@ export const PRIMITIVE_TABLE = {
   permute: decl<{ dims: number[] }>()('view'),
   expand: decl<{ shape: number[] }>()('view'),
   slice: decl<{ starts: number[]; steps: number[]; inputShape: number[] }>()('view'),
+  diagonal: decl<{ offset: number; axis1: number; axis2: number }>()('view'),
   pad: decl<{ shape: number[]; starts: number[]; steps: number[]; value: number }>()('movement'),
   concat: decl<{ axis: number }>()('movement'),
   gather: decl<{ axis: number }>()('movement'),
   scatterAdd: decl<{ axis: number; shape: number[] }>()('movement'),
+  scatter: decl<ScatterAttrs>()('movement'),
   unfold2d: decl<WindowAttrs & { padValue: number }>()('window'),
   fold2d: decl<WindowAttrs & { outputSize: [number, number] }>()('window'),
   matmul: decl()('linalg'),
+  // Factorizations with several results pack them into one output (a tape node has one output);
+  // the public functions in ops/linalg/ return views of it. Layouts, for A of shape [..., m, n]:
+  solve: decl()('linalg'), // [A [..., n, n], B [..., n, k]] -> X [..., n, k]
+  slogdet: decl()('linalg'), // -> [..., 2]: [sign, log|det|]
+  cholesky: decl()('linalg'), // -> L [..., n, n], lower
+  qr: decl()('linalg'), // -> [..., m + k, n], k = min(m, n): Q in rows :m, cols :k; R in rows m:
+  eigh: decl()('linalg'), // -> [..., n + 1, n]: eigenvalues in row 0, eigenvectors (columns) in rows 1:
+  svd: decl<{ computeUV: boolean }>()('linalg'), // -> [..., m + 1 + k, n]: U in rows :m, cols :k; S in row m, cols :k; Vh in rows m+1:
+  //    (computeUV false: S only, [..., k])
+  cumsum: scan, cumprod: scan, logcumsumexp: scan,
+  /** int32 position of the running maximum (the latest one at ties; a NaN, once seen, wins). */
+  cumargmax: scanArg,
+  cumargmin: scanArg,
+  /** int32 positions that sort each slice (stable; NaN sorts as the largest value). */
+  argsort: decl<SortAttrs>()('sort'),
 } as const;
 
 type Table = typeof PRIMITIVE_TABLE;
@@ -80,6 +113,7 @@ export type UnaryPrimitive = PrimitiveOf<'unary'>;
 export type BinaryPrimitive = PrimitiveOf<'binary'>;
 export type ComparePrimitive = PrimitiveOf<'compare'>;
 export type ReducePrimitive = PrimitiveOf<'reduce'>;
+export type ScanPrimitive = PrimitiveOf<'scan'>;
 
 /** Every primitive's name, for tables that must cover them all. */
 export const PRIMITIVES = Object.keys(PRIMITIVE_TABLE) as Primitive[];

@@ -1,7 +1,14 @@
-import { checkDType, type DType } from './dtype.js';
+import { finish } from './creation.js';
+import { checkDType, isFloat, toStored, type DType } from './dtype.js';
 import { exactCosSin2Pi, exactLog } from './exact-math.js';
-import { checkShape } from './shape.js';
+import { checkShape, describe } from './shape.js';
 import { Tensor } from './tensor.js';
+import { checkFlag, checkInteger, checkOptions } from './validate.js';
+
+/** Validates a seed: a non-negative safe integer (named by the function the user called). */
+function checkSeed(seed: unknown, op: string, what = 'a seed'): number {
+  return checkInteger(seed, op, what, 0, Number.MAX_SAFE_INTEGER);
+}
 
 /**
  * An independent stream of random numbers: xoshiro128** (32-bit integer arithmetic only, so a seed
@@ -18,9 +25,7 @@ export class Generator {
   private spare: number | null = null;
 
   constructor(seed: number) {
-    if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > Number.MAX_SAFE_INTEGER) {
-      throw new RangeError(`Generator: expected a seed that is a non-negative safe integer, got ${String(seed)}`);
-    }
+    checkSeed(seed, 'Generator');
     let state = (seed >>> 0) ^ Math.imul(Math.floor(seed / 4294967296) | 0, 0x27d4eb2d);
     const next = (): number => {
       state = (state + 0x9e3779b9) | 0;
@@ -82,7 +87,7 @@ let defaultGenerator = new Generator(DEFAULT_SEED);
 
 /** Reseeds the default generator: the same seed gives the same numbers, in Node and in the browser. */
 export function manualSeed(seed: number): void {
-  defaultGenerator = new Generator(seed);
+  defaultGenerator = new Generator(checkSeed(seed, 'manualSeed'));
 }
 
 export interface RandomOptions {
@@ -94,42 +99,70 @@ export interface RandomOptions {
   requiresGrad?: boolean;
 }
 
-function pick(opts: RandomOptions): Generator {
-  if (opts.generator !== undefined) {
-    if (!(opts.generator instanceof Generator)) throw new TypeError('random: opts.generator must be a Generator');
-    return opts.generator;
+const RANDOM_KEYS = ['seed', 'generator', 'dtype', 'requiresGrad'];
+
+/** Validates the options of a random function; returns them with the generator to draw from. */
+function pick(opts: unknown, op: string, keys: readonly string[] = RANDOM_KEYS): [RandomOptions, Generator] {
+  const o = checkOptions<RandomOptions>(opts, op, keys);
+  checkFlag(o.requiresGrad, op, 'requiresGrad', false);
+  if (o.generator !== undefined) {
+    if (!(o.generator instanceof Generator)) throw new TypeError(`${op}: expected opts.generator to be a Generator, got ${describe(o.generator)}`);
+    if (o.seed !== undefined) throw new TypeError(`${op}: pass either opts.seed or opts.generator, not both`);
+    return [o, o.generator];
   }
-  return opts.seed !== undefined ? new Generator(opts.seed) : defaultGenerator;
+  return [o, o.seed !== undefined ? new Generator(checkSeed(o.seed, op, 'opts.seed')) : defaultGenerator];
 }
 
-function fill(op: string, shape: readonly number[], opts: RandomOptions, fallback: DType, sample: (g: Generator) => number): Tensor {
-  const dims = checkShape(shape, op);
-  const dtype = opts.dtype === undefined ? fallback : checkDType(opts.dtype, op);
-  const g = pick(opts);
-  const t = Tensor.empty(dims, dtype);
-  const buf = t.buf;
-  for (let i = 0; i < buf.length; i++) buf[i] = sample(g);
-  if (opts.requiresGrad) t.requiresGrad_(true);
-  return t;
+/** The generator an op that draws random numbers (dropout) should use, its options validated under its name. */
+export function pickGenerator(opts: unknown, op: string, keys: readonly string[]): Generator {
+  return pick(opts, op, keys)[1];
 }
+
+function fill(op: string, shape: unknown, opts: unknown, fallback: DType, sample: (g: Generator) => number, check?: (d: DType) => void): Tensor {
+  const dims = checkShape(shape, op);
+  const [o, g] = pick(opts, op);
+  const dtype = o.dtype === undefined ? fallback : checkDType(o.dtype, op);
+  check?.(dtype);
+  const t = Tensor.empty(dims, dtype, op);
+  const buf = t.buf;
+  if (isFloat(dtype)) for (let i = 0; i < buf.length; i++) buf[i] = sample(g);
+  else for (let i = 0; i < buf.length; i++) buf[i] = toStored(sample(g), dtype, op);
+  return finish(t, o.requiresGrad, op);
+}
+
+/** rand and randn draw floats: an integer or bool dtype is refused, as PyTorch refuses it. */
+const floatOnly = (op: string) => (d: DType): void => {
+  if (!isFloat(d)) throw new TypeError(`${op}: draws floating-point numbers; expected dtype float32 or float64, got ${d} (use randint for integers)`);
+};
 
 /** Uniform samples in [0, 1). */
 export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
-  return fill('rand', shape, opts, 'float32', (g) => g.random());
+  return fill('rand', shape, opts, 'float32', (g) => g.random(), floatOnly('rand'));
 }
 
 /** Standard normal samples (Box-Muller). */
 export function randn(shape: readonly number[], opts: RandomOptions = {}): Tensor {
-  return fill('randn', shape, opts, 'float32', (g) => g.normal());
+  return fill('randn', shape, opts, 'float32', (g) => g.normal(), floatOnly('randn'));
 }
 
-/** Uniform integers in [low, high), int32 unless another dtype is asked for. */
+/** The integers a dtype holds exactly: what randint and randperm may produce in it. */
+const EXACT: Record<DType, [number, number]> = {
+  bool: [0, 1], int32: [-2147483648, 2147483647], float32: [-(2 ** 24), 2 ** 24], float64: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
+/**
+ * Uniform integers in [low, high), int32 unless another dtype is asked for. Both bounds must be
+ * integers whose range the dtype holds exactly (PyTorch's rule), so nothing wraps or rounds.
+ */
 export function randint(low: number, high: number, shape: readonly number[], opts: RandomOptions = {}): Tensor {
-  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
-    throw new RangeError(`randint: expected integers low < high, got ${low} and ${high}`);
-  }
+  checkInteger(low, 'randint', 'low');
+  checkInteger(high, 'randint', 'high');
+  if (high <= low) throw new RangeError(`randint: expected low < high, got ${low} and ${high}`);
   const span = high - low;
-  return fill('randint', shape, opts, 'int32', (g) => low + Math.floor(g.random() * span));
+  return fill('randint', shape, opts, 'int32', (g) => low + Math.floor(g.random() * span), (d) => {
+    const [lo, hi] = EXACT[d];
+    if (low < lo || high - 1 > hi) throw new RangeError(`randint: [${low}, ${high}) does not fit dtype ${d}, which holds the integers ${lo}..${hi} exactly`);
+  });
 }
 
 /**
@@ -138,11 +171,13 @@ export function randint(low: number, high: number, shape: readonly number[], opt
  */
 export function randperm(n: number, opts: RandomOptions = {}): Tensor {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
-    throw new RangeError(`randperm: expected a non-negative integer n, got ${String(n)}`);
+    throw new RangeError(`randperm: expected a non-negative integer n, got ${describe(n)}`);
   }
-  const dtype = opts.dtype === undefined ? 'int32' : checkDType(opts.dtype, 'randperm');
-  const g = pick(opts);
-  const t = Tensor.empty([n], dtype);
+  const [o, g] = pick(opts, 'randperm');
+  const dtype = o.dtype === undefined ? 'int32' : checkDType(o.dtype, 'randperm');
+  if (dtype === 'bool') throw new TypeError('randperm: expected an int32, float32 or float64 dtype, got bool');
+  if (n - 1 > EXACT[dtype][1]) throw new RangeError(`randperm: dtype ${dtype} cannot hold 0..${n - 1} exactly`);
+  const t = Tensor.empty(checkShape([n], 'randperm'), dtype, 'randperm');
   const p = t.buf;
   for (let i = 0; i < n; i++) p[i] = i;
   for (let i = n - 1; i > 0; i--) {
@@ -151,5 +186,5 @@ export function randperm(n: number, opts: RandomOptions = {}): Tensor {
     p[i] = p[j]!;
     p[j] = v;
   }
-  return t;
+  return finish(t, o.requiresGrad, 'randperm');
 }

@@ -1,5 +1,16 @@
 import { ShapeError } from './errors.js';
 
+/**
+ * The most elements any tensor may have, view or not: 2^31 - 1. Indices and storage offsets are
+ * int32 (argmax, gather, the JS backend's offset tables), so a larger tensor could not be
+ * addressed; far below V8's own typed-array limit, and 8 GiB of float32 already.
+ * Every shape a user gives and every shape an op computes is checked against it (`checkSize`).
+ */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/** The most dims a tensor may have (a guard against runaway nesting; PyTorch's nested lists stop there too). */
+export const MAX_DIMS = 64;
+
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
@@ -11,6 +22,7 @@ export function shapeSize(shape: readonly number[]): number {
 }
 
 export function contiguousStrides(shape: readonly number[]): number[] {
+  checkDims(shape, 'contiguousStrides');
   const strides = new Array<number>(shape.length);
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
@@ -27,30 +39,102 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
-/** Validates a shape given by a user: an array of non-negative integers. Returns a copy. */
+/**
+ * The element-count limit, checked wherever a shape is decided: a RangeError naming the op, the
+ * shape and the limit. Returns the element count.
+ */
+export function checkSize(shape: readonly number[], op: string): number {
+  return limited(shape, shapeSize(shape), op);
+}
+
+function limited(shape: readonly number[], n: number, op: string): number {
+  if (n > MAX_ELEMENTS) {
+    throw new RangeError(`${op}: shape ${fmtShape(shape)} has ${n} elements, more than tapegrad's limit of ${MAX_ELEMENTS} (2^31 - 1) elements per tensor`);
+  }
+  if (shape.length > MAX_DIMS) throw new RangeError(`${op}: a shape with ${shape.length} dims is more than tapegrad's limit of ${MAX_DIMS} dims`);
+  return n;
+}
+
+/**
+ * Validates a shape given by a user: an array of non-negative integers (a size that is not a number
+ * is a TypeError, a negative or fractional one a RangeError), within the limits. Returns a copy.
+ */
 export function checkShape(shape: unknown, op: string): number[] {
+  checkDims(shape, op);
+  return (shape as number[]).slice();
+}
+
+/** `checkShape` without the copy, for shapes an op only reads. Returns the element count. */
+export function checkDims(shape: unknown, op: string): number {
   if (!Array.isArray(shape)) {
     throw new TypeError(`${op}: expected a shape as an array of non-negative integers, got ${describe(shape)}`);
   }
-  for (const d of shape) {
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      throw new RangeError(`${op}: expected a shape of non-negative integers, got [${shape.map(describe).join(',')}]`);
+  if (shape.length > MAX_DIMS) throw new RangeError(`${op}: a shape with ${shape.length} dims is more than tapegrad's limit of ${MAX_DIMS} dims`);
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const d: unknown = shape[i];
+    if (typeof d === 'number' && Number.isInteger(d) && d >= 0) {
+      n *= d;
+      continue;
     }
+    const msg = `${op}: expected a shape of non-negative integers, got ${describeList(shape)}`;
+    throw typeof d === 'number' ? new RangeError(msg) : new TypeError(msg);
   }
-  return shape.slice() as number[];
+  return limited(shape as number[], n, op);
 }
 
+/** Validates a list of integers given by a user (a shape, starts, reps...), naming the op and what it is. */
+export function checkIntList(x: unknown, op: string, what: string): number[] {
+  if (!Array.isArray(x) || x.some((v) => typeof v !== 'number' || !Number.isInteger(v))) {
+    throw new TypeError(`${op}: expected ${what} as an array of integers, got ${Array.isArray(x) ? describeList(x) : describe(x)}`);
+  }
+  return x as number[];
+}
+
+/** Validates one integer given by a user (an offset, a count...), at least `min`, naming the op and what it is. */
+export function checkInt(x: unknown, op: string, what: string, min = -Infinity): number {
+  if (typeof x !== 'number' || !Number.isInteger(x) || x < min) {
+    throw new RangeError(`${op}: expected ${what} to be an integer${min > -Infinity ? ` >= ${min}` : ''}, got ${describe(x)}`);
+  }
+  return x;
+}
+
+/** A user value as it would read in a message: numbers and strings as written, objects by kind. Never throws. */
 export function describe(x: unknown): string {
-  if (typeof x === 'number') return Number.isNaN(x) ? 'NaN' : String(x);
-  if (typeof x === 'string') return JSON.stringify(x);
-  if (Array.isArray(x)) return `array of length ${x.length}`;
+  switch (typeof x) {
+    case 'number': return Number.isNaN(x) ? 'NaN' : String(x);
+    case 'string': return JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}...` : x);
+    case 'bigint': return `${x}n (a bigint)`;
+    case 'symbol': return 'a symbol';
+    case 'function': return 'a function';
+    case 'boolean': return String(x);
+    case 'undefined': return 'undefined';
+  }
   if (x === null) return 'null';
-  if (typeof x === 'object') return (x as object).constructor?.name ?? 'object';
-  return String(x);
+  if (Array.isArray(x)) return `array of length ${x.length}`;
+  try {
+    const name = (x as { constructor?: { name?: unknown } }).constructor?.name;
+    if (name === 'Tensor') {
+      const t = x as { shape: readonly number[]; dtype: string };
+      return `a ${t.dtype} Tensor of shape ${fmtShape(t.shape)}`;
+    }
+    return typeof name === 'string' && name !== '' ? `${name === 'Object' ? 'an object' : name}` : 'an object';
+  } catch {
+    return 'an object';
+  }
+}
+
+/** A short array rendered element by element for messages (`[2,"a",NaN]`). */
+export function describeList(xs: readonly unknown[]): string {
+  const shown = xs.slice(0, 8).map((v) => (Array.isArray(v) ? '[...]' : describe(v)));
+  return `[${shown.join(',')}${xs.length > 8 ? `,... (${xs.length} entries)` : ''}]`;
 }
 
 /** NumPy broadcasting of two shapes; throws a ShapeError naming `op`. */
 export function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): readonly number[] {
+  if (typeof op !== 'string') throw new TypeError(`broadcastShapes: expected the name of the op asking, got ${describe(op)}`);
+  checkDims(a, op);
+  checkDims(b, op);
   if (sameShape(a, b)) return a;
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
@@ -62,6 +146,7 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
     }
     out[i] = da === 1 ? db : da;
   }
+  checkSize(out, op);
   return out;
 }
 
@@ -84,10 +169,20 @@ export function normAxes(axis: number | readonly number[] | undefined | null, nd
   const list = typeof axis === 'number' ? [axis] : axis;
   if (!Array.isArray(list)) throw new TypeError(`${op}: expected an axis or an array of axes, got ${describe(axis)}`);
   const out = list.map((a) => normAxis(a, ndim, op));
-  if (ndim === 0) return [];
   const set = new Set(out);
-  if (set.size !== out.length) throw new RangeError(`${op}: repeated axis in [${list.join(',')}]`);
+  if (set.size !== out.length) throw new RangeError(`${op}: repeated axis in ${describeList(list)}`);
+  if (ndim === 0) return [];
   return out.sort((x, y) => x - y);
+}
+
+/** The multi-index (row-major) of flat position i in a tensor of the given shape. */
+export function unravelIndex(i: number, shape: readonly number[]): number[] {
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = i % shape[d]!;
+    i = Math.floor(i / shape[d]!);
+  }
+  return idx;
 }
 
 /** Output size of a sliding window along one dim (kernel k, stride s, padding p, dilation d). */

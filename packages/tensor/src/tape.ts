@@ -1,5 +1,7 @@
+import { isFloat } from './dtype.js';
 import type { Primitive, PrimitiveAttrs } from './primitives.js';
-import type { Tensor } from './tensor.js';
+import { describe } from './shape.js';
+import { Tensor } from './tensor.js';
 
 /**
  * A user-defined VJP carried by nodes of ops made with autograd's `defineOp`:
@@ -64,6 +66,7 @@ const writtenAt = new WeakMap<object, number>();
 
 /** Records an in-place write into `storage` (called by copy_ and every in-place method built on it). */
 export function markWritten(storage: object): void {
+  if (typeof storage !== 'object' || storage === null) throw new TypeError(`markWritten: expected a tensor's storage (a typed array), got ${describe(storage)}`);
   writtenAt.set(storage, ++writes);
 }
 
@@ -78,7 +81,9 @@ export function lastWrite(storage: object): number {
 }
 
 /** Runs `fn` with one mode set, restoring its previous value afterwards, even if `fn` throws. */
-function withMode<T>(key: keyof typeof mode, enabled: boolean, fn: () => T): T {
+function withMode<T>(key: keyof typeof mode, enabled: boolean, fn: () => T, op: string): T {
+  if (typeof enabled !== 'boolean') throw new TypeError(`${op}: expected true or false, got ${describe(enabled)}`);
+  if (typeof fn !== 'function') throw new TypeError(`${op}: expected a function to run, got ${describe(fn)}`);
   const prev = mode[key];
   mode[key] = enabled;
   try {
@@ -95,7 +100,7 @@ export function isGradEnabled(): boolean {
 
 /** Runs `fn` with recording switched on or off. */
 export function withGradMode<T>(enabled: boolean, fn: () => T): T {
-  return withMode('grad', enabled, fn);
+  return withMode('grad', enabled, fn, 'withGradMode');
 }
 
 /** Whether every op output (and every gradient) is checked for NaN/Inf; see autograd's `detectAnomaly`. */
@@ -105,7 +110,7 @@ export function isAnomalyEnabled(): boolean {
 
 /** Runs `fn` with NaN/Inf checking switched on or off. */
 export function withAnomalyMode<T>(enabled: boolean, fn: () => T): T {
-  return withMode('anomaly', enabled, fn);
+  return withMode('anomaly', enabled, fn, 'withAnomalyMode');
 }
 
 /**
@@ -123,7 +128,7 @@ export function isTimingEnabled(): boolean {
 
 /** Runs `fn` with op timing switched on or off. */
 export function withTimingMode<T>(enabled: boolean, fn: () => T): T {
-  return withMode('timing', enabled, fn);
+  return withMode('timing', enabled, fn, 'withTimingMode');
 }
 
 /** Time spent in one node's forward kernel and in its VJP, in milliseconds. */
@@ -134,6 +139,9 @@ const opTimes = new WeakMap<TapeNode, OpTime>();
 
 /** Adds `ms` to a node's forward or backward time (called by dispatch and by the backward walk while timing). */
 export function addOpTime(node: TapeNode, phase: 'forward' | 'backward', ms: number): void {
+  if (typeof node !== 'object' || node === null) throw new TypeError(`addOpTime: expected a tape node, got ${describe(node)}`);
+  if (phase !== 'forward' && phase !== 'backward') throw new TypeError(`addOpTime: expected phase 'forward' or 'backward', got ${describe(phase)}`);
+  if (typeof ms !== 'number') throw new TypeError(`addOpTime: expected a time in milliseconds, got ${describe(ms)}`);
   let t = opTimes.get(node);
   if (t === undefined) opTimes.set(node, (t = { forwardMs: 0, backwardMs: 0 }));
   if (phase === 'forward') t.forwardMs += ms;
@@ -163,16 +171,21 @@ export function record(
   attrs: Readonly<Record<string, unknown>>,
   vjp: CustomVjp | null = null,
 ): Tensor {
+  if (typeof op !== 'string' || !Array.isArray(inputs) || !(output instanceof Tensor) || typeof attrs !== 'object' || attrs === null || (vjp !== null && typeof vjp !== 'function')) {
+    throw new TypeError(`record: expected (op name, input tensors, output tensor, attrs object, vjp?), got ${[op, inputs, output, attrs, vjp].map(describe).join(', ')}`);
+  }
   if (!mode.grad) return output;
   let any = false;
   for (let i = 0; i < inputs.length; i++) {
-    if (inputs[i]!.requiresGrad) {
+    const x: unknown = inputs[i];
+    if (!(x instanceof Tensor)) throw new TypeError(`record: input ${i} is not a Tensor: ${describe(x)}`);
+    if (x.requiresGrad) {
       any = true;
       break;
     }
   }
   if (!any) return output;
-  if (output.dtype !== 'float32' && output.dtype !== 'float64') return output;
+  if (!isFloat(output.dtype)) return output;
   output._setNode({ id: nextId++, op, inputs, attrs, output, vjp, epoch: writes });
   return output;
 }

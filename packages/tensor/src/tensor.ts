@@ -1,11 +1,35 @@
-import { allocate, checkDType, type DType, type TypedArray } from './dtype.js';
-import { contiguousStrides, shapeSize } from './shape.js';
+import { allocate, checkDType, isFloat, type DType, type TypedArray } from './dtype.js';
+import { checkDims, contiguousStrides, shapeSize } from './shape.js';
+import { checkLayout } from './validate.js';
 import type { TapeNode } from './tape.js';
 import * as E from './ops/elementwise.js';
+import { castAs } from './internal-ops.js';
 import * as M from './ops/movement.js';
 
 let lastShape: readonly number[] = [];
 let lastStrides: readonly number[] = [];
+/** Set by `trustedTensor` for the one construction that follows: a layout an op computed needs no checks. */
+let trusted = false;
+
+/**
+ * @internal A tensor over a layout tapegrad itself computed (fresh storage, or a view an op derived
+ * from a valid tensor): the constructor's checks are skipped, as they cost more than the op on tiny tensors.
+ */
+export function trustedTensor(buf: TypedArray, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType): Tensor {
+  trusted = true;
+  return new Tensor(buf, shape, strides, offset, dtype);
+}
+
+/**
+ * @internal The plain tensor holding the values of a tensor batched by vmap (possibly several
+ * times): every batch element's values at once, for checks that must hold for each of them.
+ * A tensor that is not batched is its own.
+ */
+export function physicalOf(t: Tensor): Tensor {
+  let x = t;
+  while (x._batch !== null) x = x._batch.value;
+  return x;
+}
 
 /**
  * How a tensor is batched by autograd's `vmap`: its values are those of `value` (the physical tensor,
@@ -45,6 +69,8 @@ export class Tensor {
 
   /** Low level: wraps storage without copying. Use `tensor()` and friends to create tensors. */
   constructor(buf: TypedArray, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType) {
+    if (trusted) trusted = false;
+    else checkLayout(buf, shape, strides, offset, dtype);
     this.buf = buf;
     this.shape = shape;
     this.strides = strides;
@@ -64,19 +90,24 @@ export class Tensor {
    */
   static _batched(value: Tensor, dim: number, level: number): Tensor {
     const shape = value.shape.filter((_, d) => d !== dim);
-    const t = new Tensor(allocate(value.dtype, 0), shape, contiguousStrides(shape), 0, value.dtype);
+    const t = trustedTensor(allocate(value.dtype, 0), shape, contiguousStrides(shape), 0, value.dtype);
     t._batch = { value, dim, level };
     return t;
   }
 
-  /** A fresh zero-filled contiguous tensor. */
-  static empty(shape: readonly number[], dtype: DType): Tensor {
+  /**
+   * A fresh zero-filled contiguous tensor: the one place storage is allocated, so the element-count
+   * limit is checked here (a RangeError naming `op`, the function that asked, the shape and the limit).
+   */
+  static empty(shape: readonly number[], dtype: DType, op = 'Tensor.empty'): Tensor {
+    const n = checkDims(shape, op);
+    const buf = allocate(dtype, n, op);
     // Chains of ops pass one shape array along; its (immutable) strides are computed once.
     if (shape !== lastShape) {
       lastShape = shape;
       lastStrides = contiguousStrides(shape);
     }
-    return new Tensor(allocate(dtype, shapeSize(shape)), shape, lastStrides, 0, dtype);
+    return trustedTensor(buf, shape, lastStrides, 0, dtype);
   }
 
   get ndim(): number {
@@ -109,11 +140,12 @@ export class Tensor {
 
   /** Marks a leaf as requiring grad (float dtypes only). Returns this. */
   requiresGrad_(flag = true): this {
+    if (typeof flag !== 'boolean') throw new TypeError(`requiresGrad_: expected true or false, got ${typeof flag}`);
     if (this._node !== null) {
       if (flag) return this;
       throw new TypeError('requiresGrad_: cannot change requiresGrad of a non-leaf tensor; use detach()');
     }
-    if (flag && this.dtype !== 'float32' && this.dtype !== 'float64') {
+    if (flag && !isFloat(this.dtype)) {
       throw new TypeError(`requiresGrad_: only float32/float64 tensors can require grad, got ${this.dtype}`);
     }
     this._requiresGrad = flag;
@@ -180,8 +212,20 @@ export class Tensor {
 
   /** Converts to another dtype (recorded: gradients flow back through a float-to-float cast). */
   to(dtype: DType): Tensor {
-    return E.cast(this, checkDType(dtype, 'to'));
+    return castAs('to', this, checkDType(dtype, 'to'));
   }
+
+  /** Converts to float32 (`to('float32')`). */
+  float(): Tensor { return E.cast(this, 'float32'); }
+
+  /** Converts to float64 (`to('float64')`). */
+  double(): Tensor { return E.cast(this, 'float64'); }
+
+  /** Converts to int32, truncating toward zero (`to('int32')`). */
+  int(): Tensor { return E.cast(this, 'int32'); }
+
+  /** Converts to bool: non-zero is true (`to('bool')`). */
+  bool(): Tensor { return E.cast(this, 'bool'); }
 
   /** A contiguous tensor with the same values (this one if already contiguous). */
   contiguous(): Tensor { return M.contiguous(this); }

@@ -78,13 +78,14 @@ def perturb_norm(m, dtype):
             m.num_batches_tracked.fill_(3)
 
 
-def layer_case(name, module, inputs, call=None, mode='train', dtype=torch.float64, perturb=False, note=''):
+def layer_case(name, module, inputs, call=None, mode='train', dtype=torch.float64, perturb=False, note='', constants=()):
+    """`constants`: positions of float inputs (masks) that are not differentiated."""
     module = module.to(dtype)
     if perturb:
         perturb_norm(module, dtype)
     module.train(mode == 'train')
     state = {k: enc(v) for k, v in module.state_dict().items()}
-    xs = [x.detach().clone().requires_grad_(x.dtype.is_floating_point) for x in inputs]
+    xs = [x.detach().clone().requires_grad_(x.dtype.is_floating_point and i not in constants) for i, x in enumerate(inputs)]
     outs = call(module, *xs) if call is not None else module(*xs)
     if isinstance(outs, torch.Tensor):
         outs = [outs]

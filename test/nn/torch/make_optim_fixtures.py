@@ -75,15 +75,40 @@ CONFIGS = [
     {'name': 'adamw_defaults', 'optimizer': 'AdamW', 'options': {}},
     {'name': 'adam_groups', 'optimizer': 'Adam', 'options': {'lr': 0.01, 'weightDecay': 0.01},
      'groups': [{'params': ['w1', 'w2']}, {'params': ['b1', 'b2'], 'lr': 0.003, 'weightDecay': 0}]},
+    {'name': 'adagrad', 'optimizer': 'Adagrad', 'options': {'lr': 0.1}},
+    {'name': 'adagrad_decay_accumulator', 'optimizer': 'Adagrad',
+     'options': {'lr': 0.2, 'lrDecay': 0.05, 'weightDecay': 0.01, 'initialAccumulatorValue': 0.1, 'eps': 1e-6}},
+    # torch 1.13's default (single-tensor) NAdam multiplies the next momentum product by mu once too
+    # often (fixed in torch 2); its foreach path has the published update that tapegrad implements.
+    {'name': 'nadam', 'optimizer': 'NAdam', 'options': {}, 'torchOptions': {'foreach': True}},
+    {'name': 'nadam_weight_decay', 'optimizer': 'NAdam', 'options': {'lr': 0.01, 'betas': [0.8, 0.99], 'weightDecay': 0.05, 'momentumDecay': 0.01},
+     'torchOptions': {'foreach': True}},
+    {'name': 'radam', 'optimizer': 'RAdam', 'options': {'lr': 0.01}},
+    {'name': 'radam_weight_decay', 'optimizer': 'RAdam', 'options': {'lr': 0.02, 'betas': [0.9, 0.9], 'weightDecay': 0.1}},
+    {'name': 'lbfgs', 'optimizer': 'LBFGS', 'options': {'lr': 0.5, 'maxIter': 4, 'historySize': 3}},
+    {'name': 'lbfgs_strong_wolfe', 'optimizer': 'LBFGS', 'options': {'maxIter': 5, 'lineSearchFn': 'strong_wolfe'}},
 ]
 
-TORCH_NAMES = {'weightDecay': 'weight_decay', 'stepSize': 'step_size', 'tMax': 'T_max', 'etaMin': 'eta_min'}
-STATE_NAMES = {'momentum_buffer': 'momentumBuffer', 'square_avg': 'squareAvg', 'grad_avg': 'gradAvg',
-               'exp_avg': 'expAvg', 'exp_avg_sq': 'expAvgSq', 'max_exp_avg_sq': 'maxExpAvgSq', 'step': 'step'}
+TORCH_NAMES = {'tMax': 'T_max'}
+
+
+def snake(k):
+    return TORCH_NAMES.get(k) or ''.join('_' + c.lower() if c.isupper() else c for c in k)
 
 
 def torch_kwargs(opts):
-    return {TORCH_NAMES.get(k, k): (tuple(v) if isinstance(v, list) else v) for k, v in opts.items()}
+    return {snake(k): (tuple(v) if isinstance(v, list) else v) for k, v in opts.items()}
+
+
+def state_entry(k, v):
+    """One optimizer state entry as JSON (PyTorch's own names), or None for LBFGS's history lists."""
+    if v is None or isinstance(v, list):
+        return None
+    if torch.is_tensor(v) and v.dim() == 0:
+        v = v.item()
+    if k in ('step', 'func_evals', 'n_iter'):
+        return int(v)
+    return v.tolist() if torch.is_tensor(v) else v
 
 
 def run_config(cfg, init, x, y):
@@ -94,29 +119,38 @@ def run_config(cfg, init, x, y):
                    **torch_kwargs({k: v for k, v in g.items() if k != 'params'})} for g in cfg['groups']]
     else:
         params = [p[n] for n in order]
-    opt = getattr(torch.optim, cfg['optimizer'])(params, **torch_kwargs(cfg['options']))
+    opt = getattr(torch.optim, cfg['optimizer'])(params, **torch_kwargs(cfg['options']), **cfg.get('torchOptions', {}))
     sched = None
     if 'schedule' in cfg:
         s = cfg['schedule']
         sched = getattr(torch.optim.lr_scheduler, s['type'])(opt, **torch_kwargs(s['options']))
     losses, lrs = [], []
-    for _ in range(STEPS):
+
+    def closure():
         opt.zero_grad()
         loss = forward_loss(p, x, y)
         loss.backward()
+        return loss
+
+    for _ in range(STEPS):
         lrs.append([g['lr'] for g in opt.param_groups])
-        opt.step()
+        if cfg['optimizer'] == 'LBFGS':
+            # The loss LBFGS.step returns: the closure's first evaluation in that step.
+            losses.append(opt.step(closure).item())
+        else:
+            loss = closure()
+            opt.step()
+            losses.append(loss.item())
         if sched is not None:
             sched.step()
-        losses.append(loss.item())
-    # State by parameter name, with tapegrad's key names (torch keeps None for an unused buffer).
+    # State by parameter name, under torch's names (torch keeps None for an unused buffer).
     state = {}
     for n in order:
         entry = {}
         for k, v in opt.state[p[n]].items():
-            if v is None:
-                continue
-            entry[STATE_NAMES[k]] = int(v.item() if torch.is_tensor(v) else v) if k == 'step' else v.tolist()
+            e = state_entry(k, v)
+            if e is not None:
+                entry[k] = e
         state[n] = entry
     return {
         **cfg,
@@ -131,7 +165,8 @@ def run_config(cfg, init, x, y):
 # safetensors written by hand from torch's raw bytes
 # --------------------------------------------------------------------------------------------
 
-CODES = {torch.float32: 'F32', torch.float64: 'F64', torch.int32: 'I32', torch.bool: 'BOOL'}
+CODES = {torch.float32: 'F32', torch.float64: 'F64', torch.int32: 'I32', torch.bool: 'BOOL', torch.float16: 'F16', torch.bfloat16: 'BF16',
+         torch.int64: 'I64', torch.int16: 'I16', torch.int8: 'I8', torch.uint8: 'U8'}
 FROM_CODE = {v: k for k, v in CODES.items()}
 
 
@@ -232,7 +267,7 @@ TAPEGRAD_WRITER = r"""
   const [source, target] = process.argv.slice(-2);
   const sd = await loadSafetensors(source);
   sd['tapegrad_made'] = tensor(new Float64Array([0.5, -1.25, 3, 1e-300, -0, 7]), { shape: [2, 3] });
-  await saveSafetensors(sd, target, { writer: 'tapegrad', note: 'round trip of torch-state' });
+  await saveSafetensors(sd, target, { metadata: { writer: 'tapegrad', note: 'round trip of torch-state' } });
 })().catch((e) => { console.error(e); process.exit(1); });
 """
 

@@ -3,8 +3,8 @@
  * moves batch dims to the front (a permuted view, never a copy) and broadcasts an unbatched operand
  * along a new front dim (a stride-0 view), then runs the same primitive once on the physical values.
  */
-import { add, expand, padStrided, permute, reshape, slice, type KernelPrimitive, type PrimitiveAttrs, type ReduceAttrs, type Tensor } from '@tapegrad/tensor';
-import { runKernel, type ReducePrimitive } from '@tapegrad/tensor/internal';
+import { add, diagonal, expand, padStrided, permute, reshape, type KernelPrimitive, type PrimitiveAttrs, type ReduceAttrs, type Tensor } from '@tapegrad/tensor';
+import { runKernel, stridedSlice, type ReducePrimitive } from '@tapegrad/tensor/internal';
 import type { BatchRule, LogicalOut } from './rule.js';
 
 /** The batch size: the length of the batch dim of the first batched argument. */
@@ -50,11 +50,30 @@ export const reduceBatch = <P extends ReducePrimitive>(args: readonly Tensor[], 
   return onBatch<ReducePrimitive>(op, xs, { axes: a.axes.map((d) => d + 1), keepdims: a.keepdims }, n, out);
 };
 
-/** Movement primitives whose attributes name one axis (concat, gather): the axis shifted past the batch dim. */
-export const axisBatch = <P extends 'concat' | 'gather'>(args: readonly Tensor[], dims: readonly (number | null)[], a: { axis: number }, out: LogicalOut, op: P): [Tensor, number] => {
+/** Primitives whose attributes name one axis and that treat the other dims alike. */
+type AxisPrimitive = 'concat' | 'gather' | 'scatter' | 'cumsum' | 'cumprod' | 'logcumsumexp' | 'cumargmax' | 'cumargmin' | 'argsort';
+
+/**
+ * Movement, scan and sort primitives whose attributes name one axis: the axis shifted past the batch
+ * dim. A 0-d operand (axis 0 of a 0-d tensor) gets a length-1 dim to work along, dropped after.
+ */
+export const axisBatch = <P extends AxisPrimitive>(args: readonly Tensor[], dims: readonly (number | null)[], a: PrimitiveAttrs[P], out: LogicalOut, op: P): [Tensor, number] => {
   const [xs, n] = allFront(args, dims);
-  return onBatch<'concat' | 'gather'>(op, xs, { axis: a.axis + 1 }, n, out);
+  const attrs = { ...(a as { axis: number }), axis: (a as { axis: number }).axis + 1 } as PrimitiveAttrs[P];
+  if (out.shape.length > 0) return onBatch<AxisPrimitive>(op, xs, attrs, n, out);
+  const y = runKernel<AxisPrimitive>(op, xs.map((x) => reshape(x, [n, 1])), attrs, [n, 1], out.dtype);
+  return [reshape(y, [n]), 0];
 };
+
+/** diagonal: the batch dim stays in front (the diagonal dim goes last), the two axes shift past it. */
+export const diagonalBatch: BatchRule<'diagonal'> = ([x], [d], a) =>
+  [diagonal(front(x!, d!, 0), a.offset, a.axis1 + 1, a.axis2 + 1), 0];
+
+/**
+ * Primitives that treat all dims but the last two as batch dims already (the linalg factorizations):
+ * the same op with the vmap batch as one more leading dim, as for elementwise primitives.
+ */
+export const leadingBatch = elementwiseBatch;
 
 /** scatterAdd: the axis shifted, the batch prepended to the target shape. */
 export const scatterAddBatch: BatchRule<'scatterAdd'> = (args, dims, a, out) => {
@@ -91,8 +110,7 @@ export const expandBatch: BatchRule<'expand'> = ([x], [d], a) => {
 /** slice: the whole batch, then the same window of every element. */
 export const sliceBatch: BatchRule<'slice'> = ([x], [d], a, out) => {
   const f = front(x!, d!, 0);
-  const ends = a.starts.map((s, k) => (out.shape[k] === 0 ? s : s + (out.shape[k]! - 1) * a.steps[k]! + 1));
-  return [slice(f, [0, ...a.starts], [f.shape[0]!, ...ends], [1, ...a.steps]), 0];
+  return [stridedSlice(f, [0, ...a.starts], [1, ...a.steps], [f.shape[0]!, ...out.shape]), 0];
 };
 
 /** pad: every element embedded alike. */

@@ -1,13 +1,17 @@
 import {
-  add, cast, cos, div, eq, exp, gt, log, lt, mul, neg, pow, sign, sin, sub, where, zerosLike, type Tensor,
+  add, cast, cos, cosh, div, eq, exp, floor, gt, hypot, log, lt, mul, neg, pow, sign, sin, sinh, sqrt, sub, trunc, where, zerosLike,
+  type Tensor,
 } from '@tapegrad/tensor';
+import type { UnaryPrimitive } from '@tapegrad/tensor/internal';
 import { addTangents, elementwiseBatch } from './batching.js';
-import { noGradient, noTangent, type RuleTable } from './rule.js';
+import { noGradient, noTangent, type PrimitiveRules, type RuleTable } from './rule.js';
 
 type Elementwise =
   | 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'log1p' | 'sqrt' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'erf'
   | 'cast' | 'copy' | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'where';
+  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'where'
+  | 'floor' | 'ceil' | 'round' | 'trunc' | 'asin' | 'acos' | 'atan' | 'sinh' | 'cosh' | 'asinh' | 'acosh' | 'atanh'
+  | 'erfc' | 'expm1' | 'log2' | 'log10' | 'atan2' | 'fmod' | 'remainder' | 'hypot';
 
 /** g where `mask`, 0 elsewhere. */
 const masked = (mask: Tensor, g: Tensor): Tensor => where(mask, g, 0);
@@ -37,6 +41,28 @@ const powExponent = (a: Tensor, out: Tensor): Tensor => where(eq(a, 0), 0, mul(o
 
 const batch = elementwiseBatch;
 
+/** (1 - x)(1 + x): 1 - x^2 without cancellation near |x| = 1. */
+const oneMinusSquare = (x: Tensor): Tensor => mul(sub(1, x), add(1, x));
+
+/** a - b q(a / b), for fmod (q = trunc) and remainder (q = floor): d = da - q(a / b) db. */
+function modRules(q: (x: Tensor) => Tensor): PrimitiveRules<'fmod' | 'remainder'> {
+  return {
+    vjp: (g, [a, b], _, __, needs) => [needs[0] ? g : null, needs[1] ? neg(mul(g, q(div(a!, b!)))) : null],
+    jvp: ([ta, tb], [a, b]) => (tb ? (ta ? sub(ta, mul(tb, q(div(a!, b!)))) : neg(mul(tb, q(div(a!, b!))))) : ta!),
+    batch,
+  };
+}
+
+/** A unary primitive whose derivative is `slope(x, out)`: d f(x) = slope dx. */
+function times(slope: (x: Tensor, out: Tensor) => Tensor): PrimitiveRules<UnaryPrimitive> {
+  return { vjp: (g, [x], out) => [mul(g, slope(x!, out))], jvp: ([t], [x], out) => mul(t!, slope(x!, out)), batch };
+}
+
+/** A unary primitive whose derivative is 1 / `denominator(x)`: d f(x) = dx / denominator. */
+function over(denominator: (x: Tensor) => Tensor): PrimitiveRules<UnaryPrimitive> {
+  return { vjp: (g, [x]) => [div(g, denominator(x!))], jvp: ([t], [x]) => div(t!, denominator(x!)), batch };
+}
+
 export const elementwiseRules: RuleTable<Elementwise> = {
   /** d(-x) = -dx */
   neg: { vjp: (g) => [neg(g)], jvp: ([t]) => neg(t!), batch },
@@ -63,7 +89,53 @@ export const elementwiseRules: RuleTable<Elementwise> = {
   /** d relu(x) = [x > 0] dx */
   relu: { vjp: (g, [x]) => [masked(gt(x!, 0), g)], jvp: ([t], [x]) => masked(gt(x!, 0), t!), batch },
   /** d erf(x) = 2/sqrt(pi) exp(-x^2) dx */
-  erf: { vjp: (g, [x]) => [mul(g, erfSlope(x!))], jvp: ([t], [x]) => mul(t!, erfSlope(x!)), batch },
+  erf: times(erfSlope),
+  /** rounding is piecewise constant */
+  floor: { vjp: noGradient, jvp: noTangent, batch }, ceil: { vjp: noGradient, jvp: noTangent, batch },
+  round: { vjp: noGradient, jvp: noTangent, batch }, trunc: { vjp: noGradient, jvp: noTangent, batch },
+  /** d asin(x) = dx / sqrt(1 - x^2) */
+  asin: over((x) => sqrt(oneMinusSquare(x))),
+  /** d acos(x) = -dx / sqrt(1 - x^2) */
+  acos: over((x) => neg(sqrt(oneMinusSquare(x)))),
+  /** d atan(x) = dx / (1 + x^2) */
+  atan: over((x) => add(mul(x, x), 1)),
+  /** d sinh(x) = cosh(x) dx */
+  sinh: times((x) => cosh(x)),
+  /** d cosh(x) = sinh(x) dx */
+  cosh: times((x) => sinh(x)),
+  /** d asinh(x) = dx / sqrt(x^2 + 1), as hypot(x, 1) so it never overflows */
+  asinh: over((x) => hypot(x, 1)),
+  /** d acosh(x) = dx / sqrt((x - 1)(x + 1)) */
+  acosh: over((x) => sqrt(mul(sub(x, 1), add(x, 1)))),
+  /** d atanh(x) = dx / (1 - x^2) */
+  atanh: over(oneMinusSquare),
+  /** d erfc(x) = -2/sqrt(pi) exp(-x^2) dx */
+  erfc: times((x) => neg(erfSlope(x))),
+  /** d expm1(x) = exp(x) dx = (out + 1) dx */
+  expm1: times((_, out) => add(out, 1)),
+  /** d log2(x) = dx / (x ln 2) */
+  log2: over((x) => mul(x, Math.LN2)),
+  /** d log10(x) = dx / (x ln 10) */
+  log10: over((x) => mul(x, Math.LN10)),
+  /** d atan2(a, b) = (b da - a db) / (a^2 + b^2) */
+  atan2: {
+    vjp: (g, [a, b], _, __, needs) => {
+      const s = div(g, add(mul(a!, a!), mul(b!, b!)));
+      return [needs[0] ? mul(s, b!) : null, needs[1] ? neg(mul(s, a!)) : null];
+    },
+    jvp: ([ta, tb], [a, b]) => div(addTangents(scaled(ta, () => b!), scaled(tb, () => neg(a!)))!, add(mul(a!, a!), mul(b!, b!))),
+    batch,
+  },
+  /** d fmod(a, b) = da - trunc(a / b) db */
+  fmod: modRules(trunc),
+  /** d remainder(a, b) = da - floor(a / b) db */
+  remainder: modRules(floor),
+  /** d hypot(a, b) = (a da + b db) / hypot(a, b) */
+  hypot: {
+    vjp: (g, [a, b], out, _, needs) => [needs[0] ? mul(g, div(a!, out)) : null, needs[1] ? mul(g, div(b!, out)) : null],
+    jvp: ([ta, tb], [a, b], out) => addTangents(scaled(ta, () => div(a!, out)), scaled(tb, () => div(b!, out))),
+    batch,
+  },
   /** a cast's cotangent is cast back; its tangent is cast along */
   cast: { vjp: (g, [x]) => [cast(g, x!.dtype)], jvp: ([t], _, __, a) => cast(t!, a.dtype), batch },
   /** a copy passes the cotangent (and the tangent) through */

@@ -3,6 +3,8 @@ import { elementwiseRules } from './elementwise.js';
 import { linalgRules } from './linalg.js';
 import { movementRules } from './movement.js';
 import { reduceRules } from './reduce.js';
+import { scanRules } from './scan.js';
+import { sortRules } from './sort.js';
 import type { PrimitiveRules } from './rule.js';
 
 /** Every primitive's rules; a primitive without an entry is a compile error here. */
@@ -11,6 +13,8 @@ export const rules: { [P in Primitive]: PrimitiveRules<P> } = {
   ...reduceRules,
   ...movementRules,
   ...linalgRules,
+  ...scanRules,
+  ...sortRules,
 };
 
 /**
@@ -18,7 +22,7 @@ export const rules: { [P in Primitive]: PrimitiveRules<P> } = {
  * values: writing into those tensors in place after the op cannot change its gradient.
  */
 export const SHAPE_ONLY_VJP: ReadonlySet<string> = new Set<Primitive>([
-  'add', 'sub', 'neg', 'sum', 'copy', 'cast', 'reshape', 'permute', 'expand', 'slice', 'pad', 'concat', 'unfold2d', 'fold2d',
+  'add', 'sub', 'neg', 'sum', 'copy', 'cast', 'reshape', 'permute', 'expand', 'slice', 'diagonal', 'pad', 'concat', 'unfold2d', 'fold2d',
 ]);
 
 export { sumTo } from './movement.js';

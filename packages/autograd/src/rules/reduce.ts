@@ -1,5 +1,5 @@
 import {
-  arange, argmax, argmin, div, eq, expand, mul, onesLike, pad, permute, reshape, slice, sum, where, type ReduceAttrs, type Tensor,
+  div, eq, expand, mul, ne, onesLike, pad, permute, reshape, slice, sum, where, type ReduceAttrs, type Tensor,
 } from '@tapegrad/tensor';
 import { reduceBatch } from './batching.js';
 import { noGradient, noTangent, type RuleTable } from './rule.js';
@@ -13,37 +13,30 @@ function keptDims(g: Tensor, x: Tensor, a: ReduceAttrs): Tensor {
 /** g spread back over the reduced dims. */
 const spread = (g: Tensor, x: Tensor, a: ReduceAttrs): Tensor => expand(keptDims(g, x, a), x.shape);
 
-/** Where the extreme of each reduced slice is, as the rules share it out (see `extremeRule`). */
-function extremeWeights(which: 'max' | 'min', t: Tensor, out: Tensor, a: ReduceAttrs): { mask: Tensor; count: Tensor | null } {
-  if (a.axes.length === 1) {
-    const ax = a.axes[0]!;
-    const idx = (which === 'max' ? argmax : argmin)(t.detach(), ax, true);
-    const iota = reshape(arange(t.shape[ax]!, { dtype: 'int32' }), t.shape.map((d, i) => (i === ax ? d : 1)));
-    return { mask: eq(iota, idx), count: null };
-  }
-  const hit = eq(t, keptDims(out.detach(), t, a));
-  return { mask: hit, count: sum(hit, a.axes, true) };
+/**
+ * The elements of each reduced slice equal to the result (NaN counting as equal to a NaN result),
+ * and how many there are: max and min share their derivative evenly among them.
+ */
+function extremeWeights(x: Tensor, out: Tensor, a: ReduceAttrs): { hit: Tensor; count: Tensor } {
+  const o = keptDims(out.detach(), x, a);
+  const hit = where(ne(o, o), ne(x, x), eq(x, o));
+  return { hit, count: sum(hit, a.axes, true) };
 }
 
 /**
- * d max: along one axis the whole cotangent goes to the first extreme element (PyTorch's max(dim));
- * over several axes it is shared evenly among tied extremes (PyTorch's amax).
+ * d max (and min) over any set of axes: shared evenly among the elements equal to the result, as
+ * PyTorch's amax and max(). The max op records a gather instead when one axis is given as a number,
+ * so that form gives the whole gradient to one element.
  */
-function extremeRule(which: 'max' | 'min') {
-  return (g: Tensor, [x]: readonly Tensor[], out: Tensor, a: ReduceAttrs): (Tensor | null)[] => {
-    const gk = spread(g, x!, a);
-    const { mask, count } = extremeWeights(which, x!, out, a);
-    return [where(mask, count === null ? gk : div(gk, count), 0)];
-  };
+function extremeRule(g: Tensor, [x]: readonly Tensor[], out: Tensor, a: ReduceAttrs): (Tensor | null)[] {
+  const { hit, count } = extremeWeights(x!, out, a);
+  return [where(hit, div(spread(g, x!, a), count), 0)];
 }
 
-/** The tangent of max/min: the extreme element's tangent (the mean of the tied extremes' over several axes). */
-function extremeTangent(which: 'max' | 'min') {
-  return ([t]: readonly (Tensor | null)[], [x]: readonly Tensor[], out: Tensor, a: ReduceAttrs): Tensor => {
-    const { mask, count } = extremeWeights(which, x!, out, a);
-    const picked = sum(where(mask, count === null ? t! : div(t!, count), 0), a.axes, true);
-    return reshape(picked, out.shape);
-  };
+/** The tangent of max/min: the mean of the tangents of the elements equal to the result. */
+function extremeTangent([t]: readonly (Tensor | null)[], [x]: readonly Tensor[], out: Tensor, a: ReduceAttrs): Tensor {
+  const { hit, count } = extremeWeights(x!, out, a);
+  return sum(where(hit, div(t!, count), 0), a.axes, a.keepdims);
 }
 
 export const reduceRules: RuleTable<'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin'> = {
@@ -58,8 +51,8 @@ export const reduceRules: RuleTable<'sum' | 'prod' | 'max' | 'min' | 'argmax' | 
     jvp: ([t], [x], _, a) => sum(mul(t!, exclusiveProducts(x!, a.axes)), a.axes, a.keepdims),
     batch: reduceBatch,
   },
-  max: { vjp: extremeRule('max'), jvp: extremeTangent('max'), batch: reduceBatch },
-  min: { vjp: extremeRule('min'), jvp: extremeTangent('min'), batch: reduceBatch },
+  max: { vjp: extremeRule, jvp: extremeTangent, batch: reduceBatch },
+  min: { vjp: extremeRule, jvp: extremeTangent, batch: reduceBatch },
   argmax: { vjp: noGradient, jvp: noTangent, batch: reduceBatch },
   argmin: { vjp: noGradient, jvp: noTangent, batch: reduceBatch },
 };

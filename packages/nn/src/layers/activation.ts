@@ -1,5 +1,10 @@
-import { gelu, leakyRelu, logSoftmax, relu, sigmoid, softmax, softplus, tanh, type Tensor } from '@tapegrad/tensor';
+import {
+  abs, add, clamp, div, elu, gelu, gt, leakyRelu, logSoftmax, mul, relu, reshape, sigmoid, softmax, softplus, tanh, where, ShapeError,
+  type Tensor,
+} from '@tapegrad/tensor';
+import { constant_ } from '../init.js';
 import { Module } from '../module.js';
+import { checkSize, fmtShape, newParameter, type LayerInitOptions } from './common.js';
 
 /** max(x, 0). */
 export class ReLU extends Module {
@@ -67,4 +72,76 @@ export class Softmax extends AlongAxis {
 /** log(softmax(x)) along `axis`, computed stably. */
 export class LogSoftmax extends AlongAxis {
   override forward(x: Tensor): Tensor { return logSoftmax(x, this.axis); }
+}
+
+/** x * sigmoid(x) (also called swish). */
+export class SiLU extends Module {
+  override forward(x: Tensor): Tensor { return mul(x, sigmoid(x)); }
+}
+
+/** x * tanh(softplus(x)). */
+export class Mish extends Module {
+  override forward(x: Tensor): Tensor { return mul(x, tanh(softplus(x))); }
+}
+
+function finite(layer: string, what: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${layer}: expected a finite ${what}, got ${String(v)}`);
+  return v;
+}
+
+/** x for x > 0, alpha (exp(x) - 1) otherwise (default alpha 1). */
+export class ELU extends Module {
+  readonly alpha: number;
+  constructor(alpha = 1) {
+    super();
+    this.alpha = finite('ELU', 'alpha', alpha);
+  }
+  override forward(x: Tensor): Tensor { return elu(x, this.alpha); }
+}
+
+/**
+ * x for x > 0, a * x otherwise, with a learned slope `weight` [numParameters] (initialized to `init`,
+ * default 0.25): one shared slope, or one per channel (dim 1 of the input), as PyTorch.
+ */
+export class PReLU extends Module {
+  readonly numParameters: number;
+  weight: Tensor;
+  constructor(numParameters = 1, init = 0.25, opts: Pick<LayerInitOptions, 'dtype'> = {}) {
+    super();
+    this.numParameters = checkSize(numParameters, 'PReLU', 'numParameters');
+    this.weight = constant_(newParameter([numParameters], opts), finite('PReLU', 'init', init));
+  }
+  override forward(x: Tensor): Tensor {
+    let a = this.weight;
+    if (this.numParameters > 1) {
+      if (x.ndim < 2 || x.shape[1] !== this.numParameters) {
+        throw new ShapeError(`PReLU: ${this.numParameters} parameters expect input [N, ${this.numParameters}, ...], got ${fmtShape(x.shape)}`);
+      }
+      a = reshape(a, [this.numParameters, ...x.shape.slice(2).map(() => 1)]);
+    }
+    return where(gt(x, 0), x, mul(a, x));
+  }
+}
+
+/** x clamped to [minVal, maxVal] (default [-1, 1]). */
+export class Hardtanh extends Module {
+  readonly minVal: number;
+  readonly maxVal: number;
+  constructor(minVal = -1, maxVal = 1) {
+    super();
+    this.minVal = finite('Hardtanh', 'minVal', minVal);
+    this.maxVal = finite('Hardtanh', 'maxVal', maxVal);
+    if (!(minVal < maxVal)) throw new RangeError(`Hardtanh: expected minVal < maxVal, got ${minVal} and ${maxVal}`);
+  }
+  override forward(x: Tensor): Tensor { return clamp(x, this.minVal, this.maxVal); }
+}
+
+/** x * relu6(x + 3) / 6: 0 below -3, x above 3. */
+export class Hardswish extends Module {
+  override forward(x: Tensor): Tensor { return div(mul(x, clamp(add(x, 3), 0, 6)), 6); }
+}
+
+/** x / (1 + |x|). */
+export class Softsign extends Module {
+  override forward(x: Tensor): Tensor { return div(x, add(abs(x), 1)); }
 }

@@ -35,6 +35,14 @@ export function checkSize(v: unknown, layer: string, what: string, allowZero = f
   return v;
 }
 
-export function fmtShape(shape: readonly number[]): string {
-  return `[${shape.join(',')}]`;
+export { fmtShape } from '@tapegrad/tensor/internal';
+
+/**
+ * Options for the sublayers of a composite layer: a `seed` becomes one generator that every sublayer
+ * draws from in turn (rather than each restarting the same stream).
+ */
+export function sharedInit<O extends LayerInitOptions>(opts: O): O {
+  const out: O = { ...opts, ...initSource(opts) };
+  delete out.seed;
+  return out;
 }

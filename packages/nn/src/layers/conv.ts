@@ -1,4 +1,4 @@
-import { ShapeError, conv1d, conv2d, type Tensor } from '@tapegrad/tensor';
+import { ShapeError, conv1d, conv2d, convTranspose1d, convTranspose2d, type Tensor } from '@tapegrad/tensor';
 import { kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { checkSize, fmtShape, initSource, newParameter, type LayerInitOptions } from './common.js';
@@ -30,15 +30,16 @@ function pairOf(v: Pair, layer: string, what: string): [number, number] {
 
 /**
  * PyTorch's default conv init: weight kaiming-uniform with a = sqrt(5) (U(+-1/sqrt(fanIn))), bias
- * U(+-1/sqrt(fanIn)), fanIn = inChannels / groups * kernel area.
+ * U(+-1/sqrt(fanIn)), fanIn = weight.shape[1] * kernel area (inChannels / groups for a convolution,
+ * outChannels / groups for a transposed one, whose weight is [inChannels, outChannels / groups, ...]).
  */
-function initConv(shape: number[], bias: boolean, opts: LayerInitOptions): [Tensor, Tensor | null] {
+function initConv(shape: number[], bias: boolean, opts: LayerInitOptions, biasSize = shape[0]!): [Tensor, Tensor | null] {
   const src = initSource(opts);
   const w = kaimingUniform_(newParameter(shape, opts), { ...src, a: Math.sqrt(5) });
   if (!bias) return [w, null];
   const fanIn = shape.slice(1).reduce((a, b) => a * b, 1);
   const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-  return [w, uniform_(newParameter([shape[0]!], opts), { ...src, a: -bound, b: bound })];
+  return [w, uniform_(newParameter([biasSize], opts), { ...src, a: -bound, b: bound })];
 }
 
 function checkGroups(inC: number, outC: number, groups: number, layer: string): void {
@@ -114,5 +115,83 @@ export class Conv1d extends Module {
       throw new ShapeError(`Conv1d: expected input [N, ${this.inChannels}, L] or [${this.inChannels}, L], got ${fmtShape(x.shape)}`);
     }
     return conv1d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  }
+}
+
+export interface ConvTranspose2dLayerOptions extends LayerInitOptions {
+  stride?: Pair;
+  padding?: Pair;
+  outputPadding?: Pair;
+  groups?: number;
+  dilation?: Pair;
+  bias?: boolean;
+}
+
+export interface ConvTranspose1dLayerOptions extends LayerInitOptions {
+  stride?: number;
+  padding?: number;
+  outputPadding?: number;
+  groups?: number;
+  dilation?: number;
+  bias?: boolean;
+}
+
+/**
+ * Transposed 2-D convolution over [N, C, H, W] (or [C, H, W]), as PyTorch's nn.ConvTranspose2d:
+ * weight [inChannels, outChannels / groups, kh, kw], bias [outChannels]; output size
+ * (H - 1) stride - 2 padding + dilation (kh - 1) + outputPadding + 1.
+ */
+export class ConvTranspose2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly options: { stride: Pair; padding: Pair; outputPadding: Pair; dilation: Pair; groups: number };
+  weight: Tensor;
+  bias: Tensor | null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts: ConvTranspose2dLayerOptions = {}) {
+    super();
+    this.inChannels = checkSize(inChannels, 'ConvTranspose2d', 'inChannels');
+    this.outChannels = checkSize(outChannels, 'ConvTranspose2d', 'outChannels');
+    this.kernelSize = pairOf(kernelSize, 'ConvTranspose2d', 'kernelSize');
+    const groups = opts.groups ?? 1;
+    checkGroups(inChannels, outChannels, groups, 'ConvTranspose2d');
+    this.options = { stride: opts.stride ?? 1, padding: opts.padding ?? 0, outputPadding: opts.outputPadding ?? 0, dilation: opts.dilation ?? 1, groups };
+    [this.weight, this.bias] = initConv([inChannels, outChannels / groups, ...this.kernelSize], opts.bias ?? true, opts, outChannels);
+  }
+
+  override forward(x: Tensor): Tensor {
+    if ((x.ndim !== 4 && x.ndim !== 3) || x.shape[x.ndim - 3] !== this.inChannels) {
+      throw new ShapeError(`ConvTranspose2d: expected input [N, ${this.inChannels}, H, W] or [${this.inChannels}, H, W], got ${fmtShape(x.shape)}`);
+    }
+    return convTranspose2d(x, this.weight, this.bias, this.options);
+  }
+}
+
+/** Transposed 1-D convolution over [N, C, L] (or [C, L]): weight [inChannels, outChannels / groups, k], bias [outChannels]. */
+export class ConvTranspose1d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: number;
+  readonly options: { stride: number; padding: number; outputPadding: number; dilation: number; groups: number };
+  weight: Tensor;
+  bias: Tensor | null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: number, opts: ConvTranspose1dLayerOptions = {}) {
+    super();
+    this.inChannels = checkSize(inChannels, 'ConvTranspose1d', 'inChannels');
+    this.outChannels = checkSize(outChannels, 'ConvTranspose1d', 'outChannels');
+    this.kernelSize = checkSize(kernelSize, 'ConvTranspose1d', 'kernelSize');
+    const groups = opts.groups ?? 1;
+    checkGroups(inChannels, outChannels, groups, 'ConvTranspose1d');
+    this.options = { stride: opts.stride ?? 1, padding: opts.padding ?? 0, outputPadding: opts.outputPadding ?? 0, dilation: opts.dilation ?? 1, groups };
+    [this.weight, this.bias] = initConv([inChannels, outChannels / groups, kernelSize], opts.bias ?? true, opts, outChannels);
+  }
+
+  override forward(x: Tensor): Tensor {
+    if ((x.ndim !== 3 && x.ndim !== 2) || x.shape[x.ndim - 2] !== this.inChannels) {
+      throw new ShapeError(`ConvTranspose1d: expected input [N, ${this.inChannels}, L] or [${this.inChannels}, L], got ${fmtShape(x.shape)}`);
+    }
+    return convTranspose1d(x, this.weight, this.bias, this.options);
   }
 }

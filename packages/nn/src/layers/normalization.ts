@@ -1,4 +1,4 @@
-import { ShapeError, add, div, mean, mul, ones, reshape, sqrt, sub, zeros, type Tensor } from '@tapegrad/tensor';
+import { ShapeError, add, div, mean, mul, ones, reshape, rsqrt, sqrt, square, sub, zeros, type Tensor } from '@tapegrad/tensor';
 import { noGrad } from '@tapegrad/autograd';
 import { ones_ } from '../init.js';
 import { Module, buffer } from '../module.js';
@@ -133,9 +133,7 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | number[], opts: LayerNormOptions = {}) {
     super();
-    const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
-    if (!Array.isArray(shape) || shape.length === 0) throw new RangeError(`LayerNorm: expected a size or a non-empty list of sizes, got ${String(normalizedShape)}`);
-    this.normalizedShape = shape.map((d) => checkSize(d, 'LayerNorm', 'normalizedShape entries'));
+    this.normalizedShape = normalizedShapeOf('LayerNorm', normalizedShape);
     this.eps = opts.eps ?? 1e-5;
     if (opts.elementwiseAffine ?? true) {
       this.weight = ones_(newParameter(this.normalizedShape, opts));
@@ -144,12 +142,7 @@ export class LayerNorm extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    const k = this.normalizedShape.length;
-    const tail = x.shape.slice(x.ndim - k);
-    if (x.ndim < k || tail.some((d, i) => d !== this.normalizedShape[i])) {
-      throw new ShapeError(`LayerNorm: expected input [..., ${this.normalizedShape.join(', ')}], got ${fmtShape(x.shape)}`);
-    }
-    const axes = this.normalizedShape.map((_, i) => x.ndim - k + i);
+    const axes = trailingAxes('LayerNorm', x, this.normalizedShape);
     const mu = mean(x, axes, true);
     const v = x.var(axes, true, { correction: 0 });
     let y = div(sub(x, mu), sqrt(add(v, this.eps)));
@@ -157,4 +150,53 @@ export class LayerNorm extends Module {
     if (this.bias !== null) y = add(y, this.bias);
     return y;
   }
+}
+
+export interface RMSNormOptions extends LayerInitOptions {
+  /** Added to the mean square; default: the machine epsilon of the input's dtype (PyTorch's default). */
+  eps?: number;
+  /** Learn an elementwise scale (ones) of the normalized shape (default true). */
+  elementwiseAffine?: boolean;
+}
+
+const MACHINE_EPS = { float32: 2 ** -23, float64: 2 ** -52 } as const;
+
+/**
+ * Root-mean-square normalization over the trailing dims given by `normalizedShape` (PyTorch 2.4's
+ * nn.RMSNorm): y = x / sqrt(mean(x^2) + eps) * weight.
+ */
+export class RMSNorm extends Module {
+  readonly normalizedShape: number[];
+  readonly eps: number | null;
+  weight: Tensor | null = null;
+
+  constructor(normalizedShape: number | number[], opts: RMSNormOptions = {}) {
+    super();
+    this.normalizedShape = normalizedShapeOf('RMSNorm', normalizedShape);
+    this.eps = opts.eps ?? null;
+    if (opts.elementwiseAffine ?? true) this.weight = ones_(newParameter(this.normalizedShape, opts));
+  }
+
+  override forward(x: Tensor): Tensor {
+    const axes = trailingAxes('RMSNorm', x, this.normalizedShape);
+    const eps = this.eps ?? (x.dtype === 'float64' ? MACHINE_EPS.float64 : MACHINE_EPS.float32);
+    const y = mul(x, rsqrt(add(mean(square(x), axes, true), eps)));
+    return this.weight === null ? y : mul(y, this.weight);
+  }
+}
+
+function normalizedShapeOf(layer: string, normalizedShape: number | number[]): number[] {
+  const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
+  if (!Array.isArray(shape) || shape.length === 0) throw new RangeError(`${layer}: expected a size or a non-empty list of sizes, got ${String(normalizedShape)}`);
+  return shape.map((d) => checkSize(d, layer, 'normalizedShape entries'));
+}
+
+/** The axes of x that `normalizedShape` covers, checking that x ends with that shape. */
+function trailingAxes(layer: string, x: Tensor, normalizedShape: number[]): number[] {
+  const k = normalizedShape.length;
+  const tail = x.shape.slice(x.ndim - k);
+  if (x.ndim < k || tail.some((d, i) => d !== normalizedShape[i])) {
+    throw new ShapeError(`${layer}: expected input [..., ${normalizedShape.join(', ')}], got ${fmtShape(x.shape)}`);
+  }
+  return normalizedShape.map((_, i) => x.ndim - k + i);
 }

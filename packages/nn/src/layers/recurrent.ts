@@ -1,6 +1,6 @@
 import {
-  ShapeError, add, matmul, mul, reshape, sigmoid, relu, slice, split, squeeze, stack, sub, tanh, transpose, unsqueeze, zeros,
-  type Tensor,
+  Generator, ShapeError, add, concat, dropout, matmul, mul, reshape, sigmoid, relu, slice, split, squeeze, stack, sub, tanh, transpose,
+  unsqueeze, zeros, type Tensor,
 } from '@tapegrad/tensor';
 import { uniform_ } from '../init.js';
 import { Module } from '../module.js';
@@ -13,71 +13,119 @@ export interface RNNOptions extends LayerInitOptions {
   bias?: boolean;
   /** Input and output are [batch, seq, feature] (default true, unlike PyTorch); false for [seq, batch, feature]. */
   batchFirst?: boolean;
+  /** Dropout probability on the outputs of every layer but the last, while training (default 0). */
+  dropout?: number;
+  /** Run a second set of layers over the reversed sequence and concatenate both outputs (default false). */
+  bidirectional?: boolean;
 }
 
-/** The per-step state of one layer: h, plus c for an LSTM. */
+export interface LSTMOptions extends RNNOptions {
+  /** Project h to this size with weight_hr (LSTM with projections; 0, the default, for none). */
+  projSize?: number;
+}
+
+/** The per-step state of one layer and direction: h, plus c for an LSTM. */
 interface LayerState { h: Tensor; c?: Tensor }
 
+/** One layer and direction's weights. */
+interface Weights { wih: Tensor; whh: Tensor; bih: Tensor | null; bhh: Tensor | null; whr: Tensor | null }
+
 /**
- * Shared machinery of RNN, LSTM and GRU: per layer k the parameters weight_ih_l{k} [G*hidden, in],
- * weight_hh_l{k} [G*hidden, hidden], bias_ih_l{k}, bias_hh_l{k} [G*hidden] (G gates, in PyTorch's
- * order), all initialized from U(-1/sqrt(hidden), 1/sqrt(hidden)). The input projection of a whole
- * sequence is one matmul; the recurrence then runs step by step.
+ * Shared machinery of RNN, LSTM and GRU, with PyTorch's parameters: per layer k and direction
+ * (suffix '' or '_reverse') weight_ih_l{k} [G*hidden, in], weight_hh_l{k} [G*hidden, hidden'],
+ * bias_ih_l{k}, bias_hh_l{k} [G*hidden] and, for an LSTM with projections, weight_hr_l{k}
+ * [projSize, hidden] (hidden' is projSize then), G gates in PyTorch's order, all initialized from
+ * U(-1/sqrt(hidden), 1/sqrt(hidden)). Layer k > 0 reads the previous layer's outputs (both
+ * directions concatenated). The input projection of a whole sequence is one matmul; the
+ * recurrence then runs step by step.
  */
 abstract class RNNBase extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly numLayers: number;
   readonly batchFirst: boolean;
-  weight_ih_l0: Tensor;
-  weight_hh_l0: Tensor;
-  bias_ih_l0: Tensor | null = null;
-  bias_hh_l0: Tensor | null = null;
+  readonly dropout: number;
+  readonly bidirectional: boolean;
+  readonly projSize: number;
+  readonly generator: Generator | undefined;
+  declare weight_ih_l0: Tensor;
+  declare weight_hh_l0: Tensor;
+  declare bias_ih_l0: Tensor | null;
+  declare bias_hh_l0: Tensor | null;
 
-  protected constructor(protected readonly layer: string, gates: number, inputSize: number, hiddenSize: number, opts: RNNOptions) {
+  protected constructor(protected readonly layer: string, gates: number, inputSize: number, hiddenSize: number, opts: LSTMOptions) {
     super();
     this.inputSize = checkSize(inputSize, layer, 'inputSize');
     this.hiddenSize = checkSize(hiddenSize, layer, 'hiddenSize');
     this.numLayers = checkSize(opts.numLayers ?? 1, layer, 'numLayers');
     this.batchFirst = opts.batchFirst ?? true;
+    const p = opts.dropout ?? 0;
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`${layer}: expected a dropout probability in [0, 1], got ${String(p)}`);
+    this.dropout = p;
+    this.bidirectional = opts.bidirectional ?? false;
+    this.projSize = checkSize(opts.projSize ?? 0, layer, 'projSize', true);
+    if (this.projSize >= hiddenSize) throw new RangeError(`${layer}: projSize (${this.projSize}) must be smaller than hiddenSize (${hiddenSize})`);
     const src = initSource(opts);
+    this.generator = src.generator;
     const bound = 1 / Math.sqrt(hiddenSize);
-    const self = this as unknown as Record<string, Tensor>;
+    const self = this as unknown as Record<string, Tensor | null>;
     const G = gates * hiddenSize;
+    const out = this.projSize > 0 ? this.projSize : hiddenSize;
     for (let k = 0; k < this.numLayers; k++) {
-      self[`weight_ih_l${k}`] = newParameter([G, k === 0 ? inputSize : hiddenSize], opts);
-      self[`weight_hh_l${k}`] = newParameter([G, hiddenSize], opts);
-      if (opts.bias ?? true) {
-        self[`bias_ih_l${k}`] = newParameter([G], opts);
-        self[`bias_hh_l${k}`] = newParameter([G], opts);
+      for (const suffix of this.suffixes()) {
+        const at = `_l${k}${suffix}`;
+        self[`weight_ih${at}`] = newParameter([G, k === 0 ? inputSize : out * this.suffixes().length], opts);
+        self[`weight_hh${at}`] = newParameter([G, out], opts);
+        if (opts.bias ?? true) {
+          self[`bias_ih${at}`] = newParameter([G], opts);
+          self[`bias_hh${at}`] = newParameter([G], opts);
+        }
+        if (this.projSize > 0) self[`weight_hr${at}`] = newParameter([this.projSize, hiddenSize], opts);
       }
     }
-    this.weight_ih_l0 = self.weight_ih_l0!;
-    this.weight_hh_l0 = self.weight_hh_l0!;
-    for (const p of this.parameters()) uniform_(p, { ...src, a: -bound, b: bound });
+    if (!(opts.bias ?? true)) {
+      this.bias_ih_l0 = null;
+      this.bias_hh_l0 = null;
+    }
+    for (const param of this.parameters()) uniform_(param, { ...src, a: -bound, b: bound });
   }
 
-  /** Layer k's [weight_ih, weight_hh, bias_ih, bias_hh]. */
-  protected weightsOf(k: number): [Tensor, Tensor, Tensor | null, Tensor | null] {
+  /** The parameter-name suffix of each direction. */
+  protected suffixes(): string[] {
+    return this.bidirectional ? ['', '_reverse'] : [''];
+  }
+
+  /** Layer k's weights in direction d. */
+  protected weightsOf(k: number, d: number): Weights {
     const self = this as unknown as Record<string, Tensor | null | undefined>;
-    return [self[`weight_ih_l${k}`]!, self[`weight_hh_l${k}`]!, self[`bias_ih_l${k}`] ?? null, self[`bias_hh_l${k}`] ?? null];
+    const at = `_l${k}${this.suffixes()[d]}`;
+    return { wih: self[`weight_ih${at}`]!, whh: self[`weight_hh${at}`]!, bih: self[`bias_ih${at}`] ?? null, bhh: self[`bias_hh${at}`] ?? null, whr: self[`weight_hr${at}`] ?? null };
   }
 
-  /** One step of layer k: the projected input xw [B, G*H] (bias_ih included) and the previous state. */
-  protected abstract cell(xw: Tensor, prev: LayerState, whh: Tensor, bhh: Tensor | null): LayerState;
+  /** One step: the projected input xw [B, G*H] (bias_ih included) and the previous state. */
+  protected abstract cell(xw: Tensor, prev: LayerState, w: Weights): LayerState;
 
-  protected checkState(s: Tensor, what: string, batched: boolean, B: number): Tensor {
-    const want = batched ? [this.numLayers, B, this.hiddenSize] : [this.numLayers, this.hiddenSize];
-    if (s.ndim !== want.length || s.shape.some((d, i) => d !== want[i])) {
-      throw new ShapeError(`${this.layer}: expected ${what} of shape ${fmtShape(want)} ([numLayers, ${batched ? 'batch, ' : ''}hidden]), got ${fmtShape(s.shape)}`);
+  /** The size of h (projSize for a projected LSTM) and of c. */
+  protected stateSizes(): number[] {
+    return [this.projSize > 0 ? this.projSize : this.hiddenSize];
+  }
+
+  #checkState(s: Tensor, i: number, batched: boolean, B: number): Tensor {
+    const n = this.numLayers * this.suffixes().length;
+    const size = this.stateSizes()[i]!;
+    const want = batched ? [n, B, size] : [n, size];
+    if (s.ndim !== want.length || s.shape.some((d, j) => d !== want[j])) {
+      const what = i === 0 ? 'h0' : 'c0';
+      throw new ShapeError(`${this.layer}: expected ${what} of shape ${fmtShape(want)} ([numLayers * numDirections, ${batched ? 'batch, ' : ''}${size}]), got ${fmtShape(s.shape)}`);
     }
     return batched ? s : unsqueeze(s, 1);
   }
 
   /**
    * Runs the sequence. x: [batch, seq, input] (batch-first; [seq, input] unbatched). `initial` holds
-   * per-layer states [numLayers, batch, hidden] (zeros when omitted). Returns the last layer's outputs
-   * [batch, seq, hidden] and the final states, [numLayers, batch, hidden] each.
+   * the states [numLayers * numDirections, batch, size] (zeros when omitted), in PyTorch's order
+   * (layer by layer, forward direction first). Returns the last layer's outputs [batch, seq,
+   * numDirections * hidden'] and the final states in the same layout as `initial`.
    */
   protected run(x: Tensor, initial: Tensor[] | null): [Tensor, Tensor[]] {
     const batched = x.ndim === 3;
@@ -88,28 +136,38 @@ abstract class RNNBase extends Module {
     let input = !batched ? unsqueeze(x, 0) : this.batchFirst ? x : transpose(x, 0, 1);
     const [B, T] = input.shape as [number, number];
     if (T === 0) throw new ShapeError(`${this.layer}: expected a sequence of at least one step, got input ${fmtShape(x.shape)}`);
-    const H = this.hiddenSize;
-    const init = initial?.map((s, i) => this.checkState(s, i === 0 ? 'h0' : 'c0', batched, B));
-    const finals: Tensor[][] = [];
+    const init = initial?.map((s, i) => this.#checkState(s, i, batched, B));
+    const sizes = this.stateSizes();
+    const D = this.suffixes().length;
+    const finals: LayerState[] = [];
     for (let k = 0; k < this.numLayers; k++) {
-      const [wih, whh, bih, bhh] = this.weightsOf(k);
-      let xw = matmul(input, transpose(wih, 0, 1));
-      if (bih !== null) xw = add(xw, bih);
-      const G = xw.shape[2]!;
-      const pick = (s: Tensor | undefined): Tensor => (s === undefined ? zeros([B, H], { dtype: xw.dtype }) : reshape(slice(s, [k], [k + 1]), [B, H]));
-      let state: LayerState = { h: pick(init?.[0]) };
-      if (this.stateCount() > 1) state.c = pick(init?.[1]);
-      const outs: Tensor[] = [];
-      for (let t = 0; t < T; t++) {
-        const xt = reshape(slice(xw, [0, t], [B, t + 1]), [B, G]);
-        state = this.cell(xt, state, whh, bhh);
-        outs.push(state.h);
+      const outputs: Tensor[] = [];
+      for (let d = 0; d < D; d++) {
+        const w = this.weightsOf(k, d);
+        let xw = matmul(input, transpose(w.wih, 0, 1));
+        if (w.bih !== null) xw = add(xw, w.bih);
+        const G = xw.shape[2]!;
+        const pick = (i: number): Tensor => {
+          const s = init?.[i];
+          return s === undefined ? zeros([B, sizes[i]!], { dtype: xw.dtype }) : reshape(slice(s, [k * D + d], [k * D + d + 1]), [B, sizes[i]!]);
+        };
+        let state: LayerState = { h: pick(0) };
+        if (sizes.length > 1) state.c = pick(1);
+        const outs: Tensor[] = new Array(T);
+        for (let i = 0; i < T; i++) {
+          const t = d === 0 ? i : T - 1 - i;
+          state = this.cell(reshape(slice(xw, [0, t], [B, t + 1]), [B, G]), state, w);
+          outs[t] = state.h;
+        }
+        outputs.push(stack(outs, 1));
+        finals.push(state);
       }
-      input = stack(outs, 1);
-      finals.push(state.c === undefined ? [state.h] : [state.h, state.c]);
+      input = D === 1 ? outputs[0]! : concat(outputs, 2);
+      if (this.dropout > 0 && this.training && k < this.numLayers - 1) {
+        input = dropout(input, this.dropout, true, this.generator === undefined ? {} : { generator: this.generator });
+      }
     }
-    const nState = finals[0]!.length;
-    let states = Array.from({ length: nState }, (_, i) => stack(finals.map((f) => f[i]!), 0));
+    let states = sizes.map((_, i) => stack(finals.map((f) => (i === 0 ? f.h : f.c!)), 0));
     let out = input;
     if (!batched) {
       out = squeeze(out, 0);
@@ -120,12 +178,7 @@ abstract class RNNBase extends Module {
     return [out, states];
   }
 
-  /** How many state tensors a layer carries (1, or 2 for an LSTM). */
-  protected stateCount(): number {
-    return 1;
-  }
-
-  /** The output sequence [batch, seq, hidden] (zero initial state). */
+  /** The output sequence [batch, seq, numDirections * hidden] (zero initial state). */
   override forward(x: Tensor): Tensor {
     return this.run(x, null)[0];
   }
@@ -153,12 +206,12 @@ export class RNN extends RNNBase {
     this.nonlinearity = nl;
   }
 
-  protected override cell(xw: Tensor, prev: LayerState, whh: Tensor, bhh: Tensor | null): LayerState {
-    const pre = add(xw, hidden(prev.h, whh, bhh));
+  protected override cell(xw: Tensor, prev: LayerState, w: Weights): LayerState {
+    const pre = add(xw, hidden(prev.h, w.whh, w.bhh));
     return { h: this.nonlinearity === 'tanh' ? tanh(pre) : relu(pre) };
   }
 
-  /** Runs with initial state h0 [numLayers, batch, hidden]; returns [output, hN]. */
+  /** Runs with initial state h0 [numLayers * numDirections, batch, hidden]; returns [output, hN]. */
   forwardWithState(x: Tensor, h0?: Tensor): [Tensor, Tensor] {
     const [out, [h]] = this.run(x, h0 === undefined ? null : [h0]);
     return [out, h!];
@@ -167,24 +220,26 @@ export class RNN extends RNNBase {
 
 /**
  * LSTM with PyTorch's gate order i, f, g, o in the stacked weights:
- * c_t = f * c_{t-1} + i * g, h_t = o * tanh(c_t), with i, f, o sigmoid and g tanh gates.
+ * c_t = f * c_{t-1} + i * g, h_t = o * tanh(c_t), with i, f, o sigmoid and g tanh gates; with
+ * `projSize`, h_t = (o * tanh(c_t)) W_hr^T.
  */
 export class LSTM extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, opts: LSTMOptions = {}) {
     super('LSTM', 4, inputSize, hiddenSize, opts);
   }
 
-  protected override stateCount(): number {
-    return 2;
+  protected override stateSizes(): number[] {
+    return [this.projSize > 0 ? this.projSize : this.hiddenSize, this.hiddenSize];
   }
 
-  protected override cell(xw: Tensor, prev: LayerState, whh: Tensor, bhh: Tensor | null): LayerState {
-    const [i, f, g, o] = split(add(xw, hidden(prev.h, whh, bhh)), this.hiddenSize, 1) as [Tensor, Tensor, Tensor, Tensor];
+  protected override cell(xw: Tensor, prev: LayerState, w: Weights): LayerState {
+    const [i, f, g, o] = split(add(xw, hidden(prev.h, w.whh, w.bhh)), this.hiddenSize, 1) as [Tensor, Tensor, Tensor, Tensor];
     const c = add(mul(sigmoid(f), prev.c!), mul(sigmoid(i), tanh(g)));
-    return { h: mul(sigmoid(o), tanh(c)), c };
+    const h = mul(sigmoid(o), tanh(c));
+    return { h: w.whr === null ? h : matmul(h, transpose(w.whr, 0, 1)), c };
   }
 
-  /** Runs with initial state [h0, c0] (each [numLayers, batch, hidden]); returns [output, [hN, cN]]. */
+  /** Runs with initial state [h0, c0] (each [numLayers * numDirections, batch, size]); returns [output, [hN, cN]]. */
   forwardWithState(x: Tensor, state?: [Tensor, Tensor]): [Tensor, [Tensor, Tensor]] {
     if (state !== undefined && (!Array.isArray(state) || state.length !== 2)) {
       throw new TypeError('LSTM: expected the state as a pair [h0, c0]');
@@ -203,17 +258,17 @@ export class GRU extends RNNBase {
     super('GRU', 3, inputSize, hiddenSize, opts);
   }
 
-  protected override cell(xw: Tensor, prev: LayerState, whh: Tensor, bhh: Tensor | null): LayerState {
+  protected override cell(xw: Tensor, prev: LayerState, w: Weights): LayerState {
     const H = this.hiddenSize;
     const [xr, xz, xn] = split(xw, H, 1) as [Tensor, Tensor, Tensor];
-    const [hr, hz, hn] = split(hidden(prev.h, whh, bhh), H, 1) as [Tensor, Tensor, Tensor];
+    const [hr, hz, hn] = split(hidden(prev.h, w.whh, w.bhh), H, 1) as [Tensor, Tensor, Tensor];
     const r = sigmoid(add(xr, hr));
     const z = sigmoid(add(xz, hz));
     const n = tanh(add(xn, mul(r, hn)));
     return { h: add(n, mul(z, sub(prev.h, n))) };
   }
 
-  /** Runs with initial state h0 [numLayers, batch, hidden]; returns [output, hN]. */
+  /** Runs with initial state h0 [numLayers * numDirections, batch, hidden]; returns [output, hN]. */
   forwardWithState(x: Tensor, h0?: Tensor): [Tensor, Tensor] {
     const [out, [h]] = this.run(x, h0 === undefined ? null : [h0]);
     return [out, h!];

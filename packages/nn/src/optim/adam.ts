@@ -15,7 +15,7 @@ export interface AdamHyper {
 
 export type AdamOptions = Partial<AdamHyper>;
 
-const ADAM_STATE: StateSpec = { buffers: ['expAvg', 'expAvgSq', 'maxExpAvgSq'], counters: ['step'] };
+const ADAM_STATE: StateSpec = { buffers: ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'], counters: ['step'] };
 
 /** Adam and AdamW: one update, which `decoupled` switches between an L2 term and decoupled weight decay. */
 abstract class AdamFamily extends Optimizer<AdamHyper> {
@@ -47,17 +47,17 @@ abstract class AdamFamily extends Optimizer<AdamHyper> {
       if (this.decoupled) p.mul_(1 - h.lr * h.weightDecay);
       else g = g.add(p.mul(h.weightDecay));
     }
-    const expAvg = buffer(state, 'expAvg', p).mul(beta1).add(g.mul(1 - beta1));
-    const expAvgSq = buffer(state, 'expAvgSq', p).mul(beta2).add(g.mul(g).mul(1 - beta2));
-    state.expAvg = expAvg;
-    state.expAvgSq = expAvgSq;
+    const expAvg = buffer(state, 'exp_avg', p).mul(beta1).add(g.mul(1 - beta1));
+    const expAvgSq = buffer(state, 'exp_avg_sq', p).mul(beta2).add(g.mul(g).mul(1 - beta2));
+    state.exp_avg = expAvg;
+    state.exp_avg_sq = expAvgSq;
     const biasCorrection1 = 1 - beta1 ** step;
     const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
     const stepSize = h.lr / biasCorrection1;
     let second = expAvgSq;
     if (h.amsgrad) {
-      second = buffer(state, 'maxExpAvgSq', p).maximum(expAvgSq);
-      state.maxExpAvgSq = second;
+      second = buffer(state, 'max_exp_avg_sq', p).maximum(expAvgSq);
+      state.max_exp_avg_sq = second;
     }
     const denom = second.sqrt().div(biasCorrection2Sqrt).add(h.eps);
     p.sub_(expAvg.div(denom).mul(stepSize));

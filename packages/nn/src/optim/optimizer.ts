@@ -1,8 +1,9 @@
 import { Tensor } from '@tapegrad/tensor';
 import { noGrad } from '@tapegrad/autograd';
+import { sameShape, isFloat } from '@tapegrad/tensor/internal';
 
-/** A hyperparameter value: a number, a flag, or a tuple such as Adam's betas. */
-export type HyperValue = number | boolean | readonly number[];
+/** A hyperparameter value: a number, a flag, a tuple such as Adam's betas, or a choice such as LBFGS's line search. */
+export type HyperValue = number | boolean | readonly number[] | string | null;
 
 /** The hyperparameters every optimizer has. */
 export interface BaseHyper {
@@ -18,23 +19,46 @@ export type ParamGroup<H extends BaseHyper> = H & { params: Tensor[]; initialLr?
 /** A parameter group as the user passes it: the parameters and any options overriding the defaults. */
 export type ParamGroupInput<H extends BaseHyper> = Partial<H> & { params: Tensor[]; initialLr?: number };
 
-/** Per-parameter state: buffers (tensors shaped like the parameter) and counters such as `step`. */
-export type ParamState = Record<string, Tensor | number>;
+/**
+ * Per-parameter state under PyTorch's names: buffers (tensors shaped like the parameter, e.g.
+ * `exp_avg`, `momentum_buffer`), counters such as `step`, and (LBFGS) lists of tensors.
+ */
+export type ParamState = Record<string, Tensor | number | Tensor[] | number[]>;
 
 /**
- * An optimizer's state as data, in PyTorch's layout: `state` keyed by the parameter's position
- * across all groups (in group order), `paramGroups` holding each group's hyperparameters and the
- * positions of its parameters. Tensors are copies: later steps do not change a saved dict.
+ * An optimizer's state as data, in PyTorch's layout and names: `state` keyed by the parameter's
+ * position across all groups (in group order), with PyTorch's entry names (`exp_avg`, `exp_avg_sq`,
+ * `momentum_buffer`, `step`, ...); `param_groups` holding each group's hyperparameters under
+ * PyTorch's names (`lr`, `betas`, `weight_decay`, `initial_lr`, ...) and the positions of its
+ * parameters. Tensors are copies: later steps do not change a saved dict.
  */
 export interface OptimizerStateDict {
   state: Record<number, ParamState>;
-  paramGroups: (Record<string, HyperValue> & { params: number[] })[];
+  param_groups: (Record<string, HyperValue> & { params: number[] })[];
 }
 
-/** Which per-parameter state keys an optimizer keeps: buffers shaped like the parameter, and counters. */
+/**
+ * Which per-parameter state entries an optimizer keeps: buffers shaped like the parameter, counters
+ * (non-negative integers), and, for an optimizer with other state (LBFGS), a check of each other entry.
+ */
 export interface StateSpec {
   readonly buffers: readonly string[];
   readonly counters: readonly string[];
+  /** Validates and copies an entry that is neither a buffer nor a counter; returns undefined for an unknown entry. */
+  readonly other?: (key: string, value: unknown, param: Tensor) => Tensor | number | Tensor[] | number[] | undefined;
+}
+
+/** Parameter-group keys PyTorch saves that only choose its implementation (ignored when loading). */
+const TORCH_IMPLEMENTATION_FLAGS = ['foreach', 'capturable', 'differentiable', 'fused'];
+
+/** camelCase to PyTorch's snake_case: `weightDecay` -> `weight_decay`. */
+export function snakeCase(k: string): string {
+  return k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** snake_case to camelCase: `weight_decay` -> `weightDecay`. */
+function camelCase(k: string): string {
+  return k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 function describe(x: unknown): string {
@@ -49,16 +73,13 @@ function isRecord(x: unknown): x is Record<string, unknown> {
 }
 
 function sameKind(a: unknown, b: unknown): boolean {
+  if (a === null) return b === null || typeof b === 'string';
   if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && b.every((v) => typeof v === 'number');
   return typeof a === typeof b;
 }
 
 function copyValue(v: HyperValue): HyperValue {
   return Array.isArray(v) ? v.slice() : v;
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /**
@@ -132,7 +153,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     const seen = new Set<Tensor>();
     for (const [i, p] of params.entries()) {
       if (!(p instanceof Tensor)) throw new TypeError(`${n}: ${at}: params[${i}] must be a Tensor, got ${describe(p)}`);
-      if (p.dtype !== 'float32' && p.dtype !== 'float64') throw new TypeError(`${n}: ${at}: params[${i}] must be float32 or float64, got ${p.dtype}`);
+      if (!isFloat(p.dtype)) throw new TypeError(`${n}: ${at}: params[${i}] must be float32 or float64, got ${p.dtype}`);
       if (!p.isLeaf) throw new TypeError(`${n}: ${at}: params[${i}] is not a leaf tensor (it was computed by an op); optimize leaves only`);
       if (seen.has(p)) throw new RangeError(`${n}: ${at} lists params[${i}] twice`);
       seen.add(p);
@@ -203,12 +224,12 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     }
   }
 
-  /** The hyperparameters and per-parameter state, as copies (see `OptimizerStateDict`). */
+  /** The hyperparameters and per-parameter state in PyTorch's layout and names, as copies (see `OptimizerStateDict`). */
   stateDict(): OptimizerStateDict {
     const index = new Map<Tensor, number>();
-    const paramGroups = this.paramGroups.map((g) => {
+    const groups = this.paramGroups.map((g) => {
       const out: Record<string, HyperValue> = {};
-      for (const [k, v] of Object.entries(g)) if (k !== 'params') out[k] = copyValue(v as HyperValue);
+      for (const [k, v] of Object.entries(g)) if (k !== 'params') out[snakeCase(k)] = copyValue(v as HyperValue);
       const params = g.params.map((p) => {
         index.set(p, index.size);
         return index.size - 1;
@@ -220,30 +241,32 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
       const i = index.get(p);
       if (i === undefined) continue;
       const copy: ParamState = {};
-      for (const [k, v] of Object.entries(s)) copy[k] = typeof v === 'number' ? v : noGrad(() => v.clone());
+      for (const [k, v] of Object.entries(s)) copy[k] = copyState(v);
       state[i] = copy;
     }
-    return { state, paramGroups };
+    return { state, param_groups: groups };
   }
 
   /**
-   * Restores hyperparameters and per-parameter state saved by `stateDict()` from an optimizer of
-   * the same kind over parameters of the same shapes, grouped the same way. Everything is checked
-   * before anything changes; a mismatch throws an error naming it. Tensors are copied (and cast to
-   * their parameter's dtype).
+   * Restores hyperparameters and per-parameter state saved by `stateDict()` (or by PyTorch, once its
+   * tensors are tapegrad tensors) from an optimizer of the same kind over parameters of the same
+   * shapes, grouped the same way. PyTorch's implementation flags (`foreach`, `fused`, ...) are
+   * ignored and a 0-d tensor `step` is read as a number. Everything is checked before anything
+   * changes; a mismatch throws an error naming it. Tensors are copied (and cast to their
+   * parameter's dtype).
    */
   loadStateDict(sd: OptimizerStateDict): void {
     const n = `${this.name}.loadStateDict`;
-    if (!isRecord(sd) || !Array.isArray(sd.paramGroups) || !isRecord(sd.state)) {
-      throw new TypeError(`${n}: expected { state, paramGroups } as made by stateDict(), got ${describe(sd)}`);
+    if (!isRecord(sd) || !Array.isArray(sd.param_groups) || !isRecord(sd.state)) {
+      throw new TypeError(`${n}: expected { state, param_groups } as made by stateDict(), got ${describe(sd)}`);
     }
-    if (sd.paramGroups.length !== this.paramGroups.length) {
-      throw new RangeError(`${n}: the saved state has ${sd.paramGroups.length} parameter groups, this optimizer has ${this.paramGroups.length}`);
+    if (sd.param_groups.length !== this.paramGroups.length) {
+      throw new RangeError(`${n}: the saved state has ${sd.param_groups.length} parameter groups, this optimizer has ${this.paramGroups.length}`);
     }
     // Map each saved parameter position to a live parameter, group by group.
     const byIndex = new Map<number, Tensor>();
     const groups: Record<string, unknown>[] = [];
-    for (const [gi, saved] of (sd.paramGroups as unknown[]).entries()) {
+    for (const [gi, saved] of (sd.param_groups as unknown[]).entries()) {
       const at = `saved parameter group ${gi}`;
       const live = this.paramGroups[gi]!;
       if (!isRecord(saved) || !Array.isArray(saved.params)) throw new TypeError(`${n}: ${at} must be an object with a params array, got ${describe(saved)}`);
@@ -254,10 +277,16 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
         if (!Number.isInteger(idx) || byIndex.has(idx as number)) throw new TypeError(`${n}: ${at}: params[${j}] must be a distinct integer index, got ${describe(idx)}`);
         byIndex.set(idx as number, live.params[j]!);
       }
-      this.checkKeys(saved, at, ['params', 'initialLr']);
-      for (const k of this.hyperKeys) if (!(k in saved)) throw new TypeError(`${n}: ${at} lacks hyperparameter '${k}'`);
       const g: Record<string, unknown> = { params: live.params };
-      for (const [k, v] of Object.entries(saved)) if (k !== 'params') g[k] = Array.isArray(v) ? v.slice() : v;
+      for (const [k, v] of Object.entries(saved)) {
+        if (k === 'params' || TORCH_IMPLEMENTATION_FLAGS.includes(k)) continue;
+        const key = camelCase(k);
+        if ((!this.hyperKeys.includes(key) && key !== 'initialLr') || snakeCase(key) !== k) {
+          throw new TypeError(`${n}: unknown option '${k}' in ${at}; expected some of ${this.hyperKeys.map(snakeCase).join(', ')}`);
+        }
+        g[key] = Array.isArray(v) ? v.slice() : v;
+      }
+      for (const k of this.hyperKeys) if (!(k in g)) throw new TypeError(`${n}: ${at} lacks hyperparameter '${snakeCase(k)}'`);
       this.checkGroup(g, at);
       groups.push(g);
     }
@@ -268,21 +297,28 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
       if (p === undefined) throw new RangeError(`${n}: state entry '${key}' names no parameter of the saved groups`);
       if (!isRecord(saved)) throw new TypeError(`${n}: state entry '${key}' must be an object, got ${describe(saved)}`);
       const s: ParamState = {};
-      for (const [k, v] of Object.entries(saved)) {
+      for (const [k, v0] of Object.entries(saved)) {
+        const at = `${n}: state entry '${key}': '${k}'`;
         if (spec.buffers.includes(k)) {
-          if (!(v instanceof Tensor)) throw new TypeError(`${n}: state entry '${key}': '${k}' must be a tensor, got ${describe(v)}`);
-          if (!sameShape(v.shape, p.shape)) {
-            throw new RangeError(`${n}: state entry '${key}': '${k}' has shape [${v.shape.join(',')}], its parameter has shape [${p.shape.join(',')}]`);
-          }
-          if (v.dtype !== 'float32' && v.dtype !== 'float64') throw new TypeError(`${n}: state entry '${key}': '${k}' must be a float tensor, got ${v.dtype}`);
-          s[k] = noGrad(() => v.to(p.dtype).clone());
-        } else if (spec.counters.includes(k)) {
-          if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new TypeError(`${n}: state entry '${key}': '${k}' must be a non-negative integer, got ${describe(v)}`);
-          s[k] = v;
-        } else {
-          const known = [...spec.buffers, ...spec.counters];
-          throw new TypeError(`${n}: state entry '${key}' has unknown entry '${k}'; ${this.name} keeps ${known.length > 0 ? known.join(', ') : 'no state'}`);
+          if (!(v0 instanceof Tensor)) throw new TypeError(`${at} must be a tensor, got ${describe(v0)}`);
+          if (!sameShape(v0.shape, p.shape)) throw new RangeError(`${at} has shape [${v0.shape.join(',')}], its parameter has shape [${p.shape.join(',')}]`);
+          if (!isFloat(v0.dtype)) throw new TypeError(`${at} must be a float tensor, got ${v0.dtype}`);
+          s[k] = noGrad(() => v0.to(p.dtype).clone());
+          continue;
         }
+        if (spec.counters.includes(k)) {
+          // PyTorch keeps some counters as 0-d tensors.
+          const v = v0 instanceof Tensor && v0.size === 1 ? v0.item() : v0;
+          if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new TypeError(`${at} must be a non-negative integer, got ${describe(v0)}`);
+          s[k] = v;
+          continue;
+        }
+        const other = spec.other?.(k, v0, p);
+        if (other === undefined) {
+          const known = [...spec.buffers, ...spec.counters];
+          throw new TypeError(`${n}: state entry '${key}' has unknown entry '${k}'; ${this.name} keeps ${known.length > 0 ? known.join(', ') : 'no per-parameter state'}`);
+        }
+        s[k] = other;
       }
       state.set(p, s);
     }
@@ -295,6 +331,13 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     this.state.clear();
     for (const [p, s] of state) this.state.set(p, s);
   }
+}
+
+/** A copy of one state entry (tensors cloned off the tape). */
+function copyState(v: Tensor | number | Tensor[] | number[]): Tensor | number | Tensor[] | number[] {
+  if (typeof v === 'number') return v;
+  if (Array.isArray(v)) return noGrad(() => (v as (Tensor | number)[]).map((t) => (typeof t === 'number' ? t : t.clone()))) as Tensor[] | number[];
+  return noGrad(() => v.clone());
 }
 
 /** Throws a RangeError unless `v` is a finite number >= 0 (NaN fails too). */

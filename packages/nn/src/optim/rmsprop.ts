@@ -38,27 +38,27 @@ export class RMSprop extends Optimizer<RMSpropHyper> {
   }
 
   protected get stateSpec(): StateSpec {
-    return { buffers: ['squareAvg', 'momentumBuffer', 'gradAvg'], counters: ['step'] };
+    return { buffers: ['square_avg', 'momentum_buffer', 'grad_avg'], counters: ['step'] };
   }
 
   protected update(p: Tensor, grad: Tensor, h: ParamGroup<RMSpropHyper>, state: ParamState): void {
     state.step = ((state.step as number | undefined) ?? 0) + 1;
     let g = h.maximize ? grad.neg() : grad;
     if (h.weightDecay !== 0) g = g.add(p.mul(h.weightDecay));
-    const squareAvg = buffer(state, 'squareAvg', p).mul(h.alpha).add(g.mul(g).mul(1 - h.alpha));
-    state.squareAvg = squareAvg;
+    const squareAvg = buffer(state, 'square_avg', p).mul(h.alpha).add(g.mul(g).mul(1 - h.alpha));
+    state.square_avg = squareAvg;
     let avg: Tensor;
     if (h.centered) {
-      const gradAvg = buffer(state, 'gradAvg', p).mul(h.alpha).add(g.mul(1 - h.alpha));
-      state.gradAvg = gradAvg;
+      const gradAvg = buffer(state, 'grad_avg', p).mul(h.alpha).add(g.mul(1 - h.alpha));
+      state.grad_avg = gradAvg;
       avg = squareAvg.sub(gradAvg.mul(gradAvg)).sqrt();
     } else {
       avg = squareAvg.sqrt();
     }
     avg = avg.add(h.eps);
     if (h.momentum > 0) {
-      const buf = buffer(state, 'momentumBuffer', p).mul(h.momentum).add(g.div(avg));
-      state.momentumBuffer = buf;
+      const buf = buffer(state, 'momentum_buffer', p).mul(h.momentum).add(g.div(avg));
+      state.momentum_buffer = buf;
       p.sub_(buf.mul(h.lr));
     } else {
       p.sub_(g.div(avg).mul(h.lr));

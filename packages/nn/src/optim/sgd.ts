@@ -1,4 +1,4 @@
-import type { Tensor } from '@tapegrad/tensor';
+import { Tensor } from '@tapegrad/tensor';
 import { checkNonNegative, Optimizer, type ParamGroup, type ParamGroupInput, type ParamState, type StateSpec } from './optimizer.js';
 
 /** SGD's hyperparameters (PyTorch's names in camelCase). */
@@ -45,17 +45,17 @@ export class SGD extends Optimizer<SGDHyper> {
   }
 
   protected get stateSpec(): StateSpec {
-    return { buffers: ['momentumBuffer'], counters: [] };
+    return { buffers: ['momentum_buffer'], counters: [] };
   }
 
   protected update(p: Tensor, grad: Tensor, h: ParamGroup<SGDHyper>, state: ParamState): void {
     let g = h.maximize ? grad.neg() : grad;
     if (h.weightDecay !== 0) g = g.add(p.mul(h.weightDecay));
     if (h.momentum !== 0) {
-      const prev = state.momentumBuffer;
+      const prev = state.momentum_buffer;
       // The first buffer is a copy of the gradient: the user may zero that gradient in place later.
-      const buf = prev === undefined || typeof prev === 'number' ? g.clone() : prev.mul(h.momentum).add(g.mul(1 - h.dampening));
-      state.momentumBuffer = buf;
+      const buf = prev instanceof Tensor ? prev.mul(h.momentum).add(g.mul(1 - h.dampening)) : g.clone();
+      state.momentum_buffer = buf;
       g = h.nesterov ? g.add(buf.mul(h.momentum)) : buf;
     }
     p.sub_(g.mul(h.lr));

@@ -1,5 +1,6 @@
 import type { DType, TypedArray } from '../dtype.js';
 import type { KernelPrimitive, PrimitiveAttrs } from '../primitives.js';
+import { describe } from '../shape.js';
 import { jsBackend } from './js/index.js';
 
 /** A strided window onto storage: what a kernel reads. `Tensor` satisfies it. */
@@ -32,6 +33,12 @@ export function getBackend(): Backend {
 
 /** Replaces the backend for every op that follows; returns the previous one. */
 export function setBackend(backend: Backend): Backend {
+  if (typeof backend !== 'object' || backend === null || typeof backend.name !== 'string') {
+    throw new TypeError(`setBackend: expected a Backend (an object with a name and one kernel per primitive), got ${describe(backend)}`);
+  }
+  // The reference backend lists every kernel a backend must have.
+  const missing = Object.keys(jsBackend).filter((k) => k !== 'name' && typeof (backend as unknown as Record<string, unknown>)[k] !== 'function');
+  if (missing.length > 0) throw new TypeError(`setBackend: backend '${backend.name}' has no kernel for ${missing.join(', ')}`);
   const prev = current;
   current = backend;
   return prev;

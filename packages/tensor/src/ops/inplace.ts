@@ -1,26 +1,68 @@
 import { runKernel } from '../dispatch.js';
+import { promoteTypes, toStored } from '../dtype.js';
+import { ShapeError } from '../errors.js';
+import { broadcastShapes, describe, fmtShape, sameShape } from '../shape.js';
 import { isGradEnabled, markWritten, withGradMode } from '../tape.js';
-import type { Tensor } from '../tensor.js';
-import { add, cast, div, mul, sub } from './elementwise.js';
+import { Tensor } from '../tensor.js';
+import { add, div, mul, sub } from './elementwise.js';
+import { castAs } from '../internal-ops.js';
 import { expand } from './movement.js';
-import { asTensor, scalarTensor, type Operand } from './operand.js';
+import { checkOperand, scalarTensor, type Operand } from './operand.js';
 import { defineMethods, type AsMethods } from '../methods.js';
+
+/**
+ * Validates an in-place write under the name of the method the user called: the target can be
+ * written (not a tensor that requires grad while recording), the source is an operand, and its
+ * shape broadcasts to the target's without growing it.
+ */
+function checkWrite(op: string, target: Tensor, src: unknown): Operand {
+  if (!(target instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor to write into, got ${describe(target)}`);
+  const s = checkOperand(src, op);
+  if (target._batch !== null || (s instanceof Tensor && s._batch !== null)) {
+    throw new TypeError(`${op}: in-place writes into or from a tensor batched by vmap are not supported; compute a new tensor instead`);
+  }
+  if (isGradEnabled() && (target.requiresGrad || (s instanceof Tensor && s.requiresGrad))) {
+    throw new TypeError(`${op}: in-place writes are not recorded on the tape; do them inside noGrad (or on detached tensors)`);
+  }
+  if (overlaps(target)) {
+    throw new TypeError(`${op}: several elements of the target share one storage slot (a broadcast view, strides ${fmtShape(target.strides)}); write into a clone() instead`);
+  }
+  if (s instanceof Tensor && !sameShape(broadcastShapes(op, target.shape, s.shape), target.shape)) {
+    throw new ShapeError(`${op}: a value of shape ${fmtShape(s.shape)} cannot be written into a tensor of shape ${fmtShape(target.shape)}`);
+  }
+  return s;
+}
+
+/**
+ * Whether two elements of t sit at one storage offset: with the dims of size > 1 ordered by stride,
+ * each stride must step past everything the smaller ones span. (Views tapegrad makes overlap only
+ * through expand's zero strides; the check is exact for every layout its views produce.)
+ */
+function overlaps(t: Tensor): boolean {
+  if (t.size === 0) return false;
+  const dims = t.shape.map((n, d) => [Math.abs(t.strides[d]!), n] as const).filter(([, n]) => n > 1).sort((a, b) => a[0] - b[0]);
+  let span = 0;
+  for (const [s, n] of dims) {
+    if (s <= span) return true;
+    span += s * (n - 1);
+  }
+  return false;
+}
 
 /**
  * Writes `src` (broadcast to target's shape, cast to its dtype) into target's storage, through
  * target's strides, so views see the change. In-place writes are not recorded: they are refused on
  * a leaf that requires grad, or from a source that requires grad, while recording is on.
+ * `op` is the method the user called (copy_, fill_, zero_), for messages.
  */
-export function copy_<T extends Tensor>(target: T, src: Operand): T {
-  if (target._batch !== null || (typeof src === 'object' && src?._batch != null)) {
-    throw new TypeError('copy_: in-place writes into or from a tensor batched by vmap are not supported; compute a new tensor instead');
-  }
-  if (isGradEnabled() && (target.requiresGrad || (typeof src === 'object' && src.requiresGrad))) {
-    throw new TypeError('copy_: in-place writes are not recorded on the tape; do them inside noGrad (or on detached tensors)');
+export function copy_<T extends Tensor>(target: T, src: Operand, op = 'copy_'): T {
+  const value = checkWrite(op, target, src);
+  if (op === 'fill_' && value instanceof Tensor && value.ndim !== 0) {
+    throw new ShapeError(`fill_: expected a number, a boolean or a 0-d tensor, got a tensor of shape ${fmtShape(value.shape)}`);
   }
   withGradMode(false, () => {
-    let s = typeof src === 'object' ? asTensor(src, 'copy_') : scalarTensor(src, target.dtype);
-    s = expand(cast(s, target.dtype), target.shape);
+    let s = value instanceof Tensor ? value : scalarTensor(value, target.dtype, op);
+    s = expand(castAs(op, s, target.dtype), target.shape);
     const values = runKernel('copy', [s], {}, target.shape, target.dtype);
     const dst = target.buf;
     markWritten(dst);
@@ -48,21 +90,37 @@ export function copy_<T extends Tensor>(target: T, src: Operand): T {
   return target;
 }
 
-/** Fills the tensor with one value, in place. */
-export function fill_<T extends Tensor>(target: T, value: number | boolean): T { return copy_(target, value); }
+/**
+ * `target op= b` for add_, sub_, mul_ and div_: computes f(target, b) and writes it back. As in
+ * PyTorch, a result of a higher dtype than the target (a float into int32, an int into bool) is
+ * refused rather than truncated.
+ */
+function inplace<T extends Tensor>(op: string, target: T, b: unknown, f: (a: Tensor, b: Operand) => Tensor): T {
+  const v = checkWrite(op, target, b);
+  // An integer operand that the target's dtype cannot hold is refused here, under this method's name.
+  if (typeof v === 'number' && Number.isInteger(v)) toStored(v, target.dtype === 'bool' ? 'int32' : target.dtype, op);
+  const r = withGradMode(false, () => f(target, v));
+  if (promoteTypes(r.dtype, target.dtype) !== target.dtype) {
+    throw new TypeError(`${op}: the result has dtype ${r.dtype}, which cannot be written into a ${target.dtype} tensor in place; use the out-of-place op`);
+  }
+  return copy_(target, r, op);
+}
+
+/** Fills the tensor with one value (a number, a boolean or a 0-d tensor), in place. */
+export function fill_<T extends Tensor>(target: T, value: number | boolean | Tensor): T { return copy_(target, value, 'fill_'); }
 /** Sets every element to zero, in place. */
-export function zero_<T extends Tensor>(target: T): T { return copy_(target, 0); }
+export function zero_<T extends Tensor>(target: T): T { return copy_(target, 0, 'zero_'); }
 /** target += b, in place. */
-export function add_<T extends Tensor>(target: T, b: Operand): T { return copy_(target, add(target, b)); }
+export function add_<T extends Tensor>(target: T, b: Operand): T { return inplace('add_', target, b, add); }
 /** target -= b, in place. */
-export function sub_<T extends Tensor>(target: T, b: Operand): T { return copy_(target, sub(target, b)); }
+export function sub_<T extends Tensor>(target: T, b: Operand): T { return inplace('sub_', target, b, sub); }
 /** target *= b, in place. */
-export function mul_<T extends Tensor>(target: T, b: Operand): T { return copy_(target, mul(target, b)); }
+export function mul_<T extends Tensor>(target: T, b: Operand): T { return inplace('mul_', target, b, mul); }
 /** target /= b, in place. */
-export function div_<T extends Tensor>(target: T, b: Operand): T { return copy_(target, div(target, b)); }
+export function div_<T extends Tensor>(target: T, b: Operand): T { return inplace('div_', target, b, div); }
 
 /** The in-place methods (names end in `_`; refused on a tensor that requires grad while recording). */
-const METHODS = { copy_, fill_, zero_, add_, sub_, mul_, div_ };
+const METHODS = { copy_: (target: Tensor, src: Operand) => copy_(target, src), fill_, zero_, add_, sub_, mul_, div_ };
 defineMethods(METHODS);
 
 declare module '../tensor.js' {

@@ -1,29 +1,26 @@
 import { makeView, runKernel } from '../dispatch.js';
-import { promoteTypes } from '../dtype.js';
+import { promoteTypes, toStored } from '../dtype.js';
 import { ShapeError } from '../errors.js';
-import { contiguousStrides, describe, fmtShape, normAxes, normAxis, sameShape, shapeSize } from '../shape.js';
+import { checkIntList, checkShape, checkSize, contiguousStrides, describe, describeList, fmtShape, normAxes, normAxis, sameShape, shapeSize } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { checkInteger, checkNumber } from '../validate.js';
 import { cast } from './elementwise.js';
+import { checkIndex, sliceRange, stridedSlice } from '../internal-ops.js';
 import { asTensor, type Operand } from './operand.js';
 import { defineMethods, type AsMethods } from '../methods.js';
 
 type Axis = number | readonly number[];
 
-function checkIntList(x: unknown, op: string, what: string): number[] {
-  if (!Array.isArray(x) || x.some((v) => typeof v !== 'number' || !Number.isInteger(v))) {
-    throw new TypeError(`${op}: expected ${what} as an array of integers, got ${Array.isArray(x) ? `[${x.map(describe).join(',')}]` : describe(x)}`);
-  }
-  return x as number[];
-}
-
 /** A contiguous tensor with the same values: this one when already contiguous, else a recorded copy. */
 export function contiguous(x: Tensor): Tensor {
-  return x.isContiguous ? x : clone(x);
+  const t = asTensor(x, 'contiguous');
+  return t.isContiguous ? t : clone(t);
 }
 
 /** A fresh contiguous copy with its own storage (recorded: gradients pass straight through). */
 export function clone(x: Tensor): Tensor {
-  return runKernel('copy', [x], {}, x.shape, x.dtype);
+  const t = asTensor(x, 'clone');
+  return runKernel('copy', [t], {}, t.shape, t.dtype);
 }
 
 /** Same elements in a new shape (one entry may be -1). A view when the layout allows, else a copy. */
@@ -46,9 +43,44 @@ export function reshape(x: Operand, shape: readonly number[]): Tensor {
     out[infer] = t.size / known;
   }
   if (shapeSize(out) !== t.size) throw new ShapeError(`reshape: cannot reshape ${fmtShape(t.shape)} (${t.size} elements) into ${fmtShape(dims)}`);
+  checkSize(out, 'reshape');
   if (sameShape(out, t.shape)) return t;
+  const strides = viewStrides(t.shape, t.strides, out);
+  if (strides !== null) return makeView('reshape', t, { shape: out }, out, strides, t.offset);
   const c = contiguous(t);
   return makeView('reshape', c, { shape: out }, out, contiguousStrides(out), c.offset);
+}
+
+/**
+ * Strides that show storage laid out as (`shape`, `strides`) in the new shape `to` (same element
+ * count, row-major order), or null when no strides can (the reshape must copy). Walks the old dims
+ * from the last one in runs that are contiguous with each other (size-1 dims ignored); each run must
+ * be split exactly by consecutive new dims, which then step through it at the run's innermost stride.
+ */
+function viewStrides(shape: readonly number[], strides: readonly number[], to: readonly number[]): number[] | null {
+  if (shapeSize(shape) === 0 || shape.length === 0) return contiguousStrides(to);
+  const out = new Array<number>(to.length);
+  let v = to.length - 1;
+  let base = strides[shape.length - 1]!;
+  let runSize = 1;
+  let viewSize = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    runSize *= shape[d]!;
+    const runEnds = d === 0 || (shape[d - 1] !== 1 && strides[d - 1] !== runSize * base);
+    if (!runEnds) continue;
+    while (v >= 0 && (viewSize < runSize || to[v] === 1)) {
+      out[v] = viewSize * base;
+      viewSize *= to[v]!;
+      v--;
+    }
+    if (viewSize !== runSize) return null;
+    if (d > 0) {
+      base = strides[d - 1]!;
+      runSize = 1;
+      viewSize = 1;
+    }
+  }
+  return v === -1 ? out : null;
 }
 
 /** Collapses dims startDim..endDim into one. */
@@ -75,6 +107,7 @@ export function unsqueeze(x: Operand, axis: number): Tensor {
   const a = normAxis(axis, t.ndim + 1, 'unsqueeze');
   const shape = t.shape.slice();
   shape.splice(a, 0, 1);
+  checkSize(shape, 'unsqueeze');
   return reshape(t, shape);
 }
 
@@ -106,6 +139,8 @@ export function expand(x: Operand, shape: readonly number[]): Tensor {
       throw new ShapeError(`expand: cannot expand ${fmtShape(t.shape)} to ${fmtShape(dims)} (dim ${i}: ${have} vs ${want})`);
     }
   }
+  // A view, but every later op would visit all of its elements: it is held to the size limit too.
+  checkSize(out, 'expand');
   if (sameShape(out, t.shape)) return t;
   return makeView('expand', t, { shape: out }, out, strides, t.offset);
 }
@@ -131,6 +166,7 @@ export function transpose(x: Operand, dim0: number, dim1: number): Tensor {
   const t = asTensor(x, 'transpose');
   const a = normAxis(dim0, t.ndim, 'transpose');
   const b = normAxis(dim1, t.ndim, 'transpose');
+  if (t.ndim === 0) return t; // as PyTorch: a 0-d tensor transposes (0, 0) or (0, -1) to itself
   const dims = t.shape.map((_, i) => i);
   dims[a] = b;
   dims[b] = a;
@@ -138,8 +174,9 @@ export function transpose(x: Operand, dim0: number, dim1: number): Tensor {
 }
 
 /**
- * Python-style slicing of the leading dims: one start/end (and optional positive step) per dim,
- * negative indices count from the end, out-of-range bounds are clamped. A view.
+ * Python-style slicing of the leading dims: one start/end (and optional step) per dim, negative
+ * indices count from the end, out-of-range bounds are clamped. A negative step walks backwards from
+ * `start` down to just above `end` (`slice(t, [-1], [-t.shape[0] - 1], [-1])` reverses dim 0). A view.
  */
 export function slice(x: Operand, starts: readonly number[], ends: readonly number[], steps?: readonly number[]): Tensor {
   const t = asTensor(x, 'slice');
@@ -152,25 +189,16 @@ export function slice(x: Operand, starts: readonly number[], ends: readonly numb
   if (s0.length > t.ndim) throw new RangeError(`slice: got ${s0.length} starts for a tensor with ${t.ndim} dims`);
   const fullStarts: number[] = [];
   const fullSteps: number[] = [];
-  const shape: number[] = [];
-  const strides: number[] = [];
-  let offset = t.offset;
+  const lens: number[] = [];
   for (let d = 0; d < t.ndim; d++) {
-    const n = t.shape[d]!;
     const step = d < st0.length ? st0[d]! : 1;
-    if (step <= 0) throw new RangeError(`slice: steps must be positive, got ${step} for dim ${d}`);
-    const clampIdx = (i: number): number => Math.min(Math.max(i < 0 ? i + n : i, 0), n);
-    const start = d < s0.length ? clampIdx(s0[d]!) : 0;
-    const end = d < e0.length ? clampIdx(e0[d]!) : n;
-    const len = end > start ? Math.ceil((end - start) / step) : 0;
-    fullStarts.push(start);
+    if (step === 0) throw new RangeError(`slice: steps must not be zero (dim ${d})`);
+    const r = sliceRange(t.shape[d]!, d < s0.length ? s0[d]! : null, d < e0.length ? e0[d]! : null, step);
+    fullStarts.push(r.start);
     fullSteps.push(step);
-    shape.push(len);
-    strides.push(t.strides[d]! * step);
-    offset += start * t.strides[d]!;
+    lens.push(r.length);
   }
-  if (sameShape(shape, t.shape)) return t;
-  return makeView('slice', t, { starts: fullStarts, steps: fullSteps, inputShape: t.shape.slice() }, shape, strides, offset);
+  return stridedSlice(t, fullStarts, fullSteps, lens);
 }
 
 /**
@@ -183,12 +211,19 @@ export function pad(x: Operand, widths: readonly number[], value = 0): Tensor {
   if (w.length % 2 !== 0 || w.length / 2 > t.ndim) {
     throw new RangeError(`pad: expected an even number of widths, at most 2 per dim (${2 * t.ndim}), got ${w.length}`);
   }
+  // The fill value enters the tensor's storage: converted as creation converts (bool 0/1, int32 checked).
+  const fill = toStored(checkNumber(typeof value === 'boolean' ? Number(value) : value, 'pad', 'the value'), t.dtype, 'pad');
   const before = t.shape.map(() => 0);
   const after = t.shape.map(() => 0);
   for (let i = 0; i < w.length / 2; i++) {
     before[t.ndim - 1 - i] = w[2 * i]!;
     after[t.ndim - 1 - i] = w[2 * i + 1]!;
   }
+  t.shape.forEach((n, d) => {
+    if (n + Math.min(before[d]!, 0) + Math.min(after[d]!, 0) < 0) {
+      throw new RangeError(`pad: widths ${describeList(w)} crop more than dim ${d} of ${fmtShape(t.shape)} holds`);
+    }
+  });
   if (before.some((b) => b < 0) || after.some((a) => a < 0)) {
     const n = t.shape;
     t = slice(t, before.map((b) => Math.max(-b, 0)), after.map((a, d) => n[d]! - Math.max(-a, 0)));
@@ -196,14 +231,23 @@ export function pad(x: Operand, widths: readonly number[], value = 0): Tensor {
   const starts = before.map((b) => Math.max(b, 0));
   const shape = t.shape.map((n, d) => n + starts[d]! + Math.max(after[d]!, 0));
   if (sameShape(shape, t.shape)) return t;
-  return runKernel('pad', [t], { shape, starts, steps: shape.map(() => 1), value }, shape, t.dtype);
+  return runKernel('pad', [t], { shape, starts, steps: shape.map(() => 1), value: fill }, shape, t.dtype);
+}
+
+/** The list of tensors concat and stack take: an array (a TypeError otherwise) that is not empty (a RangeError). */
+function checkTensorList(tensors: unknown, op: string): void {
+  if (!Array.isArray(tensors)) throw new TypeError(`${op}: expected a non-empty array of tensors, got ${describe(tensors)}`);
+  if (tensors.length === 0) throw new RangeError(`${op}: expected a non-empty array of tensors, got an empty array`);
 }
 
 /** Joins tensors along an existing axis (all other dims must match; dtypes promote). */
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('concat: expected a non-empty array of tensors');
+  checkTensorList(tensors, 'concat');
   const ts = tensors.map((t) => asTensor(t, 'concat'));
   const first = ts[0]!;
+  ts.forEach((t, i) => {
+    if (t.ndim === 0) throw new ShapeError(`concat: a 0-d tensor (input ${i}) cannot be concatenated; use stack, or reshape it to [1]`);
+  });
   const ax = normAxis(axis, first.ndim, 'concat');
   let dtype = first.dtype;
   let total = 0;
@@ -217,33 +261,41 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   if (ts.length === 1) return first;
   const shape = first.shape.slice();
   shape[ax] = total;
+  checkSize(shape, 'concat');
   return runKernel('concat', ts.map((t) => cast(t, dtype)), { axis: ax }, shape, dtype);
 }
 
 /** Joins tensors of one shape along a new axis. */
 export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('stack: expected a non-empty array of tensors');
+  checkTensorList(tensors, 'stack');
   const ts = tensors.map((t) => asTensor(t, 'stack'));
   for (const t of ts) {
     if (!sameShape(t.shape, ts[0]!.shape)) throw new ShapeError(`stack: all tensors must have one shape, got ${fmtShape(ts[0]!.shape)} and ${fmtShape(t.shape)}`);
   }
   const ax = normAxis(axis, ts[0]!.ndim + 1, 'stack');
+  const shape = ts[0]!.shape.slice();
+  shape.splice(ax, 0, ts.length);
+  checkSize(shape, 'stack');
   return concat(ts.map((t) => unsqueeze(t, ax)), ax);
 }
 
 /** Splits along `axis` into chunks of `size` (the last may be smaller) or into the listed sizes. Views. */
 export function split(x: Operand, sizeOrSizes: number | readonly number[], axis = 0): Tensor[] {
   const t = asTensor(x, 'split');
+  if (t.ndim === 0) throw new ShapeError('split: a 0-d tensor cannot be split; it needs at least 1 dim');
   const ax = normAxis(axis, t.ndim, 'split');
   const n = t.shape[ax]!;
   let sizes: number[];
   if (typeof sizeOrSizes === 'number') {
-    if (!Number.isInteger(sizeOrSizes) || sizeOrSizes <= 0) throw new RangeError(`split: expected a positive chunk size, got ${sizeOrSizes}`);
+    // As PyTorch: a chunk size of 0 only for an empty axis, and an empty axis still gives one (empty) chunk.
+    checkInteger(sizeOrSizes, 'split', 'the chunk size', n === 0 ? 0 : 1);
     sizes = [];
     for (let at = 0; at < n; at += sizeOrSizes) sizes.push(Math.min(sizeOrSizes, n - at));
+    if (n === 0) sizes.push(0);
   } else {
     sizes = checkIntList(sizeOrSizes, 'split', 'sizes');
-    if (sizes.some((s) => s < 0) || sizes.reduce((a, b) => a + b, 0) !== n) {
+    if (sizes.some((s) => s < 0)) throw new RangeError(`split: expected non-negative sizes, got ${describeList(sizes)}`);
+    if (sizes.reduce((a, b) => a + b, 0) !== n) {
       throw new ShapeError(`split: sizes [${sizes.join(',')}] do not add up to ${n} (axis ${ax} of ${fmtShape(t.shape)})`);
     }
   }
@@ -260,44 +312,52 @@ export function split(x: Operand, sizeOrSizes: number | readonly number[], axis 
   return out;
 }
 
-function checkIndex(index: unknown, x: Tensor, ax: number, op: string): Tensor {
-  const idx = asTensor(index, op);
-  if (idx.dtype !== 'int32') throw new TypeError(`${op}: expected an int32 index tensor, got ${idx.dtype}`);
-  if (idx.ndim !== x.ndim) throw new ShapeError(`${op}: index ${fmtShape(idx.shape)} must have as many dims as the input ${fmtShape(x.shape)}`);
-  for (let d = 0; d < x.ndim; d++) {
-    if (d !== ax && idx.shape[d]! > x.shape[d]!) {
-      throw new ShapeError(`${op}: index ${fmtShape(idx.shape)} is larger than the input ${fmtShape(x.shape)} at dim ${d}`);
-    }
-  }
-  return idx;
-}
-
-/** out[i][j] = x[index[i][j]][j] for axis 0 (PyTorch's gather); out has index's shape. */
+/**
+ * out[i][j] = x[index[i][j]][j] for axis 0 (PyTorch's gather); out has index's shape. A 0-d input
+ * takes a 0-d index (0 or -1), as in PyTorch.
+ */
 export function gather(x: Operand, axis: number, index: Tensor): Tensor {
   const t = asTensor(x, 'gather');
   const ax = normAxis(axis, t.ndim, 'gather');
-  const idx = checkIndex(index, t, ax, 'gather');
+  const idx = checkIndex(index, t.shape, ax, 'gather');
+  if (t.ndim === 0) return reshape(gather(reshape(t, [1]), 0, reshape(idx, [1])), []);
   return runKernel('gather', [t, idx], { axis: ax }, idx.shape, t.dtype);
-}
-
-/** The adjoint of gather: a zero tensor of `shape` with src[i][j] added at [index[i][j]][j] (axis 0). */
-export function scatterAdd(src: Tensor, axis: number, index: Tensor, shape: readonly number[]): Tensor {
-  const s = asTensor(src, 'scatterAdd');
-  const target = Tensor.empty(shape, s.dtype);
-  const ax = normAxis(axis, target.ndim, 'scatterAdd');
-  const idx = checkIndex(index, target, ax, 'scatterAdd');
-  if (!sameShape(idx.shape, s.shape)) throw new ShapeError(`scatterAdd: src ${fmtShape(s.shape)} must have the index's shape ${fmtShape(idx.shape)}`);
-  return runKernel('scatterAdd', [idx, s], { axis: ax, shape: shape.slice() }, shape, s.dtype);
 }
 
 /** Embeds x into a `value`-filled tensor of `shape` at starts + i * steps (the adjoint of a strided slice). */
 export function padStrided(x: Tensor, shape: readonly number[], starts: readonly number[], steps: readonly number[], value = 0): Tensor {
-  return runKernel('pad', [x], { shape: shape.slice(), starts: starts.slice(), steps: steps.slice(), value }, shape, x.dtype);
+  const t = asTensor(x, 'padStrided');
+  const dims = checkShape(shape, 'padStrided');
+  const at = checkIntList(starts, 'padStrided', 'starts');
+  const by = checkIntList(steps, 'padStrided', 'steps');
+  if (dims.length !== t.ndim || at.length !== t.ndim || by.length !== t.ndim) {
+    throw new ShapeError(`padStrided: expected a shape, starts and steps with one entry per dim of ${fmtShape(t.shape)}, got ${fmtShape(dims)}, ${describeList(at)} and ${describeList(by)}`);
+  }
+  t.shape.forEach((n, d) => {
+    // Steps may be negative (the adjoint of a flipped slice): the first and last places must both fit.
+    const last = at[d]! + (n - 1) * by[d]!;
+    if (by[d] === 0 || (n > 0 && (at[d]! < 0 || at[d]! >= dims[d]! || last < 0 || last >= dims[d]!))) {
+      throw new ShapeError(`padStrided: ${fmtShape(t.shape)} placed at starts ${describeList(at)} with steps ${describeList(by)} does not fit in ${fmtShape(dims)} (dim ${d})`);
+    }
+  });
+  const fill = toStored(checkNumber(value, 'padStrided', 'the value'), t.dtype, 'padStrided');
+  return runKernel('pad', [t], { shape: dims, starts: at.slice(), steps: by.slice(), value: fill }, dims, t.dtype);
+}
+
+/** The method form of `concat`: `t.concat(others, axis)` is `concat([t, ...others], axis)`. */
+function concatWith(self: Tensor, others: Tensor | readonly Tensor[], axis = 0): Tensor {
+  return concat([self, ...(Array.isArray(others) ? others : [others as Tensor])], axis);
+}
+
+/** The method form of `stack`: `t.stack(others, axis)` is `stack([t, ...others], axis)`. */
+function stackWith(self: Tensor, others: Tensor | readonly Tensor[], axis = 0): Tensor {
+  return stack([self, ...(Array.isArray(others) ? others : [others as Tensor])], axis);
 }
 
 /** The ops of this file that are also `Tensor` methods. */
 const METHODS = {
   reshape, flatten, squeeze, unsqueeze, expand, broadcastTo, permute, transpose, split, slice, gather, pad,
+  concat: concatWith, stack: stackWith,
 };
 defineMethods(METHODS);
 

@@ -1,15 +1,15 @@
-import { allocate, promoteTypes, scalarDType, type DType } from '../dtype.js';
+import { allocate, promoteTypes, scalarDType, toStored, type DType } from '../dtype.js';
 import { describe } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, trustedTensor } from '../tensor.js';
 
 /** What ops accept wherever a tensor operand goes: a tensor or a plain JS scalar. */
 export type Operand = Tensor | number | boolean;
 
-/** A 0-d constant. */
-export function scalarTensor(value: number | boolean, dtype: DType): Tensor {
+/** A 0-d constant (the value converted by `toStored`: an int32 that overflows is a RangeError naming `op`). */
+export function scalarTensor(value: number | boolean, dtype: DType, op = 'scalar'): Tensor {
   const buf = allocate(dtype, 1);
-  buf[0] = typeof value === 'boolean' ? (value ? 1 : 0) : value;
-  return new Tensor(buf, [], [], 0, dtype);
+  buf[0] = toStored(Number(value), dtype, op);
+  return trustedTensor(buf, [], [], 0, dtype);
 }
 
 /** Validates an operand, naming the op. */
@@ -23,6 +23,15 @@ export function asTensor(x: unknown, op: string): Tensor {
   const v = checkOperand(x, op);
   if (v instanceof Tensor) return v;
   return scalarTensor(v, typeof v === 'boolean' ? 'bool' : 'float32');
+}
+
+/**
+ * Validates a plain number that a composite will combine with tensor `t` (an alpha, a beta): it must
+ * fit the dtype they compute in, checked here under the composite's name rather than deep inside.
+ */
+export function checkScalarFor(t: Tensor, v: number, op: string): void {
+  const d = resultDType(t, v);
+  toStored(v, d === 'bool' ? 'int32' : d, op);
 }
 
 /** The dtype two operands compute in: tensors promote; a scalar follows the tensor (see `scalarDType`). */

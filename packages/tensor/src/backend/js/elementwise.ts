@@ -1,6 +1,6 @@
 import type { TypedArray } from '../../dtype.js';
 import type { BinaryPrimitive, ComparePrimitive, PrimitiveOf, UnaryPrimitive } from '../../primitives.js';
-import { erf } from './erf.js';
+import { erf, erfc } from './erf.js';
 import { forEachRow } from './iterate.js';
 import type { KernelTable, View } from '../backend.js';
 
@@ -32,7 +32,37 @@ const UNARY: { [P in UnaryPrimitive]: UnaryRow } = {
   // NaN stays NaN, as in PyTorch.
   relu: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) { const v = x[xo + i * xs]; o[oo + i] = v <= 0 ? 0 : v; } },
   erf: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = erf(x[xo + i * xs]); },
+  floor: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.floor(x[xo + i * xs]); },
+  ceil: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.ceil(x[xo + i * xs]); },
+  // Halves go to the even neighbour, as in PyTorch (Math.round sends them up).
+  round: (x, xo, xs, o, oo, n) => {
+    for (let i = 0; i < n; i++) {
+      const v = x[xo + i * xs];
+      let r = Math.round(v);
+      if (r - v === 0.5 && r % 2 !== 0) r -= 1;
+      o[oo + i] = r;
+    }
+  },
+  trunc: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.trunc(x[xo + i * xs]); },
+  asin: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.asin(x[xo + i * xs]); },
+  acos: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.acos(x[xo + i * xs]); },
+  atan: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.atan(x[xo + i * xs]); },
+  sinh: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.sinh(x[xo + i * xs]); },
+  cosh: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.cosh(x[xo + i * xs]); },
+  asinh: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.asinh(x[xo + i * xs]); },
+  acosh: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.acosh(x[xo + i * xs]); },
+  atanh: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.atanh(x[xo + i * xs]); },
+  erfc: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = erfc(x[xo + i * xs]); },
+  expm1: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.expm1(x[xo + i * xs]); },
+  log2: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.log2(x[xo + i * xs]); },
+  log10: (x, xo, xs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.log10(x[xo + i * xs]); },
 };
+
+/** Integer fmod/remainder by zero has no value: an error, as in PyTorch. */
+function checkDivisor(op: string, o: A, b: A, bo: number, bs: number, n: number): void {
+  if (!(o instanceof Int32Array)) return;
+  for (let i = 0; i < n; i++) if (b[bo + i * bs] === 0) throw new RangeError(`${op}: integer division by zero`);
+}
 
 // add/sub/mul/div carry a unit-stride loop too: they are the hot ones, and V8 vectorizes nothing
 // but it does hoist bounds checks much better without the stride multiply.
@@ -62,6 +92,22 @@ const BINARY: { [P in BinaryPrimitive | ComparePrimitive]: BinaryRow } = {
   minimum: (a, ao, as, b, bo, bs, o, oo, n) => {
     for (let i = 0; i < n; i++) { const x = a[ao + i * as], y = b[bo + i * bs]; o[oo + i] = x < y || x !== x ? x : y; }
   },
+  atan2: (a, ao, as, b, bo, bs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.atan2(a[ao + i * as], b[bo + i * bs]); },
+  // The result takes the dividend's sign (C's fmod; JavaScript's %).
+  fmod: (a, ao, as, b, bo, bs, o, oo, n) => {
+    checkDivisor('fmod', o, b, bo, bs, n);
+    for (let i = 0; i < n; i++) o[oo + i] = a[ao + i * as] % b[bo + i * bs];
+  },
+  // The result takes the divisor's sign (Python's %).
+  remainder: (a, ao, as, b, bo, bs, o, oo, n) => {
+    checkDivisor('remainder', o, b, bo, bs, n);
+    for (let i = 0; i < n; i++) {
+      const y = b[bo + i * bs];
+      const r = a[ao + i * as] % y;
+      o[oo + i] = r !== 0 && r < 0 !== y < 0 ? r + y : r;
+    }
+  },
+  hypot: (a, ao, as, b, bo, bs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = Math.hypot(a[ao + i * as], b[bo + i * bs]); },
   eq: (a, ao, as, b, bo, bs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = a[ao + i * as] === b[bo + i * bs] ? 1 : 0; },
   ne: (a, ao, as, b, bo, bs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = a[ao + i * as] !== b[bo + i * bs] ? 1 : 0; },
   lt: (a, ao, as, b, bo, bs, o, oo, n) => { for (let i = 0; i < n; i++) o[oo + i] = a[ao + i * as] < b[bo + i * bs] ? 1 : 0; },
@@ -205,9 +251,14 @@ export const elementwiseKernels: KernelTable<PrimitiveOf<'unary' | 'binary' | 'c
   neg: unaryKernel('neg'), abs: unaryKernel('abs'), sign: unaryKernel('sign'), exp: unaryKernel('exp'),
   log: unaryKernel('log'), log1p: unaryKernel('log1p'), sqrt: unaryKernel('sqrt'), sin: unaryKernel('sin'),
   cos: unaryKernel('cos'), tanh: unaryKernel('tanh'), sigmoid: unaryKernel('sigmoid'), relu: unaryKernel('relu'),
-  erf: unaryKernel('erf'),
+  erf: unaryKernel('erf'), floor: unaryKernel('floor'), ceil: unaryKernel('ceil'), round: unaryKernel('round'),
+  trunc: unaryKernel('trunc'), asin: unaryKernel('asin'), acos: unaryKernel('acos'), atan: unaryKernel('atan'),
+  sinh: unaryKernel('sinh'), cosh: unaryKernel('cosh'), asinh: unaryKernel('asinh'), acosh: unaryKernel('acosh'),
+  atanh: unaryKernel('atanh'), erfc: unaryKernel('erfc'), expm1: unaryKernel('expm1'), log2: unaryKernel('log2'),
+  log10: unaryKernel('log10'),
   add: binaryKernel('add'), sub: binaryKernel('sub'), mul: binaryKernel('mul'), div: binaryKernel('div'),
   pow: binaryKernel('pow'), maximum: binaryKernel('maximum'), minimum: binaryKernel('minimum'),
+  atan2: binaryKernel('atan2'), fmod: binaryKernel('fmod'), remainder: binaryKernel('remainder'), hypot: binaryKernel('hypot'),
   eq: binaryKernel('eq'), ne: binaryKernel('ne'), lt: binaryKernel('lt'), le: binaryKernel('le'),
   gt: binaryKernel('gt'), ge: binaryKernel('ge'),
   where: whereKernel,

@@ -23,7 +23,23 @@ export function erf(x: number): number {
   return x > 0 ? 1 - r : r - 1;
 }
 
-/** erfc(x) for x >= 2.5: exp(-x^2)/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...))))). */
+/**
+ * The complementary error function 1 - erf(x), to float64 accuracy also where it is tiny (large x):
+ * 1 - erf(x) below x = 1, where no digits cancel; the continued fraction from there on; and
+ * erfc(x) = 2 - erfc(-x) for negative x.
+ */
+export function erfc(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  if (x < 0) return 2 - erfc(-x);
+  if (x < 1) return 1 - erf(x);
+  return x === Infinity ? 0 : erfcLarge(x);
+}
+
+/**
+ * erfc(x) for x >= 1: exp(-x^2)/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...))))).
+ * exp(-x^2) is taken as exp(-h^2) exp(-(x - h)(x + h)) with h = x rounded to float32, so h^2 is exact
+ * and the rounding of x^2 (which exp would magnify by x^2) never enters.
+ */
 function erfcLarge(x: number): number {
   const tiny = 1e-300;
   let f = x;
@@ -40,5 +56,6 @@ function erfcLarge(x: number): number {
     f *= delta;
     if (Math.abs(delta - 1) < 1e-16) break;
   }
-  return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
+  const h = Math.fround(x);
+  return (Math.exp(-h * h) * Math.exp(-(x - h) * (x + h))) / Math.sqrt(Math.PI) / f;
 }

@@ -3,6 +3,8 @@ import { elementwiseKernels } from './elementwise.js';
 import { linalgKernels } from './linalg.js';
 import { movementKernels } from './movement.js';
 import { reduceKernels } from './reduce.js';
+import { scanKernels } from './scan.js';
+import { sortKernels } from './sort.js';
 import { windowKernels } from './window.js';
 
 /**
@@ -16,4 +18,6 @@ export const jsBackend: Backend = {
   ...movementKernels,
   ...windowKernels,
   ...linalgKernels,
+  ...scanKernels,
+  ...sortKernels,
 };

@@ -1,3 +1,5 @@
+import type { View } from '../backend.js';
+
 /**
  * Merges neighbouring dims that are contiguous in every operand and drops size-1 dims, so that
  * a broadcast or sliced operation becomes as few rows as possible (often one).
@@ -68,4 +70,22 @@ export function offsetsOf(shape: readonly number[], strides: readonly number[], 
     for (let i = 0; i < len; i++) out[p++] = o + i * s;
   });
   return out;
+}
+
+/**
+ * Walks the lines of `x` along `axis` together with the same lines of `out` (same shape, any
+ * strides), calling `line(xStart, xStep, outStart, outStep, n)` once per line; a 0-d x is one line of
+ * one element. For kernels that work along one axis (scans, sorts).
+ */
+export function forEachLine(
+  x: View, out: View, axis: number, line: (xo: number, xs: number, oo: number, os: number, n: number) => void,
+): void {
+  const n = x.shape[axis] ?? 1;
+  if (n === 0) return;
+  const others = (a: readonly number[]): number[] => a.filter((_, d) => d !== axis);
+  const xLines = offsetsOf(others(x.shape), others(x.strides), x.offset);
+  const oLines = offsetsOf(others(out.shape), others(out.strides), out.offset);
+  const xs = x.strides[axis] ?? 0;
+  const os = out.strides[axis] ?? 0;
+  for (let l = 0; l < xLines.length; l++) line(xLines[l]!, xs, oLines[l]!, os, n);
 }

@@ -1,7 +1,7 @@
 import { contiguousStrides } from '../../shape.js';
-import type { PrimitiveAttrs, PrimitiveOf } from '../../primitives.js';
+import type { PrimitiveAttrs, PrimitiveOf, ScatterReduce } from '../../primitives.js';
 import { isDense } from './elementwise.js';
-import { forEachRow } from './iterate.js';
+import { forEachRow, offsetsOf } from './iterate.js';
 import type { KernelTable, View } from '../backend.js';
 
 /** Copies a strided view into a strided destination of the same shape, converting values to bool when asked. */
@@ -93,19 +93,52 @@ export function gatherKernel(inputs: readonly View[], out: View, attrs: Primitiv
 /** The adjoint of gather: zeros of attrs.shape with src added at the indexed positions (inputs: index, src). */
 export function scatterAddKernel(inputs: readonly View[], out: View, attrs: PrimitiveAttrs['scatterAdd']): void {
   const [index, src] = inputs as [View, View];
-  const os = contiguousStrides(attrs.shape), ax = attrs.axis, o = out.buf;
-  // src is read in index order: materialize its offsets by walking it alongside index.
-  const srcOffsets: number[] = [];
-  forEachRow(src.shape, [src.strides], [src.offset], (offs, n, st) => {
-    for (let i = 0; i < n; i++) srcOffsets.push(offs[0]! + i * st[0]!);
-  });
+  const os = contiguousStrides(attrs.shape), ax = attrs.axis, o = out.buf, sb = src.buf;
+  // src is read in index order: its offsets, walked alongside index.
+  const srcOffsets = offsetsOf(src.shape, src.strides, src.offset);
   eachIndexed(index, ax, os, attrs.shape[ax]!, 'scatterAdd', (flat, tOff, ix) => {
-    o[tOff + ix * os[ax]!]! += src.buf[srcOffsets[flat]!]!;
+    o[tOff + ix * os[ax]!]! += sb[srcOffsets[flat]!]!;
   });
+}
+
+/** Where a place starts from when `includeSelf` is false: the identity of its reduction. */
+const SCATTER_START: Record<ScatterReduce, number> = { none: 0, sum: 0, prod: 1, mean: 0, amax: -Infinity, amin: Infinity };
+
+/**
+ * out = self with src[i][j] combined into place [index[i][j]][j] (axis 0) by attrs.reduce: replaced
+ * (`none`: the last write in index order wins), summed, multiplied, averaged (integers round down)
+ * or the larger/smaller kept (NaN wins). Without `includeSelf` a place that receives values starts
+ * from them alone. Inputs: self, index, src (src has index's shape).
+ */
+export function scatterKernel(inputs: readonly View[], out: View, attrs: PrimitiveAttrs['scatter']): void {
+  const [self, index, src] = inputs as [View, View, View];
+  copyKernel([self], out);
+  const o = out.buf, sb = src.buf, ax = attrs.axis, os = out.strides, step = os[ax]!, reduce = attrs.reduce;
+  const srcOffsets = offsetsOf(src.shape, src.strides, src.offset);
+  const places = new Int32Array(srcOffsets.length);
+  eachIndexed(index, ax, os, out.shape[ax]!, 'scatter', (flat, tOff, ix) => { places[flat] = tOff + ix * step; });
+  const n = places.length;
+  if (!attrs.includeSelf && reduce !== 'none') for (let i = 0; i < n; i++) o[places[i]!] = SCATTER_START[reduce];
+  switch (reduce) {
+    case 'none': for (let i = 0; i < n; i++) o[places[i]!] = sb[srcOffsets[i]!]!; break;
+    case 'sum': case 'mean': for (let i = 0; i < n; i++) o[places[i]!]! += sb[srcOffsets[i]!]!; break;
+    case 'prod': for (let i = 0; i < n; i++) o[places[i]!]! *= sb[srcOffsets[i]!]!; break;
+    case 'amax': for (let i = 0; i < n; i++) { const p = places[i]!, v = sb[srcOffsets[i]!]!; if (v > o[p]! || v !== v) o[p] = v; } break;
+    case 'amin': for (let i = 0; i < n; i++) { const p = places[i]!, v = sb[srcOffsets[i]!]!; if (v < o[p]! || v !== v) o[p] = v; } break;
+  }
+  if (reduce !== 'mean') return;
+  const counts = new Int32Array(o.length);
+  for (let i = 0; i < n; i++) counts[places[i]!]!++;
+  const floor = out.dtype === 'int32';
+  for (let p = 0; p < counts.length; p++) {
+    if (counts[p] === 0) continue;
+    const q = o[p]! / (counts[p]! + (attrs.includeSelf ? 1 : 0));
+    o[p] = floor ? Math.floor(q) : q;
+  }
 }
 
 /** The JS kernels of the copying and movement primitives. */
 export const movementKernels: KernelTable<PrimitiveOf<'convert' | 'movement'>> = {
   cast: copyKernel, copy: copyKernel,
-  pad: padKernel, concat: concatKernel, gather: gatherKernel, scatterAdd: scatterAddKernel,
+  pad: padKernel, concat: concatKernel, gather: gatherKernel, scatterAdd: scatterAddKernel, scatter: scatterKernel,
 };

@@ -1,0 +1,84 @@
+/**
+ * Ops that tapegrad's own code builds on (other ops, VJP rules) but that are not part of the user
+ * API: reached through `@tapegrad/tensor/internal`. Each records through the same choke points
+ * (`makeView`, `runKernel`) as a public op, so it is differentiable like one.
+ */
+import { makeView, runKernel } from './dispatch.js';
+import { ShapeError } from './errors.js';
+import { checkShape, fmtShape, normAxis, sameShape } from './shape.js';
+import type { Tensor } from './tensor.js';
+import { asTensor } from './ops/operand.js';
+import { checkDType, isFloat, toStored, type DType } from './dtype.js';
+
+/**
+ * Where Python's `start:stop:step` lands on a dim of size n (null bounds are the defaults): the first
+ * index and how many elements it takes. Bounds are clamped; negative ones count from the end.
+ */
+export function sliceRange(n: number, start: number | null, stop: number | null, step: number): { start: number; length: number } {
+  const clampTo = (i: number, lo: number, hi: number): number => Math.min(Math.max(i < 0 ? i + n : i, lo), hi);
+  if (step > 0) {
+    const s = start === null ? 0 : clampTo(start, 0, n);
+    const e = stop === null ? n : clampTo(stop, 0, n);
+    return { start: s, length: e > s ? Math.ceil((e - s) / step) : 0 };
+  }
+  const s = start === null ? n - 1 : clampTo(start, -1, n - 1);
+  const e = stop === null ? -1 : clampTo(stop, -1, n - 1);
+  return { start: s, length: s > e ? Math.ceil((s - e) / -step) : 0 };
+}
+
+/**
+ * The view taking, along every dim d, `lens[d]` elements from `starts[d]` in steps of `steps[d]`
+ * (negative steps walk backwards, so a flip is a view). The caller has checked the bounds.
+ */
+export function stridedSlice(x: Tensor, starts: readonly number[], steps: readonly number[], lens: readonly number[]): Tensor {
+  let identity = true;
+  let offset = x.offset;
+  const strides: number[] = [];
+  const empty = lens.includes(0);
+  for (let d = 0; d < x.ndim; d++) {
+    const n = x.shape[d]!;
+    if (lens[d] !== n || (n > 1 && (starts[d] !== 0 || steps[d] !== 1))) identity = false;
+    strides.push(x.strides[d]! * steps[d]!);
+    if (!empty) offset += starts[d]! * x.strides[d]!;
+  }
+  if (identity) return x;
+  return makeView('slice', x, { starts: starts.slice(), steps: steps.slice(), inputShape: x.shape.slice() }, lens.slice(), strides, offset);
+}
+
+/** Validates a gather/scatter index: int32, as many dims as the input `shape`, no larger than it off the axis. */
+export function checkIndex(index: unknown, shape: readonly number[], ax: number, op: string): Tensor {
+  const idx = asTensor(index, op);
+  if (idx.dtype !== 'int32') throw new TypeError(`${op}: expected an int32 index tensor, got ${idx.dtype}`);
+  if (idx.ndim !== shape.length) throw new ShapeError(`${op}: index ${fmtShape(idx.shape)} must have as many dims as the input ${fmtShape(shape)}`);
+  for (let d = 0; d < shape.length; d++) {
+    if (d !== ax && idx.shape[d]! > shape[d]!) {
+      throw new ShapeError(`${op}: index ${fmtShape(idx.shape)} is larger than the input ${fmtShape(shape)} at dim ${d}`);
+    }
+  }
+  return idx;
+}
+
+/**
+ * The adjoint of gather (the `scatterAdd` primitive): a zero tensor of `shape` with src[i][j] added
+ * at [index[i][j]][j] (axis 0). The public `scatterAdd(t, axis, index, src)` adds this to `t`.
+ */
+export function scatterAddZeros(src: Tensor, axis: number, index: Tensor, shape: readonly number[]): Tensor {
+  const s = asTensor(src, 'scatterAdd');
+  const dims = checkShape(shape, 'scatterAdd');
+  const ax = normAxis(axis, dims.length, 'scatterAdd');
+  const idx = checkIndex(index, dims, ax, 'scatterAdd');
+  if (!sameShape(idx.shape, s.shape)) throw new ShapeError(`scatterAdd: src ${fmtShape(s.shape)} must have the index's shape ${fmtShape(idx.shape)}`);
+  return runKernel('scatterAdd', [idx, s], { axis: ax, shape: dims }, dims, s.dtype);
+}
+
+/** `cast` reporting errors under the name the user called (`to`, `copy_`...). */
+export function castAs(op: string, x: Tensor, dtype: DType): Tensor {
+  const t = asTensor(x, op);
+  if (t.dtype === dtype) return t;
+  checkDType(dtype, op);
+  if (dtype === 'int32' && isFloat(t.dtype)) {
+    const v = t.data();
+    for (let i = 0; i < v.length; i++) toStored(v[i]!, 'int32', `${op}: element ${i}`);
+  }
+  return runKernel('cast', [t], { dtype }, t.shape, dtype);
+}

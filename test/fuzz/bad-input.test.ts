@@ -1,0 +1,56 @@
+/**
+ * Property-based bad-input suite: every public function of @tapegrad/tensor (and every Tensor
+ * method), plus autograd's backward and defineOp, called with well-formed arguments and with junk
+ * swapped in, must keep the contract of contract.ts.
+ *
+ * To cover more of the API, write `ApiEntry`s (contract.ts) in a table file next to these - the
+ * argument arbitraries of args.ts and the reference of reference.ts are there to reuse - and add
+ * one `describe(..., () => run(TABLE))` line below. A coverage test like the ones at the end keeps
+ * a table complete.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import * as tensorApi from '@tapegrad/tensor';
+import { Tensor } from '@tapegrad/tensor';
+import { AUTOGRAD_API } from './autograd-api.js';
+import { caseArb, checkCase, type ApiEntry } from './contract.js';
+import { NOT_FUZZED, TENSOR_API } from './tensor-api.js';
+
+// FUZZ_RUNS and FUZZ_SEED run a longer or different search locally; CI uses the defaults.
+const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
+const SEED = Number(process.env.FUZZ_SEED ?? 20240611);
+
+function run(entries: readonly ApiEntry[]): void {
+  for (const e of entries) {
+    it(e.id, () => {
+      fc.assert(
+        fc.property(caseArb(e), (c) => {
+          const problem = checkCase(e, c);
+          if (problem !== null) throw new Error(problem);
+        }),
+        { numRuns: RUNS, seed: SEED, endOnFailure: true },
+      );
+    });
+  }
+}
+
+describe('@tapegrad/tensor keeps the bad-input contract', () => run(TENSOR_API));
+describe('@tapegrad/autograd backward and defineOp keep the bad-input contract', () => run(AUTOGRAD_API));
+
+describe('the fuzz table covers the public API', () => {
+  it('has an entry for every function @tapegrad/tensor exports', () => {
+    const ids = new Set(TENSOR_API.map((e) => e.id));
+    const missing = Object.entries(tensorApi)
+      .filter(([name, v]) => typeof v === 'function' && !ids.has(name) && !(name in NOT_FUZZED))
+      .map(([name]) => name);
+    expect(missing).toEqual([]);
+  });
+
+  it('has an entry for every Tensor method and getter', () => {
+    const ids = new Set(TENSOR_API.map((e) => e.id));
+    const missing = Object.getOwnPropertyNames(Tensor.prototype)
+      .filter((name) => name !== 'constructor' && !name.startsWith('_'))
+      .filter((name) => !ids.has(`Tensor#${name}`) && !ids.has(`Tensor#get:${name}`));
+    expect(missing).toEqual([]);
+  });
+});
