@@ -106,6 +106,7 @@ function accumulateLeaf(leaf: Tensor, g: Tensor, keepGraph: boolean): void {
   leaf.grad = leaf.grad === null ? own : add(leaf.grad, own);
 }
 
+/** Options of {@link backward}. */
 export interface BackwardOptions {
   /** Record the backward pass so the resulting `.grad`s can be differentiated again. */
   createGraph?: boolean;

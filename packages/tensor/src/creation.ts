@@ -3,6 +3,10 @@ import { ShapeError } from './errors.js';
 import { checkShape, describe, fmtShape, shapeSize } from './shape.js';
 import { Tensor, type NestedArray } from './tensor.js';
 
+/**
+ * Options of the creation functions: the dtype (float32 by default for numbers, bool for booleans), a shape
+ * for flat data, and whether the new tensor is a leaf that requires grad.
+ */
 export interface CreateOptions {
   dtype?: DType;
   /** For `tensor()` from flat data: the shape to give it. */
@@ -107,10 +111,17 @@ export function full(shape: readonly number[], value: number | boolean, opts: Cr
   return finish(t, opts);
 }
 
+/**
+ * A tensor of `shape` filled with 0, float32 unless `opts.dtype` (PyTorch's `torch.zeros`).
+ *
+ * @example
+ * const b = zeros([1, 3], { dtype: 'float64', requiresGrad: true }); // a trainable bias
+ */
 export function zeros(shape: readonly number[], opts: CreateOptions = {}): Tensor {
   return full(shape, 0, opts);
 }
 
+/** A tensor of `shape` filled with 1, float32 unless `opts.dtype`: `ones([2, 2])`. */
 export function ones(shape: readonly number[], opts: CreateOptions = {}): Tensor {
   return full(shape, 1, opts);
 }

@@ -7,6 +7,7 @@ import { Module } from '../module.js';
 import { checkSize, fmtShape, initSource, newParameter, sharedInit, type LayerInitOptions } from './common.js';
 import { Linear } from './linear.js';
 
+/** Options of {@link scaledDotProductAttention}: a mask or causal masking, dropout on the weights, and the scale. */
 export interface AttentionOptions {
   /**
    * Added to the attention scores: a bool mask (true = the query may attend to that key, false = it
@@ -78,6 +79,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   return attend(q, k, v, masks, scale, p, opts.generator, op)[0];
 }
 
+/** Options of the {@link MultiheadAttention} constructor (and the initialization options every layer takes). */
 export interface MultiheadAttentionOptions extends LayerInitOptions {
   /** Dropout probability on the attention weights while training (default 0). */
   dropout?: number;
@@ -91,6 +93,10 @@ export interface MultiheadAttentionOptions extends LayerInitOptions {
   batchFirst?: boolean;
 }
 
+/**
+ * Options of one {@link MultiheadAttention} call: masks (PyTorch's convention for this layer: true forbids),
+ * and which attention weights to return.
+ */
 export interface MultiheadAttentionCallOptions {
   /** [batch, S] (or [S] unbatched): true (or -Infinity) marks keys to ignore, e.g. padding; a float mask is added. */
   keyPaddingMask?: Tensor | null;
