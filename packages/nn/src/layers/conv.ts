@@ -6,7 +6,7 @@ import { checkSize, fmtShape, initSource, newParameter, type LayerInitOptions } 
 type Pair = number | [number, number];
 
 /**
- * Options of the {@link Conv2d} layer: as {@link Conv2dOptions} (stride, padding, dilation, groups; defaults
+ * Options of the {@link Conv2d} layer: as `conv2d`'s options (stride, padding, dilation, groups; defaults
  * 1, 0, 1, 1), plus `bias` (default true) and the initialization options.
  */
 export interface Conv2dLayerOptions extends LayerInitOptions {
@@ -124,7 +124,7 @@ export class Conv1d extends Module {
 }
 
 /**
- * Options of the {@link ConvTranspose2d} layer: as {@link ConvTranspose2dOptions}, plus `bias` (default true)
+ * Options of the {@link ConvTranspose2d} layer: as `convTranspose2d`'s options, plus `bias` (default true)
  * and the initialization options.
  */
 export interface ConvTranspose2dLayerOptions extends LayerInitOptions {

@@ -35,7 +35,7 @@ export interface TransformerLayerOptions extends LayerInitOptions {
 export interface TransformerEncoderCallOptions {
   /** The self-attention mask ([L, L] or [batch * nhead, L, L]; true marks a forbidden pair, a float mask is added). */
   srcMask?: Tensor | null;
-  /** [batch, L]: true marks padding positions to ignore. */
+  /** `[batch, L]`: true marks padding positions to ignore. */
   srcKeyPaddingMask?: Tensor | null;
   /** Causal self-attention (with no srcMask, the mask is made; with one, a hint). */
   isCausal?: boolean;

@@ -77,7 +77,7 @@ function check4d(op: string, x: Tensor): void {
   if (x.ndim !== 4) throw new ShapeError(`${op}: expected a 4-D input [N, C, H, W], got ${fmtShape(x.shape)}`);
 }
 
-/** Sliding windows to columns (im2col): [N, C, H, W] -> [N, C*kh*kw, OH*OW]. */
+/** Sliding windows to columns (im2col): [N, C, H, W] -> [N, C * kh * kw, OH * OW]. */
 export function unfold2d(x: Tensor, kernel: Pair, opts: UnfoldOptions = {}): Tensor {
   const t = asTensor(x, 'unfold2d');
   check4d('unfold2d', t);
