@@ -120,6 +120,10 @@ export interface BackwardOptions {
 /**
  * Accumulates d output / d leaf into the `.grad` of every leaf that requires grad. A scalar output
  * needs no `gradOutput`; any other needs one of the output's shape (the cotangent).
+ *
+ * @example
+ * const x = tensor([1, 2, 3], { requiresGrad: true });
+ * backward(sum(mul(x, x))); // x.grad is [2, 4, 6]
  */
 export function backward(output: Tensor, gradOutput?: Tensor, opts: BackwardOptions = {}): void {
   if (!output.requiresGrad) {

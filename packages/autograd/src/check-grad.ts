@@ -14,7 +14,7 @@ export interface CheckGradOptions {
 
 /**
  * What {@link checkGrad} found: `ok` when every element passed, the largest absolute and relative errors, and
- * the worst element (which input, its flat index, both values) when one failed.
+ * the element closest to failing (which input, its flat index, both values).
  *
  * @example
  * const r = checkGrad((x) => sum(tanh(x)), [randn([3], { dtype: 'float64' })]);

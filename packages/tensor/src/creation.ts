@@ -63,6 +63,9 @@ function flattenNested(data: unknown[]): { shape: number[]; values: number[]; al
  * A tensor from a number, boolean, nested arrays or a typed array (copied).
  * JS numbers give float32 and booleans bool unless `opts.dtype` says otherwise; typed arrays keep
  * their type (Float32Array, Float64Array, Int32Array, Uint8Array as bool). `opts.shape` shapes flat data.
+ *
+ * @example
+ * const w = tensor([[1, 2], [3, 4]], { dtype: 'float64', requiresGrad: true });
  */
 export function tensor(data: number | boolean | NestedArray | TypedArray | Tensor, opts: CreateOptions = {}): Tensor {
   const want = opts.dtype === undefined ? undefined : checkDType(opts.dtype, 'tensor');

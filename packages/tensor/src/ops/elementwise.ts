@@ -170,7 +170,12 @@ export function rsqrt(x: Operand): Tensor { return div(1, sqrt(x)); }
 /** x * x. */
 export function square(x: Operand): Tensor { const t = asTensor(x, 'square'); return mul(t, t); }
 
-/** where(cond, a, b): a where cond is true, else b; all three broadcast. */
+/**
+ * where(cond, a, b): a where cond is true, else b; all three broadcast.
+ *
+ * @example
+ * where(gt(x, 0), x, 0); // relu(x)
+ */
 export function where(cond: Operand, a: Operand, b: Operand): Tensor {
   let c = asTensor(cond, 'where');
   if (c.dtype !== 'bool') c = ne(c, 0);
