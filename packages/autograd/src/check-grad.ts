@@ -2,6 +2,7 @@ import { Generator, Tensor, mul, randn, sum, tensor } from '@tapegrad/tensor';
 import { withGradMode } from '@tapegrad/tensor/internal';
 import { gradients } from './transforms.js';
 
+/** Options of {@link checkGrad}: the difference step and the tolerances (defaults eps 1e-6, atol 1e-5, rtol 1e-3). */
 export interface CheckGradOptions {
   /** Central-difference step (default 1e-6; use float64 inputs). */
   eps?: number;
@@ -11,6 +12,14 @@ export interface CheckGradOptions {
   seed?: number;
 }
 
+/**
+ * What {@link checkGrad} found: `ok` when every element passed, the largest absolute and relative errors, and
+ * the element closest to failing (which input, its flat index, both values).
+ *
+ * @example
+ * const r = checkGrad((x) => sum(tanh(x)), [randn([3], { dtype: 'float64' })]);
+ * if (!r.ok) console.log(r.worst);
+ */
 export interface CheckGradResult {
   ok: boolean;
   maxAbsError: number;

@@ -2,6 +2,10 @@ import { describeValue } from './backward.js';
 import { Tensor } from '@tapegrad/tensor';
 import { addOpTime, isTimingEnabled, record, withGradMode, type CustomVjp } from '@tapegrad/tensor/internal';
 
+/**
+ * What {@link defineOp} needs: a name, a forward computed with tensor ops (not recorded), and a VJP that maps
+ * the output's cotangent to one cotangent per input (null for an input with no gradient).
+ */
 export interface OpSpec {
   /** Shown in errors, anomaly reports and graph exports. */
   name: string;

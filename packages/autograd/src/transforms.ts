@@ -47,6 +47,7 @@ export function gradients(outputs: readonly Tensor[], inputs: readonly Tensor[],
 }
 
 type Fn = (...args: never[]) => Tensor;
+/** Options of {@link grad} and {@link valueAndGrad}. */
 export interface GradOptions {
   /** Which positional arguments to differentiate with respect to (default 0). */
   argnums?: number | number[];
