@@ -175,6 +175,7 @@ function accumulateLeaf(leaf: Tensor, g: Tensor, keepGraph: boolean): void {
   leaf.grad = leaf.grad === null ? own : add(leaf.grad, own);
 }
 
+/** Options of {@link backward}. */
 export interface BackwardOptions {
   /** Record the backward pass so the resulting `.grad`s can be differentiated again. */
   createGraph?: boolean;
@@ -188,6 +189,10 @@ export interface BackwardOptions {
 /**
  * Accumulates d output / d leaf into the `.grad` of every leaf that requires grad. A scalar output
  * needs no `gradOutput`; any other needs one of the output's shape (the cotangent).
+ *
+ * @example
+ * const x = tensor([1, 2, 3], { requiresGrad: true });
+ * backward(sum(mul(x, x))); // x.grad is [2, 4, 6]
  */
 export function backward(output: Tensor, gradOutput?: Tensor | null, opts: BackwardOptions = {}): void {
   if (!(output instanceof Tensor)) throw new TypeError(`backward: expected the output Tensor to differentiate, got ${describeValue(output)}`);

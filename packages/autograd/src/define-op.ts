@@ -4,6 +4,10 @@ import { registerJvp, transposedVjp, type CustomJvp } from './forward.js';
 import { describeValue } from './levels.js';
 import { perElement } from './vmap.js';
 
+/**
+ * What {@link defineOp} needs: a name, a forward computed with tensor ops (not recorded), and a VJP that maps
+ * the output's cotangent to one cotangent per input (null for an input with no gradient).
+ */
 export interface OpSpec {
   /** Shown in errors, anomaly reports and graph exports. */
   name: string;

@@ -7,6 +7,7 @@ import { vmap } from './vmap.js';
 type Args = any[];
 type Fn = (...args: Args) => Tensor | Tensor[];
 
+/** Options of {@link jacrev} and {@link jacfwd}. */
 export interface JacobianOptions {
   /** Which positional arguments to differentiate with respect to (default 0). */
   argnums?: number | number[];

@@ -73,6 +73,7 @@ function detachAll<T>(v: T): T {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Args = any[];
 
+/** Options of {@link grad} and {@link valueAndGrad}. */
 export interface GradOptions {
   /** Which positional arguments to differentiate with respect to (default 0). */
   argnums?: number | number[];

@@ -94,6 +94,7 @@ export function perElement(
   });
 }
 
+/** Options of {@link vmap}: which axes of the arguments and results hold the batch, and how many elements to run at once. */
 export interface VmapOptions {
   /**
    * The batch axis of each argument (null: the argument is the same for every element and is passed

@@ -6,6 +6,7 @@
 import { getBackend, type Backend, type Kernel, type View } from '@tapegrad/tensor';
 import { KERNEL_BASE64 } from './kernel-bytes.js';
 
+/** Options of {@link wasmBackend}. */
 export interface WasmBackendOptions {
   /** The backend whose kernels are kept (and used for the matmuls not run in wasm). Default: `getBackend()` at call time. */
   base?: Backend;

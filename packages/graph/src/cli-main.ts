@@ -7,6 +7,7 @@ import { Tensor } from '@tapegrad/tensor';
 import { toHtml, type HtmlOptions } from './html.js';
 import { renderSvg } from './render.js';
 
+/** The `tapegrad-graph --help` text: the command line and its options. */
 export const USAGE = `Usage: tapegrad-graph <script> [--out graph.html] [options]
 
 Runs <script> (.ts, .mts, .js or .mjs) and draws the computation graph it exports.
@@ -36,6 +37,10 @@ const BY_EXTENSION: Record<string, Format> = {
   '.html': 'html', '.htm': 'html', '.svg': 'svg', '.dot': 'dot', '.gv': 'dot', '.mmd': 'mermaid', '.mermaid': 'mermaid', '.md': 'mermaid', '.json': 'json',
 };
 
+/**
+ * Where {@link runCli} resolves paths and writes its output and error lines (the process's own streams in the
+ * command).
+ */
 export interface CliIo {
   /** Directory relative paths are resolved against. */
   cwd: string;

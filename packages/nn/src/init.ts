@@ -9,6 +9,8 @@ import { isFloat } from '@tapegrad/tensor/internal';
  * distributions are PyTorch's; the random streams are tapegrad's own, so to reproduce PyTorch's numbers
  * load its state dict.
  */
+
+/** Where a random initializer draws from: a `generator`, or a one-off `seed`; the default stream otherwise. */
 export interface RandomSource {
   /** An independent stream (`new Generator(seed)`). */
   generator?: Generator;
@@ -16,10 +18,12 @@ export interface RandomSource {
   seed?: number;
 }
 
+/** The nonlinearities {@link calculateGain} knows, with PyTorch's names (and camelCase `leakyRelu`). */
 export type Nonlinearity =
   | 'linear' | 'identity' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
   | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'leakyRelu' | 'selu';
 
+/** Which fan the Kaiming initializers scale by: 'fan_in' (PyTorch's name, or 'fanIn') or 'fan_out' ('fanOut'). */
 export type FanMode = 'fan_in' | 'fan_out' | 'fanIn' | 'fanOut';
 
 function checkTensor(t: unknown, op: string): Tensor {
@@ -120,6 +124,7 @@ function fanOf(t: Tensor, mode: FanMode, op: string): number {
   throw new RangeError(`${op}: mode must be 'fan_in' or 'fan_out', got ${JSON.stringify(mode)}`);
 }
 
+/** Options of {@link xavierUniform_} and {@link xavierNormal_}: the `gain` (default 1) and the random source. */
 export interface XavierOptions extends RandomSource { gain?: number }
 
 /** Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fanIn + fanOut)). */
@@ -135,6 +140,7 @@ export function xavierNormal_(t: Tensor, opts: XavierOptions = {}): Tensor {
   return normal_(t, { ...source(opts), std: (opts.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut)) });
 }
 
+/** Options of {@link kaimingUniform_} and {@link kaimingNormal_}, with PyTorch's defaults. */
 export interface KaimingOptions extends RandomSource {
   /** Negative slope of the leaky_relu that follows (default 0). */
   a?: number;

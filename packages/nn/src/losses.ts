@@ -11,7 +11,9 @@ import { fmtShape, isFloat } from '@tapegrad/tensor/internal';
  * [N] target is a ShapeError, not a silent [N, N] loss).
  */
 
+/** How a loss combines its per-element values: 'mean' (the default), 'sum', or 'none' (the unreduced tensor). */
 export type Reduction = 'mean' | 'sum' | 'none';
+/** Options every loss takes: the {@link Reduction} (default 'mean'). */
 export interface LossOptions { reduction?: Reduction }
 
 function checkTensor(x: unknown, loss: string, what: string): Tensor {
@@ -147,6 +149,7 @@ export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, opt
   return reduce(loss, opts.reduction, 'binaryCrossEntropyWithLogits');
 }
 
+/** Options of {@link nllLoss}: the reduction, a per-class weight, an ignored target index. */
 export interface NllLossOptions extends LossOptions {
   /** A weight per class [C]. */
   weight?: Tensor;
@@ -215,6 +218,7 @@ export function nllLoss(logProbs: Tensor, target: Tensor, opts: NllLossOptions =
   return reduce(losses, reduction, 'nllLoss');
 }
 
+/** Options of {@link crossEntropy}: those of {@link nllLoss}, plus label smoothing. */
 export interface CrossEntropyOptions extends NllLossOptions {
   /** Mixes the target with the uniform distribution: (1 - s) target + s / C (default 0). */
   labelSmoothing?: number;

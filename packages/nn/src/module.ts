@@ -123,11 +123,16 @@ export class StateDictError extends Error {
   }
 }
 
+/** Options of `Module.loadStateDict`. */
 export interface LoadStateDictOptions {
   /** Missing and unexpected keys are errors (default true). Shape and dtype mismatches always are. */
   strict?: boolean;
 }
 
+/**
+ * What `Module.loadStateDict` did not match (non-empty only with `strict: false`): the module's keys the dict
+ * lacked, and the dict's keys the module does not have.
+ */
 export interface LoadStateDictResult {
   missingKeys: string[];
   unexpectedKeys: string[];

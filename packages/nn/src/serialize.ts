@@ -18,6 +18,7 @@ const METADATA = '__metadata__';
 
 export type StateDict = Record<string, Tensor>;
 
+/** Options of {@link toSafetensorsBytes} and {@link saveSafetensors}. */
 export interface SafetensorsWriteOptions {
   /** Write floating-point tensors in half precision: 'float16' (F16) or 'bfloat16' (BF16). Default: their own dtype. */
   dtype?: 'float16' | 'bfloat16';

@@ -4,6 +4,10 @@ import { MAX_DIMS, checkShape, checkSize, describe, fmtShape, shapeSize } from '
 import { Tensor, type NestedArray } from './tensor.js';
 import { checkFlag, checkInteger, checkNumber, checkOptions } from './validate.js';
 
+/**
+ * Options of the creation functions: the dtype (float32 by default for numbers, bool for booleans), a shape
+ * for flat data, and whether the new tensor is a leaf that requires grad.
+ */
 export interface CreateOptions {
   dtype?: DType;
   /** For `tensor()` from flat data: the shape to give it. */
@@ -99,6 +103,9 @@ function flattenNested(data: unknown[]): { shape: number[]; values: Float64Array
  * JS numbers give float32 and booleans bool unless `opts.dtype` says otherwise; typed arrays keep
  * their type (Float32Array, Float64Array, Int32Array, Uint8Array as bool). `opts.shape` shapes flat data.
  * Values are converted as `toStored` says: int32 refuses NaN and values outside int32, bool stores 0/1.
+ *
+ * @example
+ * const w = tensor([[1, 2], [3, 4]], { dtype: 'float64', requiresGrad: true });
  */
 export function tensor(data: number | boolean | NestedArray | TypedArray | Tensor, opts: CreateOptions = {}): Tensor {
   const o = options(opts, 'tensor', [...CREATE_KEYS, 'shape']);
@@ -155,10 +162,17 @@ export function full(shape: readonly number[], value: number | boolean, opts: Cr
   return filled('full', shape, value, opts);
 }
 
+/**
+ * A tensor of `shape` filled with 0, float32 unless `opts.dtype` (PyTorch's `torch.zeros`).
+ *
+ * @example
+ * const b = zeros([1, 3], { dtype: 'float64', requiresGrad: true }); // a trainable bias
+ */
 export function zeros(shape: readonly number[], opts: CreateOptions = {}): Tensor {
   return filled('zeros', shape, 0, opts);
 }
 
+/** A tensor of `shape` filled with 1, float32 unless `opts.dtype`: `ones([2, 2])`. */
 export function ones(shape: readonly number[], opts: CreateOptions = {}): Tensor {
   return filled('ones', shape, 1, opts);
 }

@@ -6,10 +6,12 @@ export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 /** Storage for each dtype: bool is stored as 0/1 bytes. */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
+/** Every dtype, in the order float32, float64, int32, bool. */
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
 const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
 
+/** True when `x` names a dtype (`'float32'`, `'float64'`, `'int32'` or `'bool'`); narrows its type. */
 export function isDType(x: unknown): x is DType {
   return typeof x === 'string' && (DTYPES as readonly string[]).includes(x);
 }

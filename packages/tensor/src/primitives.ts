@@ -102,12 +102,21 @@ export const PRIMITIVE_TABLE = {
 } as const;
 
 type Table = typeof PRIMITIVE_TABLE;
+/**
+ * The name of every primitive: the closed set of ops that have a kernel (or are views) and a VJP rule; every
+ * other op is a composite of them. A tape node's `op` is one of these.
+ */
 export type Primitive = keyof Table;
 /** Each primitive's node attributes. */
 export type PrimitiveAttrs = { [P in Primitive]: Table[P] extends PrimitiveDecl<Family, infer A> ? A : never };
 /** The primitives of one family. */
 export type PrimitiveOf<F extends Family> = { [P in Primitive]: Table[P]['family'] extends F ? P : never }[Primitive];
+/**
+ * The primitives that only re-stride their input (reshape, permute, expand, slice, diagonal, ...): they share
+ * storage and have no kernel.
+ */
 export type ViewPrimitive = PrimitiveOf<'view'>;
+/** The primitives that compute into new storage: each needs a kernel in every {@link Backend}. */
 export type KernelPrimitive = Exclude<Primitive, ViewPrimitive>;
 export type UnaryPrimitive = PrimitiveOf<'unary'>;
 export type BinaryPrimitive = PrimitiveOf<'binary'>;

@@ -90,6 +90,11 @@ export function manualSeed(seed: number): void {
   defaultGenerator = new Generator(checkSeed(seed, 'manualSeed'));
 }
 
+/**
+ * Options of the random functions: `seed` (a one-off stream for this call) or `generator` (an independent
+ * stream); without either, the default stream that `manualSeed` resets. Also the result's `dtype` and
+ * `requiresGrad`.
+ */
 export interface RandomOptions {
   /** A one-off seed for this call (a fresh generator). */
   seed?: number;

@@ -21,6 +21,7 @@ export function shapeSize(shape: readonly number[]): number {
   return n;
 }
 
+/** Row-major (C-order) strides of `shape`, in elements: `contiguousStrides([2, 3, 4])` is `[12, 4, 1]`. */
 export function contiguousStrides(shape: readonly number[]): number[] {
   checkDims(shape, 'contiguousStrides');
   const strides = new Array<number>(shape.length);

@@ -22,10 +22,12 @@ export class LeakyReLU extends Module {
   override forward(x: Tensor): Tensor { return leakyRelu(x, this.negativeSlope); }
 }
 
+/** tanh(x), as nn.Tanh. */
 export class Tanh extends Module {
   override forward(x: Tensor): Tensor { return tanh(x); }
 }
 
+/** 1 / (1 + exp(-x)), as nn.Sigmoid. */
 export class Sigmoid extends Module {
   override forward(x: Tensor): Tensor { return sigmoid(x); }
 }

@@ -8,6 +8,7 @@ import { checkSize, fmtShape, initSource, newParameter, sharedInit, type LayerIn
 import { Linear } from './linear.js';
 import { isFloat } from '@tapegrad/tensor/internal';
 
+/** Options of {@link scaledDotProductAttention}: a mask or causal masking, dropout on the weights, and the scale. */
 export interface AttentionOptions {
   /**
    * Added to the attention scores: a bool mask (true = the query may attend to that key, false = it
@@ -79,6 +80,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   return attend(q, k, v, masks, scale, p, opts.generator, op)[0];
 }
 
+/** Options of the {@link MultiheadAttention} constructor (and the initialization options every layer takes). */
 export interface MultiheadAttentionOptions extends LayerInitOptions {
   /** Dropout probability on the attention weights while training (default 0). */
   dropout?: number;
@@ -92,6 +94,10 @@ export interface MultiheadAttentionOptions extends LayerInitOptions {
   batchFirst?: boolean;
 }
 
+/**
+ * Options of one {@link MultiheadAttention} call: masks (PyTorch's convention for this layer: true forbids),
+ * and which attention weights to return.
+ */
 export interface MultiheadAttentionCallOptions {
   /** [batch, S] (or [S] unbatched): true (or -Infinity) marks keys to ignore, e.g. padding; a float mask is added. */
   keyPaddingMask?: Tensor | null;

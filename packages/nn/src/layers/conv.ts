@@ -5,6 +5,10 @@ import { checkSize, fmtShape, initSource, newParameter, type LayerInitOptions } 
 
 type Pair = number | [number, number];
 
+/**
+ * Options of the {@link Conv2d} layer: as `conv2d`'s options (stride, padding, dilation, groups; defaults
+ * 1, 0, 1, 1), plus `bias` (default true) and the initialization options.
+ */
 export interface Conv2dLayerOptions extends LayerInitOptions {
   stride?: Pair;
   /** Zero padding on each side, or 'valid' (none) or 'same' (stride 1 only). Default 0. */
@@ -14,6 +18,7 @@ export interface Conv2dLayerOptions extends LayerInitOptions {
   bias?: boolean;
 }
 
+/** Options of the {@link Conv1d} layer: as {@link Conv2dLayerOptions}, one number each. */
 export interface Conv1dLayerOptions extends LayerInitOptions {
   stride?: number;
   padding?: number | 'valid' | 'same';
@@ -118,6 +123,10 @@ export class Conv1d extends Module {
   }
 }
 
+/**
+ * Options of the {@link ConvTranspose2d} layer: as `convTranspose2d`'s options, plus `bias` (default true)
+ * and the initialization options.
+ */
 export interface ConvTranspose2dLayerOptions extends LayerInitOptions {
   stride?: Pair;
   padding?: Pair;
@@ -127,6 +136,7 @@ export interface ConvTranspose2dLayerOptions extends LayerInitOptions {
   bias?: boolean;
 }
 
+/** Options of the {@link ConvTranspose1d} layer: as {@link ConvTranspose2dLayerOptions}, one number each. */
 export interface ConvTranspose1dLayerOptions extends LayerInitOptions {
   stride?: number;
   padding?: number;

@@ -4,6 +4,7 @@ import { normal_ } from '../init.js';
 import { Module } from '../module.js';
 import { checkSize, initSource, newParameter, type LayerInitOptions } from './common.js';
 
+/** Options of {@link Embedding}: a padding index, and the initialization options. */
 export interface EmbeddingOptions extends LayerInitOptions {
   /** This index's row starts at zero and gets no gradient (PyTorch's padding_idx); negative counts from the end. */
   paddingIdx?: number;

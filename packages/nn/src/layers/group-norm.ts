@@ -20,6 +20,7 @@ function affine(y: Tensor, weight: Tensor | null, bias: Tensor | null): Tensor {
   return out;
 }
 
+/** Options of {@link GroupNorm}. */
 export interface GroupNormOptions extends LayerInitOptions {
   /** Added to the variance (default 1e-5). */
   eps?: number;
@@ -60,6 +61,10 @@ export class GroupNorm extends Module {
   }
 }
 
+/**
+ * Options of {@link InstanceNorm1d} and {@link InstanceNorm2d}, with PyTorch's defaults (no affine, no running
+ * statistics).
+ */
 export interface InstanceNormOptions extends LayerInitOptions {
   /** Added to the variance (default 1e-5). */
   eps?: number;

@@ -3,6 +3,7 @@ import { kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { checkSize, fmtShape, initSource, newParameter, type LayerInitOptions } from './common.js';
 
+/** Options of {@link Linear}: `bias`, and the initialization options (`seed`, `generator`, `dtype`). */
 export interface LinearOptions extends LayerInitOptions {
   /** Learn an additive bias (default true). */
   bias?: boolean;

@@ -112,6 +112,7 @@ export class BatchNorm2d extends BatchNorm {
   }
 }
 
+/** Options of {@link LayerNorm}. */
 export interface LayerNormOptions extends LayerInitOptions {
   /** Added to the variance (default 1e-5). */
   eps?: number;
@@ -152,6 +153,7 @@ export class LayerNorm extends Module {
   }
 }
 
+/** Options of {@link RMSNorm}. */
 export interface RMSNormOptions extends LayerInitOptions {
   /** Added to the mean square; default: the machine epsilon of the input's dtype (PyTorch's default). */
   eps?: number;

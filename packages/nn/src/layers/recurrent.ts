@@ -6,6 +6,10 @@ import { uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { checkSize, fmtShape, initSource, newParameter, type LayerInitOptions } from './common.js';
 
+/**
+ * Options of {@link GRU}, and those every recurrent layer takes: number of layers, biases, layout, dropout
+ * between layers, direction.
+ */
 export interface RNNOptions extends LayerInitOptions {
   /** Stacked layers, each feeding the next (default 1). */
   numLayers?: number;
@@ -19,6 +23,7 @@ export interface RNNOptions extends LayerInitOptions {
   bidirectional?: boolean;
 }
 
+/** Options of {@link LSTM}: those of every recurrent layer, plus a projection size. */
 export interface LSTMOptions extends RNNOptions {
   /** Project h to this size with weight_hr (LSTM with projections; 0, the default, for none). */
   projSize?: number;
@@ -190,6 +195,7 @@ function hidden(h: Tensor, whh: Tensor, bhh: Tensor | null): Tensor {
   return bhh === null ? r : add(r, bhh);
 }
 
+/** Options of {@link RNN}: those of every recurrent layer, plus the nonlinearity. */
 export interface ElmanOptions extends RNNOptions {
   /** 'tanh' (default) or 'relu'. */
   nonlinearity?: 'tanh' | 'relu';

@@ -7,8 +7,13 @@ import { Dropout } from './dropout.js';
 import { Linear } from './linear.js';
 import { LayerNorm } from './normalization.js';
 
+/** The feed-forward activation of a transformer layer: 'relu', 'gelu' (the exact erf form), or any tensor function. */
 export type TransformerActivation = 'relu' | 'gelu' | ((x: Tensor) => Tensor);
 
+/**
+ * Options of {@link TransformerEncoderLayer} and {@link TransformerDecoderLayer}, with PyTorch's defaults
+ * except `batchFirst` (true here).
+ */
 export interface TransformerLayerOptions extends LayerInitOptions {
   /** Width of the feed-forward block (default 2048). */
   dimFeedforward?: number;
@@ -26,15 +31,21 @@ export interface TransformerLayerOptions extends LayerInitOptions {
   bias?: boolean;
 }
 
+/** Options of one encoder (or encoder layer) call: the self-attention mask, the padding mask, causality. */
 export interface TransformerEncoderCallOptions {
   /** The self-attention mask ([L, L] or [batch * nhead, L, L]; true marks a forbidden pair, a float mask is added). */
   srcMask?: Tensor | null;
-  /** [batch, L]: true marks padding positions to ignore. */
+  /** `[batch, L]`: true marks padding positions to ignore. */
   srcKeyPaddingMask?: Tensor | null;
   /** Causal self-attention (with no srcMask, the mask is made; with one, a hint). */
   isCausal?: boolean;
 }
 
+/**
+ * Options of one decoder (or decoder layer) call: masks for the self-attention over the target (`tgt*`) and
+ * for the attention to the encoder's output (`memory*`), with the conventions of {@link
+ * TransformerEncoderCallOptions} (true marks a forbidden pair or a padding position).
+ */
 export interface TransformerDecoderCallOptions {
   tgtMask?: Tensor | null;
   memoryMask?: Tensor | null;

@@ -11,6 +11,7 @@ export interface AdagradHyper {
   maximize: boolean;
 }
 
+/** Options of {@link Adagrad}: any of {@link AdagradHyper}; the rest keep their defaults. */
 export type AdagradOptions = Partial<AdagradHyper>;
 
 /**

@@ -12,6 +12,7 @@ export interface NAdamHyper {
   momentumDecay: number;
 }
 
+/** Options of {@link NAdam}: any of {@link NAdamHyper}; the rest keep their defaults. */
 export type NAdamOptions = Partial<NAdamHyper>;
 
 /** The first and second moments, updated in place of the state: m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2. */
@@ -84,6 +85,7 @@ export interface RAdamHyper {
   weightDecay: number;
 }
 
+/** Options of {@link RAdam}: any of {@link RAdamHyper}; the rest keep their defaults. */
 export type RAdamOptions = Partial<RAdamHyper>;
 
 /**

@@ -13,6 +13,12 @@ export interface AdamHyper {
   maximize: boolean;
 }
 
+/**
+ * Options of {@link Adam} and {@link AdamW}: any of {@link AdamHyper}; the rest keep their defaults.
+ *
+ * @example
+ * const opt = new AdamW(model.parameters(), { lr: 3e-4, weightDecay: 0.1 });
+ */
 export type AdamOptions = Partial<AdamHyper>;
 
 const ADAM_STATE: StateSpec = { buffers: ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'], counters: ['step'] };

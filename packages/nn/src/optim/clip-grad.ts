@@ -1,6 +1,7 @@
 import { Tensor, abs, max, norm, reshape, stack, tensor } from '@tapegrad/tensor';
 import { noGrad } from '@tapegrad/autograd';
 
+/** Options of {@link clipGradNorm_}. */
 export interface ClipGradNormOptions {
   /** The norm's order: a positive number or Infinity (default 2). */
   normType?: number;

@@ -15,6 +15,10 @@ export interface LBFGSHyper {
   lineSearchFn: 'strong_wolfe' | null;
 }
 
+/**
+ * Options of {@link LBFGS}: any of {@link LBFGSHyper}; the rest keep their defaults (lr 1, maxIter 20,
+ * historySize 100, no line search).
+ */
 export type LBFGSOptions = Partial<LBFGSHyper>;
 
 /** What the closure returns: the loss, as a one-element tensor or a number. */

@@ -70,6 +70,10 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   }
 }
 
+/**
+ * Options of {@link OneCycleLR}: `maxLr`, and the cycle's length as `totalSteps` or as `epochs` times
+ * `stepsPerEpoch`; the rest as PyTorch's defaults.
+ */
 export interface OneCycleOptions {
   /** The peak lr: one for every group or one per group. */
   maxLr: number | number[];
@@ -199,6 +203,7 @@ export class OneCycleLR extends LRScheduler {
   }
 }
 
+/** Options of {@link ReduceLROnPlateau}, with PyTorch's names and defaults. */
 export interface ReduceLROnPlateauOptions {
   /** 'min' (default): a lower metric is better; 'max': a higher one. */
   mode?: 'min' | 'max';

@@ -12,6 +12,7 @@ export interface RMSpropHyper {
   maximize: boolean;
 }
 
+/** Options of {@link RMSprop}: any of {@link RMSpropHyper}; the rest keep their defaults. */
 export type RMSpropOptions = Partial<RMSpropHyper>;
 
 /**

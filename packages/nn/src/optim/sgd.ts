@@ -11,6 +11,13 @@ export interface SGDHyper {
   maximize: boolean;
 }
 
+/**
+ * Options of {@link SGD}: any of {@link SGDHyper}. `lr` has no default: give it here or in every parameter
+ * group.
+ *
+ * @example
+ * const opt = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9, nesterov: true });
+ */
 export type SGDOptions = Partial<SGDHyper>;
 
 /**

@@ -10,6 +10,10 @@ import { defineMethods, type AsMethods } from '../methods.js';
 
 type Pair = number | [number, number];
 
+/**
+ * Options of {@link convTranspose2d}, each a number for both spatial dims or a pair [h, w]; stride, groups and
+ * dilation default to 1, the paddings to 0.
+ */
 export interface ConvTranspose2dOptions {
   stride?: Pair;
   /** Removed from each side of the full output (PyTorch's `padding`: dilation * (k - 1) - padding of the equivalent convolution). */
@@ -20,6 +24,7 @@ export interface ConvTranspose2dOptions {
   dilation?: Pair;
 }
 
+/** Options of {@link convTranspose1d}: as {@link ConvTranspose2dOptions}, one number each. */
 export interface ConvTranspose1dOptions {
   stride?: number;
   padding?: number;

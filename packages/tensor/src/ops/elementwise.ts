@@ -88,25 +88,43 @@ export function maximum(a: Operand, b: Operand): Tensor { return binary('maximum
 /** Elementwise smaller value (NaN propagates); at ties the gradient is split evenly. */
 export function minimum(a: Operand, b: Operand): Tensor { return binary('minimum', a, b); }
 
+/**
+ * Elementwise a == b, broadcasting (operands promote to one dtype first); bool out, not differentiable. NaN
+ * equals nothing.
+ */
 export function eq(a: Operand, b: Operand): Tensor { return compare('eq', a, b); }
+/** Elementwise a != b, broadcasting; bool out (true wherever a NaN is involved). */
 export function ne(a: Operand, b: Operand): Tensor { return compare('ne', a, b); }
+/** Elementwise a < b, broadcasting; bool out. Use it as a mask: `where(lt(x, 0), 0, x)`. */
 export function lt(a: Operand, b: Operand): Tensor { return compare('lt', a, b); }
+/** Elementwise a <= b, broadcasting; bool out. */
 export function le(a: Operand, b: Operand): Tensor { return compare('le', a, b); }
+/** Elementwise a > b, broadcasting; bool out. */
 export function gt(a: Operand, b: Operand): Tensor { return compare('gt', a, b); }
+/** Elementwise a >= b, broadcasting; bool out. */
 export function ge(a: Operand, b: Operand): Tensor { return compare('ge', a, b); }
 
+/** -x. Integer dtypes are kept (bool computes as int32). */
 export function neg(x: Operand): Tensor { return unaryKeep('neg', x); }
+/** |x|. Integer dtypes are kept (bool computes as int32); the gradient at 0 is 0. */
 export function abs(x: Operand): Tensor { return unaryKeep('abs', x); }
 /** -1, 0 or 1 (NaN stays NaN); its gradient is zero. */
 export function sign(x: Operand): Tensor { return unaryKeep('sign', x); }
+/** max(x, 0). Integer dtypes are kept; the gradient is 1 where x > 0 and 0 elsewhere (0 at x = 0, as PyTorch). */
 export function relu(x: Operand): Tensor { return unaryKeep('relu', x); }
+/** e to the power x; integer inputs give float32. */
 export function exp(x: Operand): Tensor { return unaryFloat('exp', x); }
+/** Natural logarithm: -Infinity at 0, NaN below; integer inputs give float32. */
 export function log(x: Operand): Tensor { return unaryFloat('log', x); }
 /** log(1 + x), accurate near 0. */
 export function log1p(x: Operand): Tensor { return unaryFloat('log1p', x); }
+/** Square root: NaN below 0, and an infinite gradient at 0; integer inputs give float32. */
 export function sqrt(x: Operand): Tensor { return unaryFloat('sqrt', x); }
+/** Sine (radians); integer inputs give float32. */
 export function sin(x: Operand): Tensor { return unaryFloat('sin', x); }
+/** Cosine (radians); integer inputs give float32. */
 export function cos(x: Operand): Tensor { return unaryFloat('cos', x); }
+/** Hyperbolic tangent; integer inputs give float32. Its gradient reuses the output: 1 - tanh(x)^2. */
 export function tanh(x: Operand): Tensor { return unaryFloat('tanh', x); }
 /** 1 / (1 + exp(-x)), computed without overflow on either side. */
 export function sigmoid(x: Operand): Tensor { return unaryFloat('sigmoid', x); }
@@ -160,7 +178,12 @@ export function rsqrt(x: Operand): Tensor { return div(1, sqrt(asTensor(x, 'rsqr
 /** x * x. */
 export function square(x: Operand): Tensor { const t = asTensor(x, 'square'); return mul(t, t); }
 
-/** where(cond, a, b): a where cond is true, else b; all three broadcast. */
+/**
+ * where(cond, a, b): a where cond is true, else b; all three broadcast.
+ *
+ * @example
+ * where(gt(x, 0), x, 0); // relu(x)
+ */
 export function where(cond: Operand, a: Operand, b: Operand): Tensor {
   let c = asTensor(cond, 'where');
   if (c.dtype !== 'bool') c = ne(c, 0);
@@ -178,6 +201,10 @@ export function leakyRelu(x: Operand, alpha = 0.01): Tensor {
   return where(gt(t, 0), t, mul(t, alpha));
 }
 
+/**
+ * Options of {@link softplus}: `beta` (default 1) and the `threshold` on beta x above which it returns x
+ * (default 20).
+ */
 export interface SoftplusOptions { beta?: number; threshold?: number }
 /**
  * log(1 + exp(beta x)) / beta, as max(z, 0) + log1p(exp(-|z|)) with z = beta x: never overflows,
@@ -209,6 +236,7 @@ export function elu(x: Operand, alpha = 1): Tensor {
   return where(pos, t, negPart);
 }
 
+/** Options of {@link gelu}: `approximate` is 'none' (the exact erf form, default) or 'tanh'. */
 export interface GeluOptions { approximate?: 'none' | 'tanh' }
 /** x Phi(x) with the exact erf form; `{ approximate: 'tanh' }` for the tanh approximation. */
 export function gelu(x: Operand, opts: GeluOptions = {}): Tensor {

@@ -177,6 +177,9 @@ export function transpose(x: Operand, dim0: number, dim1: number): Tensor {
  * Python-style slicing of the leading dims: one start/end (and optional step) per dim, negative
  * indices count from the end, out-of-range bounds are clamped. A negative step walks backwards from
  * `start` down to just above `end` (`slice(t, [-1], [-t.shape[0] - 1], [-1])` reverses dim 0). A view.
+ *
+ * @example
+ * slice(t, [1, 0], [3, -1]); // t[1:3, 0:-1]
  */
 export function slice(x: Operand, starts: readonly number[], ends: readonly number[], steps?: readonly number[]): Tensor {
   const t = asTensor(x, 'slice');
@@ -279,7 +282,12 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   return concat(ts.map((t) => unsqueeze(t, ax)), ax);
 }
 
-/** Splits along `axis` into chunks of `size` (the last may be smaller) or into the listed sizes. Views. */
+/**
+ * Splits along `axis` into chunks of `size` (the last may be smaller) or into the listed sizes. Views.
+ *
+ * @example
+ * const [a, b] = split(arange(5), [2, 3]); // [0, 1] and [2, 3, 4]
+ */
 export function split(x: Operand, sizeOrSizes: number | readonly number[], axis = 0): Tensor[] {
   const t = asTensor(x, 'split');
   if (t.ndim === 0) throw new ShapeError('split: a 0-d tensor cannot be split; it needs at least 1 dim');
@@ -315,6 +323,9 @@ export function split(x: Operand, sizeOrSizes: number | readonly number[], axis 
 /**
  * out[i][j] = x[index[i][j]][j] for axis 0 (PyTorch's gather); out has index's shape. A 0-d input
  * takes a 0-d index (0 or -1), as in PyTorch.
+ *
+ * @example
+ * gather(tensor([[1, 2], [3, 4]]), 1, tensor([[0, 0], [1, 0]], { dtype: 'int32' })); // [[1, 1], [4, 3]]
  */
 export function gather(x: Operand, axis: number, index: Tensor): Tensor {
   const t = asTensor(x, 'gather');

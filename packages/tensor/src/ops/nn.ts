@@ -30,9 +30,23 @@ export function logSoftmax(x: Tensor, axis: number): Tensor {
 }
 
 type Pair = number | [number, number];
+/**
+ * Options of {@link conv2d}, each a number for both spatial dims or a pair [h, w]: `stride` (default 1),
+ * `padding` zeros on each side (default 0; `'valid'` is 0, `'same'` keeps H and W and needs stride 1 and an
+ * odd effective kernel), `dilation` (default 1), and `groups` (default 1; C and Cout must divide by it).
+ */
 export interface Conv2dOptions { stride?: Pair; padding?: Pair | 'valid' | 'same'; dilation?: Pair; groups?: number }
+/** Options of {@link conv1d}: as {@link Conv2dOptions}, one number each. */
 export interface Conv1dOptions { stride?: number; padding?: number | 'valid' | 'same'; dilation?: number; groups?: number }
+/**
+ * Options of {@link maxPool2d} and {@link avgPool2d}, each a number for both dims or a pair [h, w]: `stride`
+ * (default: the kernel size), `padding` (default 0, at most half the kernel), `dilation` (default 1).
+ */
 export interface Pool2dOptions { stride?: Pair; padding?: Pair; dilation?: Pair }
+/**
+ * Options of {@link unfold2d}: `stride`, `padding` and `dilation` (numbers or pairs, defaults 1, 0, 1), and
+ * `padValue`, what the padding reads as (default 0).
+ */
 export interface UnfoldOptions { stride?: Pair; padding?: Pair; dilation?: Pair; padValue?: number }
 
 /** A per-dim integer setting (kernel, stride, padding, dilation): one number for every dim, or one per dim. */
@@ -74,7 +88,7 @@ function check4d(op: string, x: Tensor): void {
   if (x.ndim !== 4) throw new ShapeError(`${op}: expected a 4-D input [N, C, H, W], got ${fmtShape(x.shape)}`);
 }
 
-/** Sliding windows to columns (im2col): [N, C, H, W] -> [N, C*kh*kw, OH*OW]. */
+/** Sliding windows to columns (im2col): [N, C, H, W] -> [N, C * kh * kw, OH * OW]. */
 export function unfold2d(x: Tensor, kernel: Pair, opts: UnfoldOptions = {}): Tensor {
   const t = asTensor(x, 'unfold2d');
   check4d('unfold2d', t);
@@ -219,6 +233,10 @@ export function avgPool2d(input: Tensor, kernel: Pair, opts: Pool2dOptions = {})
   return pool('avgPool2d', input, kernel, opts);
 }
 
+/**
+ * Options of {@link dropout}: where the random mask comes from (`seed` or `generator`; the default stream
+ * otherwise).
+ */
 export type DropoutOptions = Pick<RandomOptions, 'seed' | 'generator'>;
 /** Inverted dropout: while training, zeroes each element with probability p and scales the rest by 1/(1-p). */
 export function dropout(x: Tensor, p: number, training: boolean, opts: DropoutOptions = {}): Tensor {

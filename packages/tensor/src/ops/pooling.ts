@@ -82,6 +82,10 @@ export function adaptiveMaxPool2d(input: Tensor, outputSize: AdaptiveSize): Tens
   return unbatched ? squeeze(out, 0) : out;
 }
 
+/**
+ * Options of {@link maxPool1d} and {@link avgPool1d}: `stride` (default: the kernel size), `padding` (default
+ * 0, at most half the kernel), `dilation` (default 1, max pooling only).
+ */
 export interface Pool1dOptions { stride?: number; padding?: number; dilation?: number }
 
 function pool1d(op: 'maxPool1d' | 'avgPool1d', input: Tensor, kernel: number, opts: Pool1dOptions): Tensor {

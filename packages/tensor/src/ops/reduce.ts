@@ -113,6 +113,7 @@ export function mean(x: Operand, axis?: Axis, keepdims = false): Tensor {
   return div(sum(t, axes, keep), countOf(t, axes));
 }
 
+/** Options of `var` and `std`. */
 export interface VarOptions { /** Subtracted from the count in the divisor; 1 (unbiased) by default, as PyTorch. */ correction?: number }
 
 /** Variance over `axis`, unbiased by default (`{ correction: 1 }`). */

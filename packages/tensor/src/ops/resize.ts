@@ -9,8 +9,13 @@ import { asTensor } from './operand.js';
 import { defineMethods, type AsMethods } from '../methods.js';
 import { isFloat } from '../dtype.js';
 
+/** How {@link interpolate} samples: 'nearest', 'linear' (for [N, C, L]) or 'bilinear' (for [N, C, H, W]). */
 export type InterpolateMode = 'nearest' | 'linear' | 'bilinear';
 
+/**
+ * Options of {@link interpolate}: the output size (`size` or `scaleFactor`, exactly one), the `mode` and, for
+ * the linear modes, `alignCorners`.
+ */
 export interface InterpolateOptions {
   /** The output's spatial size: one number for every spatial dim, or one per dim. */
   size?: number | readonly number[];
