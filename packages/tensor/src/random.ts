@@ -6,7 +6,7 @@ import { Tensor } from './tensor.js';
 import { checkFlag, checkInteger, checkOptions } from './validate.js';
 
 /** Validates a seed: a non-negative safe integer (named by the function the user called). */
-function checkSeed(seed: unknown, op: string, what = 'a seed'): number {
+export function checkSeed(seed: unknown, op: string, what = 'a seed'): number {
   return checkInteger(seed, op, what, 0, Number.MAX_SAFE_INTEGER);
 }
 

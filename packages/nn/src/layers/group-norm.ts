@@ -2,7 +2,8 @@ import { ShapeError, add, div, mean, mul, ones, reshape, sqrt, sub, unsqueeze, s
 import { noGrad } from '@tapegrad/autograd';
 import { ones_ } from '../init.js';
 import { Module, buffer } from '../module.js';
-import { checkSize, fmtShape, newParameter, type LayerInitOptions } from './common.js';
+import { checkSize, fmtShape, newParameter, type LayerInitOptions, layerInput } from './common.js';
+import { describe } from '@tapegrad/tensor/internal';
 
 /** (x - mean) / sqrt(biased var + eps) over `axes`, with the statistics kept (for running averages). */
 function normalize(x: Tensor, axes: number[], eps: number): { y: Tensor; mu: Tensor; v: Tensor } {
@@ -45,12 +46,13 @@ export class GroupNorm extends Module {
     if (numChannels % numGroups !== 0) throw new RangeError(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
     this.eps = opts.eps ?? 1e-5;
     if (opts.affine ?? true) {
-      this.weight = ones_(newParameter([numChannels], opts));
-      this.bias = newParameter([numChannels], opts);
+      this.weight = ones_(newParameter([numChannels], opts, new.target.name));
+      this.bias = newParameter([numChannels], opts, new.target.name);
     }
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     if (x.ndim < 2 || x.shape[1] !== this.numChannels) {
       throw new ShapeError(`GroupNorm: expected input [N, ${this.numChannels}, *], got ${fmtShape(x.shape)}`);
     }
@@ -97,12 +99,12 @@ abstract class InstanceNorm extends Module {
     this.numFeatures = checkSize(numFeatures, layer, 'numFeatures');
     this.eps = opts.eps ?? 1e-5;
     const m = opts.momentum ?? 0.1;
-    if (typeof m !== 'number' || !(m >= 0 && m <= 1)) throw new RangeError(`${layer}: expected a momentum in [0, 1], got ${String(m)}`);
+    if (typeof m !== 'number' || !(m >= 0 && m <= 1)) throw new RangeError(`${layer}: expected a momentum in [0, 1], got ${describe(m)}`);
     this.momentum = m;
     const dtype = opts.dtype ?? 'float32';
     if (opts.affine ?? false) {
-      this.weight = ones_(newParameter([numFeatures], opts));
-      this.bias = newParameter([numFeatures], opts);
+      this.weight = ones_(newParameter([numFeatures], opts, new.target.name));
+      this.bias = newParameter([numFeatures], opts, new.target.name);
     }
     if (opts.trackRunningStats ?? false) {
       this.running_mean = buffer(zeros([numFeatures], { dtype }));
@@ -112,6 +114,7 @@ abstract class InstanceNorm extends Module {
   }
 
   override forward(input: Tensor): Tensor {
+    layerInput(this, input);
     const batchedDims = this.spatial + 2;
     const unbatched = input.ndim === batchedDims - 1;
     if ((input.ndim !== batchedDims && !unbatched) || input.shape[unbatched ? 0 : 1] !== this.numFeatures) {

@@ -3,6 +3,7 @@ import {
   type AdaptiveSize, type InterpolateMode, type InterpolateOptions, type Pool1dOptions, type Pool2dOptions, type Tensor,
 } from '@tapegrad/tensor';
 import { Module } from '../module.js';
+import { layerInput } from './common.js';
 
 type Pair = number | [number, number];
 
@@ -26,6 +27,7 @@ export class MaxPool2d extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     return maxPool2d(x, this.kernelSize, this.options);
   }
 }
@@ -45,6 +47,7 @@ export class AvgPool2d extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     return avgPool2d(x, this.kernelSize, this.options);
   }
 }
@@ -69,6 +72,7 @@ export class MaxPool1d extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     return maxPool1d(x, this.kernelSize, this.options);
   }
 }
@@ -85,6 +89,7 @@ export class AvgPool1d extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     return avgPool1d(x, this.kernelSize, this.options);
   }
 }
@@ -96,6 +101,7 @@ export class AdaptiveAvgPool2d extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     return adaptiveAvgPool2d(x, this.outputSize);
   }
 }
@@ -107,6 +113,7 @@ export class AdaptiveMaxPool2d extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     return adaptiveMaxPool2d(x, this.outputSize);
   }
 }
@@ -130,6 +137,7 @@ export class Upsample extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     return interpolate(x, this.options);
   }
 }

@@ -2,10 +2,11 @@ import { add, gelu, relu, type Tensor } from '@tapegrad/tensor';
 import { noGrad } from '@tapegrad/autograd';
 import { Module } from '../module.js';
 import { MultiheadAttention } from './attention.js';
-import { checkSize, sharedInit, type LayerInitOptions } from './common.js';
+import { checkSize, sharedInit, type LayerInitOptions, layerInput } from './common.js';
 import { Dropout } from './dropout.js';
 import { Linear } from './linear.js';
 import { LayerNorm } from './normalization.js';
+import { describe } from '@tapegrad/tensor/internal';
 
 export type TransformerActivation = 'relu' | 'gelu' | ((x: Tensor) => Tensor);
 
@@ -52,10 +53,10 @@ function resolve(layer: string, dModel: number, nhead: number, opts: Transformer
   checkSize(nhead, layer, 'nhead');
   const activation = opts.activation ?? 'relu';
   if (activation !== 'relu' && activation !== 'gelu' && typeof activation !== 'function') {
-    throw new RangeError(`${layer}: activation must be 'relu', 'gelu' or a function, got ${JSON.stringify(activation)}`);
+    throw new RangeError(`${layer}: activation must be 'relu', 'gelu' or a function, got ${describe(activation)}`);
   }
   return {
-    ...sharedInit(opts),
+    ...sharedInit(opts, layer),
     dimFeedforward: checkSize(opts.dimFeedforward ?? 2048, layer, 'dimFeedforward'),
     dropout: opts.dropout ?? 0.1,
     activation,
@@ -166,6 +167,7 @@ export class TransformerEncoderLayer extends TransformerLayer {
   }
 
   override forward(src: Tensor, opts: TransformerEncoderCallOptions = {}): Tensor {
+    layerInput(this, src, 'src');
     let x = src;
     if (this.normFirst) {
       x = add(x, this.#selfAttention(this.norm1.call(x), opts));
@@ -229,6 +231,7 @@ export class TransformerDecoderLayer extends TransformerLayer {
   }
 
   override forward(tgt: Tensor, memory: Tensor, opts: TransformerDecoderCallOptions = {}): Tensor {
+    layerInput(this, tgt, 'tgt'); layerInput(this, memory, 'memory');
     let x = tgt;
     if (this.normFirst) {
       x = add(x, this.#selfAttention(this.norm1.call(x), opts));
@@ -265,6 +268,7 @@ export class TransformerEncoder extends Module {
   }
 
   override forward(src: Tensor, opts: TransformerEncoderCallOptions & { mask?: Tensor | null } = {}): Tensor {
+    layerInput(this, src, 'src');
     const o: TransformerEncoderCallOptions = { ...opts, srcMask: opts.mask ?? opts.srcMask ?? null };
     let x = src;
     for (const l of this.layers) x = l.call(x, o);
@@ -286,6 +290,7 @@ export class TransformerDecoder extends Module {
   }
 
   override forward(tgt: Tensor, memory: Tensor, opts: TransformerDecoderCallOptions = {}): Tensor {
+    layerInput(this, tgt, 'tgt'); layerInput(this, memory, 'memory');
     let x = tgt;
     for (const l of this.layers) x = l.call(x, memory, opts);
     return this.norm === null ? x : (this.norm.call as (x: Tensor) => Tensor).call(this.norm, x);

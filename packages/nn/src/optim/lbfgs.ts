@@ -1,7 +1,7 @@
 import { Tensor, concat, dot, reshape, zeros } from '@tapegrad/tensor';
-import { withGradMode } from '@tapegrad/tensor/internal';
+import { withGradMode, describe } from '@tapegrad/tensor/internal';
 import { noGrad } from '@tapegrad/autograd';
-import { checkNonNegative, Optimizer, type ParamGroup, type ParamGroupInput, type ParamState, type StateSpec } from './optimizer.js';
+import { checkNonNegative, gradOf, Optimizer, type ParamGroup, type ParamGroupInput, type ParamState, type StateSpec } from './optimizer.js';
 import { strongWolfe } from './strong-wolfe.js';
 
 /** LBFGS's hyperparameters (PyTorch's names in camelCase). */
@@ -60,7 +60,7 @@ export class LBFGS extends Optimizer<LBFGSHyper> {
     checkNonNegative('LBFGS', 'toleranceGrad', h.toleranceGrad);
     checkNonNegative('LBFGS', 'toleranceChange', h.toleranceChange);
     if (h.lineSearchFn !== null && h.lineSearchFn !== 'strong_wolfe') {
-      throw new RangeError(`LBFGS: lineSearchFn must be null or 'strong_wolfe', got ${JSON.stringify(h.lineSearchFn)}`);
+      throw new RangeError(`LBFGS: lineSearchFn must be null or 'strong_wolfe', got ${describe(h.lineSearchFn)}`);
     }
   }
 
@@ -104,7 +104,10 @@ export class LBFGS extends Optimizer<LBFGSHyper> {
 
   /** Every gradient flattened into one vector (zeros for a parameter without one). */
   #flatGrad(): Tensor {
-    return noGrad(() => concat(this.#params.map((p) => (p.grad === null ? zeros([p.size], { dtype: p.dtype }) : reshape(p.grad.detach(), [p.size]))), 0));
+    return noGrad(() => concat(this.#params.map((p) => {
+      const g = gradOf(p, 'LBFGS.step');
+      return g === null ? zeros([p.size], { dtype: p.dtype }) : reshape(g.detach(), [p.size]);
+    }), 0));
   }
 
   /** p += step * (the parameter's slice of `dir`), for every parameter. */

@@ -1,6 +1,6 @@
 import { tensor } from '../creation.js';
 import { ShapeError } from '../errors.js';
-import { describe, fmtShape } from '../shape.js';
+import { checkSize, describe, fmtShape } from '../shape.js';
 import { checkInteger, checkOptions } from '../validate.js';
 import type { Tensor } from '../tensor.js';
 import { matmul } from './linalg.js';
@@ -30,6 +30,10 @@ function adaptiveInput(op: string, input: Tensor, outputSize: AdaptiveSize): [Te
   }
   for (const v of pair) if (v !== null) checkInteger(v, op, 'an output size', 1);
   const size: [number, number] = [pair[0] ?? x.shape[2]!, pair[1] ?? x.shape[3]!];
+  checkSize([x.shape[0]!, x.shape[1]!, ...size], op);
+  // The averaging matrices are [h, H] and [w, W].
+  checkSize([size[0], x.shape[2]!], op);
+  checkSize([size[1], x.shape[3]!], op);
   if (x.shape[2] === 0 || x.shape[3] === 0) throw new ShapeError(`${op}: expected a non-empty spatial size, got input ${fmtShape(input.shape)}`);
   return [x, size, unbatched];
 }
