@@ -104,7 +104,7 @@ for (const name of ['nllLoss', 'crossEntropy']) entries.push({ id: name, names: 
 // ---- optimizers and schedules -------------------------------------------------------------------------
 
 /** A parameter and what its .grad is set to before the step: a gradient, or something wrong. */
-const gradArb = fc.tuple(fc.constantFrom([2], [2, 3]), fc.constantFrom<(s: number[]) => unknown>(
+const gradArb = fc.tuple(fc.constantFrom<number[]>([2], [2, 3]), fc.constantFrom<(s: number[]) => unknown>(
   (s) => tensor(new Float32Array(s.reduce((a, b) => a * b, 1)).fill(0.5), { shape: s }),
   () => null,
   () => 'a',

@@ -74,13 +74,6 @@ function camelCase(k: string): string {
   return k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-function describe(x: unknown): string {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return 'an array';
-  if (x instanceof Tensor) return `a ${x.dtype} tensor of shape [${x.shape.join(',')}]`;
-  return typeof x === 'object' ? 'an object' : `${typeof x} ${String(x)}`;
-}
-
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Tensor);
 }
