@@ -426,11 +426,13 @@ export function functionalCall<M extends Module>(module: M, tensors: Record<stri
 /**
  * An argument error raised inside a module's forward (by an op or a sublayer), renamed to start with
  * the module the user called: `Conv1d: conv1d: kernel [3] does not fit input [2,2,1]`. The class and
- * the rest of the message are kept; errors of other classes, and messages already naming the
- * module, pass unchanged.
+ * the rest of the message are kept. Only tapegrad's own messages (`op: ...`) are renamed: errors of
+ * other classes, engine messages (a bug to fix, not to disguise) and messages already naming the
+ * module pass unchanged.
  */
 function namedBy(name: string, e: unknown): unknown {
   if (!(e instanceof TypeError || e instanceof RangeError || e instanceof ShapeError)) return e;
+  if (!/^[A-Za-z_$][\w$.#]*: /.test(e.message)) return e;
   if (e.message.startsWith(`${name}:`) || e.message.startsWith(`${name}.`) || e.message.startsWith(`${name} `)) return e;
   const Err = e.constructor as new (message: string, options?: { cause?: unknown }) => Error;
   return new Err(`${name}: ${e.message}`, { cause: e });
