@@ -4,7 +4,7 @@ import {
 } from '@tapegrad/tensor';
 import { constant_ } from '../init.js';
 import { Module } from '../module.js';
-import { checkSize, fmtShape, newParameter, type LayerInitOptions, layerInput } from './common.js';
+import { checkSize, fmtShape, newParameter, type LayerInitOptions, layerInput, layerOptions } from './common.js';
 import { describe } from '@tapegrad/tensor/internal';
 
 /** max(x, 0). */
@@ -37,6 +37,7 @@ export class Softplus extends Module {
   readonly threshold: number;
   constructor(opts: { beta?: number; threshold?: number } = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.beta = opts.beta ?? 1;
     this.threshold = opts.threshold ?? 20;
   }
@@ -48,6 +49,7 @@ export class GELU extends Module {
   readonly approximate: 'none' | 'tanh';
   constructor(opts: { approximate?: 'none' | 'tanh' } = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.approximate = opts.approximate ?? 'none';
   }
   override forward(x: Tensor): Tensor { layerInput(this, x); return gelu(x, { approximate: this.approximate }); }
@@ -109,6 +111,7 @@ export class PReLU extends Module {
   weight: Tensor;
   constructor(numParameters = 1, init = 0.25, opts: Pick<LayerInitOptions, 'dtype'> = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.numParameters = checkSize(numParameters, 'PReLU', 'numParameters');
     this.weight = constant_(newParameter([numParameters], opts, new.target.name), finite('PReLU', 'init', init));
   }

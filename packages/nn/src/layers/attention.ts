@@ -4,7 +4,7 @@ import {
 } from '@tapegrad/tensor';
 import { xavierUniform_, zeros_ } from '../init.js';
 import { Module } from '../module.js';
-import { checkSize, fmtShape, initSource, newParameter, sharedInit, type LayerInitOptions, layerInput } from './common.js';
+import { checkSize, fmtShape, initSource, newParameter, sharedInit, type LayerInitOptions, layerInput, layerOptions } from './common.js';
 import { Linear } from './linear.js';
 import { isFloat, describe } from '@tapegrad/tensor/internal';
 
@@ -136,6 +136,7 @@ export class MultiheadAttention extends Module {
 
   constructor(embedDim: number, numHeads: number, opts: MultiheadAttentionOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     const name = 'MultiheadAttention';
     this.embedDim = checkSize(embedDim, name, 'embedDim');
     this.numHeads = checkSize(numHeads, name, 'numHeads');
@@ -174,6 +175,7 @@ export class MultiheadAttention extends Module {
 
   override forward(query: Tensor, key: Tensor, value: Tensor, opts: MultiheadAttentionCallOptions = {}): [Tensor, Tensor | null] {
     layerInput(this, query, 'query'); layerInput(this, key, 'key'); layerInput(this, value, 'value');
+    layerOptions(opts, this.constructor.name);
     const name = 'MultiheadAttention';
     const E = this.embedDim;
     const H = this.numHeads;

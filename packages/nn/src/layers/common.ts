@@ -60,3 +60,10 @@ export function layerInput(layer: object | string, x: unknown, what = 'input'): 
   if (x instanceof Tensor) return x;
   throw new TypeError(`${typeof layer === 'string' ? layer : layer.constructor.name}: expected ${what} to be a Tensor, got ${describe(x)}`);
 }
+
+/** A layer's options argument: undefined (the defaults) or an object; anything else is a TypeError naming the layer. */
+export function layerOptions<T extends object>(opts: T | undefined, layer: string): T {
+  if (opts === undefined) return {} as T;
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts) || opts instanceof Tensor) throw new TypeError(`${layer}: expected an options object, got ${describe(opts)}`);
+  return opts;
+}

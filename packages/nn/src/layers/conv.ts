@@ -1,7 +1,7 @@
 import { ShapeError, conv1d, conv2d, convTranspose1d, convTranspose2d, type Tensor } from '@tapegrad/tensor';
 import { kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
-import { checkSize, fmtShape, initSource, newParameter, type LayerInitOptions, layerInput } from './common.js';
+import { checkSize, fmtShape, initSource, newParameter, type LayerInitOptions, layerInput, layerOptions } from './common.js';
 import { describe } from '@tapegrad/tensor/internal';
 
 type Pair = number | [number, number];
@@ -67,6 +67,7 @@ export class Conv2d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts: Conv2dLayerOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.inChannels = checkSize(inChannels, 'Conv2d', 'inChannels');
     this.outChannels = checkSize(outChannels, 'Conv2d', 'outChannels');
     this.kernelSize = pairOf(kernelSize, 'Conv2d', 'kernelSize');
@@ -101,6 +102,7 @@ export class Conv1d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: number, opts: Conv1dLayerOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.inChannels = checkSize(inChannels, 'Conv1d', 'inChannels');
     this.outChannels = checkSize(outChannels, 'Conv1d', 'outChannels');
     this.kernelSize = checkSize(kernelSize, 'Conv1d', 'kernelSize');
@@ -154,6 +156,7 @@ export class ConvTranspose2d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts: ConvTranspose2dLayerOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.inChannels = checkSize(inChannels, 'ConvTranspose2d', 'inChannels');
     this.outChannels = checkSize(outChannels, 'ConvTranspose2d', 'outChannels');
     this.kernelSize = pairOf(kernelSize, 'ConvTranspose2d', 'kernelSize');
@@ -183,6 +186,7 @@ export class ConvTranspose1d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: number, opts: ConvTranspose1dLayerOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.inChannels = checkSize(inChannels, 'ConvTranspose1d', 'inChannels');
     this.outChannels = checkSize(outChannels, 'ConvTranspose1d', 'outChannels');
     this.kernelSize = checkSize(kernelSize, 'ConvTranspose1d', 'kernelSize');

@@ -1,6 +1,6 @@
 import { Generator, dropout, type Tensor } from '@tapegrad/tensor';
 import { Module } from '../module.js';
-import { layerInput } from './common.js';
+import { layerInput, layerOptions } from './common.js';
 import { checkSeed, describe } from '@tapegrad/tensor/internal';
 
 /**
@@ -14,6 +14,7 @@ export class Dropout extends Module {
 
   constructor(p = 0.5, opts: { generator?: Generator; seed?: number } = {}) {
     super();
+    layerOptions(opts, new.target.name);
     if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`Dropout: expected a probability p in [0, 1], got ${describe(p)}`);
     this.p = p;
     this.generator = opts.generator ?? (opts.seed !== undefined ? new Generator(checkSeed(opts.seed, 'Dropout', 'the seed')) : undefined);

@@ -2,7 +2,7 @@ import { eq, expand, gather, reshape, where, type Tensor } from '@tapegrad/tenso
 import { noGrad } from '@tapegrad/autograd';
 import { normal_ } from '../init.js';
 import { Module } from '../module.js';
-import { checkSize, initSource, newParameter, type LayerInitOptions, layerInput } from './common.js';
+import { checkSize, initSource, newParameter, type LayerInitOptions, layerInput, layerOptions } from './common.js';
 
 export interface EmbeddingOptions extends LayerInitOptions {
   /** This index's row starts at zero and gets no gradient (PyTorch's padding_idx); negative counts from the end. */
@@ -21,6 +21,7 @@ export class Embedding extends Module {
 
   constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.numEmbeddings = checkSize(numEmbeddings, 'Embedding', 'numEmbeddings');
     this.embeddingDim = checkSize(embeddingDim, 'Embedding', 'embeddingDim');
     let pad: number | null = null;

@@ -2,7 +2,7 @@ import { ShapeError, add, div, mean, mul, ones, reshape, sqrt, sub, unsqueeze, s
 import { noGrad } from '@tapegrad/autograd';
 import { ones_ } from '../init.js';
 import { Module, buffer } from '../module.js';
-import { checkSize, fmtShape, newParameter, type LayerInitOptions, layerInput } from './common.js';
+import { checkSize, fmtShape, newParameter, type LayerInitOptions, layerInput, layerOptions } from './common.js';
 import { describe } from '@tapegrad/tensor/internal';
 
 /** (x - mean) / sqrt(biased var + eps) over `axes`, with the statistics kept (for running averages). */
@@ -41,6 +41,7 @@ export class GroupNorm extends Module {
 
   constructor(numGroups: number, numChannels: number, opts: GroupNormOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.numGroups = checkSize(numGroups, 'GroupNorm', 'numGroups');
     this.numChannels = checkSize(numChannels, 'GroupNorm', 'numChannels');
     if (numChannels % numGroups !== 0) throw new RangeError(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
@@ -95,6 +96,7 @@ abstract class InstanceNorm extends Module {
 
   constructor(numFeatures: number, opts: InstanceNormOptions) {
     super();
+    layerOptions(opts, new.target.name);
     const layer = new.target.name;
     this.numFeatures = checkSize(numFeatures, layer, 'numFeatures');
     this.eps = opts.eps ?? 1e-5;
@@ -156,6 +158,7 @@ export class InstanceNorm1d extends InstanceNorm {
   protected readonly spatial = 1;
   constructor(numFeatures: number, opts: InstanceNormOptions = {}) {
     super(numFeatures, opts);
+    layerOptions(opts, new.target.name);
   }
 }
 
@@ -165,5 +168,6 @@ export class InstanceNorm2d extends InstanceNorm {
   protected readonly spatial = 2;
   constructor(numFeatures: number, opts: InstanceNormOptions = {}) {
     super(numFeatures, opts);
+    layerOptions(opts, new.target.name);
   }
 }

@@ -1,7 +1,7 @@
 import { ShapeError, add, matmul, type Tensor } from '@tapegrad/tensor';
 import { kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
-import { checkSize, fmtShape, initSource, newParameter, type LayerInitOptions, layerInput } from './common.js';
+import { checkSize, fmtShape, initSource, newParameter, type LayerInitOptions, layerInput, layerOptions } from './common.js';
 
 export interface LinearOptions extends LayerInitOptions {
   /** Learn an additive bias (default true). */
@@ -21,6 +21,7 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.inFeatures = checkSize(inFeatures, 'Linear', 'inFeatures', true);
     this.outFeatures = checkSize(outFeatures, 'Linear', 'outFeatures', true);
     const src = initSource(opts, new.target.name);

@@ -2,7 +2,7 @@ import { ShapeError, add, div, mean, mul, ones, reshape, rsqrt, sqrt, square, su
 import { noGrad } from '@tapegrad/autograd';
 import { ones_ } from '../init.js';
 import { Module, buffer } from '../module.js';
-import { checkSize, fmtShape, newParameter, type LayerInitOptions, layerInput } from './common.js';
+import { checkSize, fmtShape, newParameter, type LayerInitOptions, layerInput, layerOptions } from './common.js';
 import { describe } from '@tapegrad/tensor/internal';
 
 /** Normalization layers initialize deterministically (ones and zeros); `seed`/`generator` are accepted and unused. */
@@ -37,6 +37,7 @@ abstract class BatchNorm extends Module {
 
   constructor(numFeatures: number, opts: BatchNormOptions) {
     super();
+    layerOptions(opts, new.target.name);
     this.numFeatures = checkSize(numFeatures, new.target.name, 'numFeatures');
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
@@ -102,6 +103,7 @@ export class BatchNorm1d extends BatchNorm {
   protected readonly layouts = { 2: '[N, C]', 3: '[N, C, L]' };
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {
     super(numFeatures, opts);
+    layerOptions(opts, new.target.name);
   }
 }
 
@@ -111,6 +113,7 @@ export class BatchNorm2d extends BatchNorm {
   protected readonly layouts = { 4: '[N, C, H, W]' };
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {
     super(numFeatures, opts);
+    layerOptions(opts, new.target.name);
   }
 }
 
@@ -135,6 +138,7 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | number[], opts: LayerNormOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.normalizedShape = normalizedShapeOf('LayerNorm', normalizedShape);
     this.eps = opts.eps ?? 1e-5;
     if (opts.elementwiseAffine ?? true) {
@@ -175,6 +179,7 @@ export class RMSNorm extends Module {
 
   constructor(normalizedShape: number | number[], opts: RMSNormOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.normalizedShape = normalizedShapeOf('RMSNorm', normalizedShape);
     this.eps = opts.eps ?? null;
     if (opts.elementwiseAffine ?? true) this.weight = ones_(newParameter(this.normalizedShape, opts, new.target.name));

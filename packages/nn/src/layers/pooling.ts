@@ -3,7 +3,7 @@ import {
   type AdaptiveSize, type InterpolateMode, type InterpolateOptions, type Pool1dOptions, type Pool2dOptions, type Tensor,
 } from '@tapegrad/tensor';
 import { Module } from '../module.js';
-import { layerInput } from './common.js';
+import { layerInput, layerOptions } from './common.js';
 
 type Pair = number | [number, number];
 
@@ -22,6 +22,7 @@ export class MaxPool2d extends Module {
 
   constructor(kernelSize: Pair, opts: { stride?: Pair; padding?: Pair; dilation?: Pair } = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.kernelSize = kernelSize;
     this.options = poolOptions(opts);
   }
@@ -42,6 +43,7 @@ export class AvgPool2d extends Module {
 
   constructor(kernelSize: Pair, opts: { stride?: Pair; padding?: Pair } = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.kernelSize = kernelSize;
     this.options = poolOptions(opts);
   }
@@ -67,6 +69,7 @@ export class MaxPool1d extends Module {
 
   constructor(kernelSize: number, opts: Pool1dOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.kernelSize = kernelSize;
     this.options = pool1dOptions(opts);
   }
@@ -84,6 +87,7 @@ export class AvgPool1d extends Module {
 
   constructor(kernelSize: number, opts: { stride?: number; padding?: number } = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.kernelSize = kernelSize;
     this.options = pool1dOptions(opts);
   }
@@ -127,6 +131,7 @@ export class Upsample extends Module {
 
   constructor(opts: { size?: number | number[]; scaleFactor?: number | number[]; mode?: InterpolateMode; alignCorners?: boolean }) {
     super();
+    layerOptions(opts, new.target.name);
     if (typeof opts !== 'object' || opts === null) throw new TypeError('Upsample: expected options { size } or { scaleFactor }');
     if ((opts.size === undefined) === (opts.scaleFactor === undefined)) throw new TypeError('Upsample: give exactly one of size and scaleFactor');
     const o: InterpolateOptions = { mode: opts.mode ?? 'nearest' };

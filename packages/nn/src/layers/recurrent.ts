@@ -4,7 +4,7 @@ import {
 } from '@tapegrad/tensor';
 import { uniform_ } from '../init.js';
 import { Module } from '../module.js';
-import { checkSize, fmtShape, initSource, newParameter, type LayerInitOptions, layerInput } from './common.js';
+import { checkSize, fmtShape, initSource, newParameter, type LayerInitOptions, layerInput, layerOptions } from './common.js';
 import { describe } from '@tapegrad/tensor/internal';
 
 export interface RNNOptions extends LayerInitOptions {
@@ -56,6 +56,7 @@ abstract class RNNBase extends Module {
 
   protected constructor(protected readonly layer: string, gates: number, inputSize: number, hiddenSize: number, opts: LSTMOptions) {
     super();
+    layerOptions(opts, new.target.name);
     this.inputSize = checkSize(inputSize, layer, 'inputSize');
     this.hiddenSize = checkSize(hiddenSize, layer, 'hiddenSize');
     this.numLayers = checkSize(opts.numLayers ?? 1, layer, 'numLayers');
@@ -203,6 +204,7 @@ export class RNN extends RNNBase {
 
   constructor(inputSize: number, hiddenSize: number, opts: ElmanOptions = {}) {
     super('RNN', 1, inputSize, hiddenSize, opts);
+    layerOptions(opts, new.target.name);
     const nl = opts.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') throw new RangeError(`RNN: nonlinearity must be 'tanh' or 'relu', got ${describe(nl)}`);
     this.nonlinearity = nl;
@@ -229,6 +231,7 @@ export class RNN extends RNNBase {
 export class LSTM extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, opts: LSTMOptions = {}) {
     super('LSTM', 4, inputSize, hiddenSize, opts);
+    layerOptions(opts, new.target.name);
   }
 
   protected override stateSizes(): number[] {
@@ -260,6 +263,7 @@ export class LSTM extends RNNBase {
 export class GRU extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
     super('GRU', 3, inputSize, hiddenSize, opts);
+    layerOptions(opts, new.target.name);
   }
 
   protected override cell(xw: Tensor, prev: LayerState, w: Weights): LayerState {

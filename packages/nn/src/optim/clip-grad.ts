@@ -27,6 +27,7 @@ function gradsOf(op: string, parameters: Tensor | Iterable<Tensor>): Tensor[] {
  */
 export function clipGradNorm_(parameters: Tensor | Iterable<Tensor>, maxNorm: number, opts: ClipGradNormOptions = {}): Tensor {
   const op = 'clipGradNorm_';
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`${op}: expected an options object, got ${describe(opts)}`);
   if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm)) throw new TypeError(`${op}: expected a number maxNorm, got ${describe(maxNorm)}`);
   const p = opts.normType ?? 2;
   if (typeof p !== 'number' || !(p > 0)) throw new RangeError(`${op}: expected normType > 0 (or Infinity), got ${describe(p)}`);

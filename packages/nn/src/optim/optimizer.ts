@@ -8,7 +8,7 @@ import { describe, fmtShape, sameShape, isFloat } from '@tapegrad/tensor/interna
  */
 export function gradOf(p: Tensor, op: string): Tensor | null {
   const g = p.grad as unknown;
-  if (g === null || g === undefined) return null;
+  if (g === null) return null;
   if (!(g instanceof Tensor)) throw new TypeError(`${op}: expected the .grad of a parameter of shape ${fmtShape(p.shape)} to be a Tensor or null, got ${describe(g)}`);
   if (!sameShape(g.shape, p.shape)) throw new ShapeError(`${op}: a parameter of shape ${fmtShape(p.shape)} has a gradient of shape ${fmtShape(g.shape)}`);
   if (g.dtype !== p.dtype) throw new TypeError(`${op}: a ${p.dtype} parameter of shape ${fmtShape(p.shape)} has a ${g.dtype} gradient`);

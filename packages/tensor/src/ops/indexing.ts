@@ -194,7 +194,7 @@ export function indexPut(x: Operand, spec: readonly IndexSpec[], values: Operand
   const opts = checkOptions<IndexPutOptions>(options, 'indexPut', ['accumulate']);
   const accumulate = checkFlag(opts.accumulate, 'indexPut', 'accumulate', false);
   const places = applyIndex(reshape(arange(t.size, { dtype: 'int32' }), t.shape), spec, 'indexPut');
-  const v = values instanceof Tensor ? castAs('indexPut', values, t.dtype) : scalarTensor(checkOperand(values, 'indexPut') as number | boolean, t.dtype);
+  const v = values instanceof Tensor ? castAs('indexPut', values, t.dtype) : scalarTensor(checkOperand(values, 'indexPut') as number | boolean, t.dtype, 'indexPut');
   if (!sameShape(broadcastShapes('indexPut', v.shape, places.shape), places.shape)) {
     throw new ShapeError(`indexPut: values ${fmtShape(v.shape)} cannot be broadcast to the indexed shape ${fmtShape(places.shape)}`);
   }
@@ -242,7 +242,7 @@ export function maskedFill(x: Operand, mask: Tensor, value: Operand): Tensor {
     if (value.ndim !== 0) throw new ShapeError(`maskedFill: expected a number or a 0-D tensor as the value, got ${fmtShape(value.shape)}`);
     v = castAs('maskedFill', value, t.dtype);
   } else {
-    v = scalarTensor(checkOperand(value, 'maskedFill') as number | boolean, t.dtype);
+    v = scalarTensor(checkOperand(value, 'maskedFill') as number | boolean, t.dtype, 'maskedFill');
   }
   return where(m, v, t);
 }
@@ -287,7 +287,7 @@ const REDUCES: readonly ScatterReduce[] = ['sum', 'prod', 'mean', 'amax', 'amin'
 
 /** The src operand of a scatter: a number fills index's shape; a tensor is cut to index's shape (it may be larger). */
 function scatterSource(src: Operand, idx: Tensor, dtype: Tensor['dtype'], op: string): Tensor {
-  if (!(src instanceof Tensor)) return expand(scalarTensor(checkOperand(src, op) as number | boolean, dtype), idx.shape);
+  if (!(src instanceof Tensor)) return expand(scalarTensor(checkOperand(src, op) as number | boolean, dtype, op), idx.shape);
   if (src.ndim !== idx.ndim || src.shape.some((n, d) => n < idx.shape[d]!)) {
     throw new ShapeError(`${op}: src ${fmtShape(src.shape)} must have the index's dims and be at least as large as the index ${fmtShape(idx.shape)}`);
   }

@@ -8,6 +8,7 @@ import { sum } from './reduce.js';
 import { asTensor, type Operand } from './operand.js';
 import { defineMethods, type AsMethods } from '../methods.js';
 import { checkFlag, checkOptions } from '../validate.js';
+import { castAs } from '../internal-ops.js';
 
 type Axis = number | readonly number[];
 
@@ -88,8 +89,10 @@ export function allclose(a: Operand, b: Operand, options: AllcloseOptions = {}):
   };
   const rtol = tol(opts.rtol, 'rtol', 1e-5);
   const atol = tol(opts.atol, 'atol', 1e-8);
-  const x = asTensor(a, 'allclose');
-  const y = asTensor(b, 'allclose');
+  // Integer operands compare in float32, so a large tolerance never meets int32 arithmetic.
+  const toFloat = (t: Tensor): Tensor => (isFloat(t.dtype) ? t : castAs('allclose', t, 'float32'));
+  const x = toFloat(asTensor(a, 'allclose'));
+  const y = toFloat(asTensor(b, 'allclose'));
   broadcastShapes('allclose', x.shape, y.shape);
   return withGradMode(false, () => {
     const err = abs(sub(x, y));

@@ -10,6 +10,7 @@ import { concat, expand, flatten, padStrided, permute, reshape, split, unsqueeze
 import { asTensor, scalarTensor, type Operand } from './operand.js';
 import { sum } from './reduce.js';
 import { defineMethods, type AsMethods } from '../methods.js';
+import { checkOptions } from '../validate.js';
 
 /** One axis or several. */
 type Axes = number | readonly number[];
@@ -136,7 +137,7 @@ function triangle(op: 'triu' | 'tril', x: Operand, k: number): Tensor {
   // Offsets past either edge select all or nothing: clamped, they stay within int32.
   k = Math.max(-n - 1, Math.min(m + 1, k));
   const diff = sub(arange(m, { dtype: 'int32' }), reshape(arange(n, { dtype: 'int32' }), [n, 1]));
-  return where(op === 'triu' ? ge(diff, k) : le(diff, k), t, scalarTensor(0, t.dtype));
+  return where(op === 'triu' ? ge(diff, k) : le(diff, k), t, scalarTensor(0, t.dtype, op));
 }
 
 /** The upper triangle of the last two dims (on and above diagonal k; k > 0 is above the main one); zeros below. */
@@ -263,6 +264,7 @@ export interface MeshgridOptions {
 
 /** Coordinate grids from 1-D tensors: output k holds input k's values along its own dim, broadcast over the others (views). */
 export function meshgrid(tensors: readonly Tensor[], opts: MeshgridOptions = {}): Tensor[] {
+  opts = checkOptions<MeshgridOptions>(opts, 'meshgrid', ['indexing']);
   if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('meshgrid: expected a non-empty array of tensors');
   const indexing = opts.indexing ?? 'ij';
   if (indexing !== 'ij' && indexing !== 'xy') throw new TypeError(`meshgrid: expected indexing 'ij' or 'xy', got ${describe(indexing)}`);
