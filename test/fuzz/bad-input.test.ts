@@ -1,6 +1,6 @@
 /**
- * Property-based bad-input suite: every public function of @tapegrad/tensor (and every Tensor
- * method), plus autograd's backward and defineOp, called with well-formed arguments and with junk
+ * Property-based bad-input suite: every public function of @tapegrad/tensor (every Tensor method,
+ * the linalg namespace), the public functions and classes of @tapegrad/nn, plus autograd's backward and defineOp, called with well-formed arguments and with junk
  * swapped in, must keep the contract of contract.ts.
  *
  * To cover more of the API, write `ApiEntry`s (contract.ts) in a table file next to these - the
@@ -15,6 +15,8 @@ import { Tensor } from '@tapegrad/tensor';
 import { AUTOGRAD_API } from './autograd-api.js';
 import { caseArb, checkCase, type ApiEntry } from './contract.js';
 import { NOT_FUZZED, TENSOR_API } from './tensor-api.js';
+import * as nnApi from '@tapegrad/nn';
+import { NN_API, NN_NOT_FUZZED } from './nn-api.js';
 
 // FUZZ_RUNS and FUZZ_SEED run a longer or different search locally; CI uses the defaults.
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
@@ -35,6 +37,7 @@ function run(entries: readonly ApiEntry[]): void {
 }
 
 describe('@tapegrad/tensor keeps the bad-input contract', () => run(TENSOR_API));
+describe('@tapegrad/nn layers, losses, optimizers, schedules, data and safetensors keep the bad-input contract', () => run(NN_API));
 describe('@tapegrad/autograd backward and defineOp keep the bad-input contract', () => run(AUTOGRAD_API));
 
 describe('the fuzz table covers the public API', () => {
@@ -46,11 +49,33 @@ describe('the fuzz table covers the public API', () => {
     expect(missing).toEqual([]);
   });
 
+  it('has an entry for every function of the namespaces @tapegrad/tensor exports (linalg)', () => {
+    const ids = new Set(TENSOR_API.map((e) => e.id));
+    const namespaces = Object.entries(tensorApi).filter(([, v]) => v !== null && typeof v === 'object' && Object.values(v).some((f) => typeof f === 'function'));
+    expect(namespaces.map(([name]) => name)).toContain('linalg');
+    const missing = namespaces.flatMap(([ns, v]) => Object.entries(v as object).filter(([, f]) => typeof f === 'function').map(([name]) => `${ns}.${name}`)).filter((id) => !ids.has(id));
+    expect(missing).toEqual([]);
+  });
+
   it('has an entry for every Tensor method and getter', () => {
     const ids = new Set(TENSOR_API.map((e) => e.id));
     const missing = Object.getOwnPropertyNames(Tensor.prototype)
       .filter((name) => name !== 'constructor' && !name.startsWith('_'))
       .filter((name) => !ids.has(`Tensor#${name}`) && !ids.has(`Tensor#get:${name}`));
     expect(missing).toEqual([]);
+  });
+
+  it('has an entry for every function and class @tapegrad/nn exports', () => {
+    const ids = new Set(NN_API.map((e) => e.id.replace(/^new /, '').replace(/#.*$/, '')));
+    const missing = Object.entries(nnApi)
+      .filter(([name, v]) => typeof v === 'function' && !ids.has(name) && !(name in NN_NOT_FUZZED))
+      .map(([name]) => name);
+    expect(missing).toEqual([]);
+  });
+
+  it('calls every layer of @tapegrad/nn, not only builds it', () => {
+    const ids = new Set(NN_API.map((e) => e.id));
+    const layers = Object.entries(nnApi).filter(([, v]) => typeof v === 'function' && v.prototype instanceof nnApi.Module).map(([name]) => name);
+    expect(layers.filter((name) => !ids.has(`${name}#call`))).toEqual([]);
   });
 });

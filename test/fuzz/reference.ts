@@ -106,9 +106,17 @@ export function zipWith(operands: Ref[], dtype: DType, f: (...v: number[]) => nu
 const UNARY_FLOAT: Record<string, (v: number) => number> = {
   exp: Math.exp, log: Math.log, log1p: Math.log1p, sqrt: Math.sqrt, sin: Math.sin, cos: Math.cos, tanh: Math.tanh,
   sigmoid: (v) => 1 / (1 + Math.exp(-v)), rsqrt: (v) => 1 / Math.sqrt(v),
+  asin: Math.asin, acos: Math.acos, atan: Math.atan, sinh: Math.sinh, cosh: Math.cosh, asinh: Math.asinh, acosh: Math.acosh,
+  atanh: Math.atanh, expm1: Math.expm1, log2: Math.log2, log10: Math.log10,
 };
 const UNARY_KEEP: Record<string, (v: number) => number> = {
   neg: (v) => -v, abs: Math.abs, sign: (v) => (v > 0 ? 1 : v < 0 ? -1 : v), relu: (v) => (v > 0 ? v : v !== v ? v : 0),
+  floor: Math.floor, ceil: Math.ceil, trunc: Math.trunc,
+  // Halves to the even neighbour.
+  round: (v) => {
+    const r = Math.round(v);
+    return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  },
 };
 
 export function unary(op: string, x: Ref): Ref {
@@ -119,6 +127,11 @@ export function unary(op: string, x: Ref): Ref {
 const BINARY: Record<string, (a: number, b: number) => number> = {
   add: (a, b) => a + b, sub: (a, b) => a - b, mul: (a, b) => a * b, div: (a, b) => a / b, pow: (a, b) => a ** b,
   maximum: (a, b) => (a !== a || b !== b ? NaN : Math.max(a, b)), minimum: (a, b) => (a !== a || b !== b ? NaN : Math.min(a, b)),
+  atan2: Math.atan2, hypot: (a, b) => Math.hypot(a, b), fmod: (a, b) => a % b,
+  remainder: (a, b) => {
+    const r = a % b;
+    return r !== 0 && r < 0 !== b < 0 ? r + b : r;
+  },
 };
 const COMPARE: Record<string, (a: number, b: number) => boolean> = {
   eq: (a, b) => a === b, ne: (a, b) => a !== b, lt: (a, b) => a < b, le: (a, b) => a <= b, gt: (a, b) => a > b, ge: (a, b) => a >= b,
@@ -130,7 +143,8 @@ export function binary(op: string, a: Operand, b: Operand): Ref {
     return zipWith([asRef(a, dtype), asRef(b, dtype)], 'bool', (x, y) => (COMPARE[op]!(x, y) ? 1 : 0));
   }
   if (dtype === 'bool' && op !== 'maximum' && op !== 'minimum') dtype = 'int32';
-  if (op === 'div' && !isFloatType(dtype)) dtype = 'float32';
+  if ((op === 'div' || op === 'atan2' || op === 'hypot') && !isFloatType(dtype)) dtype = 'float32';
+  if ((op === 'fmod' || op === 'remainder') && dtype === 'int32' && zipWith([asRef(b, dtype)], dtype, (v) => v).data.includes(0)) throw new Refuse('integer division by zero');
   if (op === 'pow' && dtype === 'int32' && typeof b === 'number' && b < 0) throw new Refuse('negative integer power');
   const x = asRef(a, dtype);
   const y = asRef(b, dtype);

@@ -606,6 +606,278 @@ fn('contiguousStrides', one(shapeArb()), T.contiguousStrides);
 fn('getBackend', fc.constant([]), T.getBackend);
 fn('setBackend', fc.constant([]).map(() => [T.getBackend()]), T.setBackend);
 
+// ---- research ops: elementwise ---------------------------------------------------------------------
+
+const unaryRef = (name: string) => (x: unknown): Ref => R.unary(name, typeof x === 'object' ? read(x as Tensor) : R.ref([], [Number(x)], typeof x === 'boolean' ? 'bool' : 'float32'));
+for (const name of ['floor', 'ceil', 'round', 'trunc', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'expm1', 'log2', 'log10']) {
+  op(name, one(operandArb()), { reference: unaryRef(name) });
+}
+op('erfc', one(operandArb()), { reference: () => SKIP });
+for (const name of ['atan2', 'fmod', 'remainder', 'hypot']) op(name, pairArb, { reference: (a, b) => R.binary(name, refOf(a), refOf(b)) });
+op('reciprocal', one(operandArb()), { reference: (x) => R.binary('div', 1, refOf(x)) });
+op('silu', one(tensorOnly), { reference: (x: Tensor) => floatMap(x, (v) => v / (1 + Math.exp(-v))) });
+op('mish', one(tensorOnly), { reference: (x: Tensor) => floatMap(x, (v) => v * Math.tanh(v > 20 ? v : Math.log1p(Math.exp(v)))) });
+op('logaddexp', broadcastTensors(2, { dtypes: ['float32', 'float64'] }), {
+  reference: (a: Tensor, b: Tensor) => R.zipWith([read(a), read(b)], R.promote(a.dtype, b.dtype), (p, q) => {
+    const m = Math.max(p, q);
+    return p - q === p - q ? m + Math.log1p(Math.exp(-Math.abs(p - q))) : p !== p || q !== q ? NaN : m;
+  }),
+});
+op('lerp', fc.oneof(broadcastTensors(3, { dtypes: ['float32', 'float64'] }), broadcastTensors(2, { dtypes: ['float32', 'float64'] }).map(([a, b]) => [a, b, 0.25])), { rtol: 1e-4 });
+op('nanToNum', fc.tuple(tensorOnly, fc.constantFrom(undefined, {}, { nan: 1 }, { posinf: 7, neginf: -7 })), {
+  reference: (x: Tensor, o: { nan?: number; posinf?: number; neginf?: number } = {}) => {
+    if (!isFloat(x.dtype)) return read(x);
+    const big = x.dtype === 'float32' ? 3.4028234663852886e38 : Number.MAX_VALUE;
+    return R.zipWith([read(x)], x.dtype, (v) => (v !== v ? o.nan ?? 0 : v === Infinity ? o.posinf ?? big : v === -Infinity ? o.neginf ?? -big : v));
+  },
+});
+for (const [name, d] of [['float', 'float32'], ['double', 'float64'], ['int', 'int32'], ['bool', 'bool']] as const) {
+  method(name, one(tensorOnly), { names: [name, 'cast'], reference: (x: Tensor) => castRef(read(x), d) });
+}
+entries.push({ id: 'Tensor#cast', names: ['cast'], keep: [0], args: fc.tuple(tensorOnly, dtypeArb), call: (t: Tensor, d: DType) => t.cast(d), reference: (x: Tensor, d: DType) => castRef(read(x), d) });
+entries.push({
+  id: 'Tensor#where', names: ['where'], keep: [0], args: broadcastTensors(3), call: (c: Tensor, a: Tensor, b: Tensor) => c.where(a, b),
+  reference: entries.find((e) => e.id === 'where')!.reference!,
+});
+entries.push({ id: 'Tensor#concat', names: ['concat'], keep: [0], args: joinArgs.filter(([ts]) => (ts as Tensor[]).length > 0).map(([ts, ax]) => [(ts as Tensor[])[0], (ts as Tensor[]).slice(1), ax]),
+  call: (t: Tensor, rest: Tensor[], ax: number) => t.concat(rest, ax), reference: (t: Tensor, rest: Tensor[], ax: number) => R.concat([t, ...rest].map(read), ax) });
+entries.push({ id: 'Tensor#stack', names: ['stack'], keep: [0], args: entries.find((e) => e.id === 'stack')!.args.map(([ts, ax]) => [(ts as Tensor[])[0], (ts as Tensor[]).slice(1), ax]),
+  call: (t: Tensor, rest: Tensor[], ax: number) => t.stack(rest, ax), reference: (t: Tensor, rest: Tensor[], ax: number) => entries.find((e) => e.id === 'stack')!.reference!([t, ...rest], ax) });
+method('scatterAdd', entries.find((e) => e.id === 'scatterAdd')!.args, { reference: entries.find((e) => e.id === 'scatterAdd')!.reference! });
+
+// ---- research ops: in place as free functions --------------------------------------------------------
+
+for (const name of ['copy_', 'fill_', 'zero_', 'add_', 'sub_', 'mul_', 'div_']) {
+  const m = entries.find((e) => e.id === `Tensor#${name}`)!;
+  entries.push({ ...m, id: name, call: (T as unknown as Record<string, Fn>)[name]! });
+}
+
+// ---- research ops: predicates, logic, scans, sorting -----------------------------------------------
+
+const boolMap = (f: (v: number) => boolean) => (x: unknown): Ref => R.zipWith([refAny(x)], 'bool', (v) => (f(v) ? 1 : 0));
+const refAny = (x: unknown): Ref => (x instanceof Tensor ? read(x) : R.ref([], [Number(x)], typeof x === 'boolean' ? 'bool' : 'float32'));
+op('isnan', one(operandArb()), { reference: boolMap((v) => v !== v) });
+op('isinf', one(operandArb()), { reference: boolMap((v) => v === Infinity || v === -Infinity) });
+op('isfinite', one(operandArb()), { reference: boolMap(Number.isFinite) });
+op('logicalNot', one(operandArb()), { reference: boolMap((v) => v === 0) });
+const LOGIC: Record<string, (a: boolean, b: boolean) => boolean> = { logicalAnd: (a, b) => a && b, logicalOr: (a, b) => a || b, logicalXor: (a, b) => a !== b };
+for (const name of Object.keys(LOGIC)) {
+  op(name, pairArb, { reference: (a, b) => R.zipWith([refAny(a), refAny(b)], 'bool', (p, q) => (LOGIC[name]!(p !== 0, q !== 0) ? 1 : 0)) });
+}
+for (const name of ['any', 'all'] as const) {
+  op(name, fc.tuple(tensorOnly, axesArb, flagArb), {
+    reference: (x: Tensor, axis, keep) => {
+      const { shape, lists } = R.groups(read(x), R.axesOf(axis, x.ndim), keep ?? false);
+      return R.ref(shape, lists.map((l) => (name === 'any' ? l.some((v) => v !== 0) : l.every((v) => v !== 0)) ? 1 : 0), 'bool');
+    },
+  });
+}
+op('equal', pairArb, {
+  reference: (a, b) => {
+    const x = refAny(a);
+    const y = refAny(b);
+    return x.shape.join() === y.shape.join() && x.data.every((v, i) => v === y.data[i]);
+  },
+});
+op('allclose', fc.tuple(pairArb, fc.constantFrom(undefined, {}, { rtol: 0, atol: 0 }, { atol: 1 })).map(([[a, b], o]) => [a, b, o]));
+
+/** Each line of x along `axis` mapped by `f` (a list of the same length). */
+function alongRef(x: Tensor, axis: number, dtype: DType, f: (line: number[]) => number[]): Ref {
+  const X = read(x);
+  const [ax] = R.axesOf(axis, x.ndim);
+  if (x.ndim === 0) return ref([], f(X.data), dtype);
+  const { lists } = R.groups(X, [ax!], true);
+  const kept = x.shape.map((d, i) => (i === ax ? 1 : d));
+  const mapped = lists.map(f);
+  const data = R.indices(x.shape).map((idx) => mapped[idx.reduce((o, v, d) => o * kept[d]! + (d === ax ? 0 : v), 0)]![idx[ax!]!]!);
+  return ref(x.shape.slice(), data, dtype);
+}
+const intOrFloat = (d: DType): DType => (d === 'bool' ? 'int32' : d);
+const scanned = (f: (acc: number, v: number) => number) => (l: number[]): number[] => {
+  const out: number[] = [];
+  l.forEach((v, i) => out.push(i === 0 ? v : f(out[i - 1]!, v)));
+  return out;
+};
+op('cumsum', fc.tuple(tensorOnly, axisArb), { reference: (x: Tensor, a: number) => alongRef(x, a, intOrFloat(x.dtype), scanned((p, v) => p + v)) });
+op('cumprod', fc.tuple(tensorOnly, axisArb), { reference: (x: Tensor, a: number) => alongRef(x, a, intOrFloat(x.dtype), scanned((p, v) => (x.dtype === 'int32' || x.dtype === 'bool' ? Math.imul(p, v) : p * v))) });
+op('logcumsumexp', fc.tuple(floatTensorArb(), axisArb), { rtol: 1e-4 });
+for (const name of ['cummax', 'cummin'] as const) {
+  op(name, fc.tuple(tensorOnly, axisArb), {
+    reference: (x: Tensor, a: number) => {
+      const better = (v: number, m: number): boolean => v !== v || (m === m && (name === 'cummax' ? v >= m : v <= m));
+      const idx = (l: number[]): number[] => {
+        let k = 0;
+        return l.map((v, i) => (i === 0 || better(v, l[k]!) ? (k = i) : k));
+      };
+      return [alongRef(x, a, x.dtype, (l) => idx(l).map((k) => l[k]!)), alongRef(x, a, 'int32', idx)];
+    },
+  });
+}
+const sortOpts = fc.constantFrom(undefined, {}, { descending: true }, { stable: true }, { descending: true, stable: true });
+/** Stable ascending (descending) order of a line, NaN counted as the largest. */
+const order = (l: number[], desc: boolean): number[] =>
+  l.map((_, i) => i).sort((i, j) => {
+    const [p, q] = [l[i]!, l[j]!];
+    const c = p !== p ? (q !== q ? 0 : 1) : q !== q ? -1 : p - q;
+    return (desc ? -c : c) || i - j;
+  });
+op('sort', fc.tuple(tensorOnly, axisArb, sortOpts), {
+  reference: (x: Tensor, a: number, o?: { descending?: boolean; stable?: boolean }) => {
+    if (!o?.stable) return SKIP;
+    const d = o.descending ?? false;
+    return [alongRef(x, a, x.dtype, (l) => order(l, d).map((i) => l[i]!)), alongRef(x, a, 'int32', (l) => order(l, d))];
+  },
+});
+op('argsort', fc.tuple(tensorOnly, axisArb, sortOpts), {
+  reference: (x: Tensor, a: number, o?: { descending?: boolean; stable?: boolean }) => (o?.stable ? alongRef(x, a, 'int32', (l) => order(l, o.descending ?? false)) : SKIP),
+});
+op('topk', fc.tuple(tensorOnly, fc.nat(3), axisArb, fc.constantFrom(undefined, {}, { largest: false }, { sorted: true })));
+op('kthvalue', fc.tuple(tensorOnly, fc.integer({ min: 1, max: 3 }), axisArb, flagArb));
+op('median', fc.tuple(tensorOnly, fc.option(axisArb, { nil: undefined }), flagArb), {
+  reference: (x: Tensor, axis: number | undefined, keep?: boolean) => {
+    if (axis !== undefined) return SKIP;
+    const v = read(x).data;
+    const shape = keep ? x.shape.map(() => 1) : [];
+    if (v.length === 0) {
+      if (isFloat(x.dtype)) return ref(shape, [NaN], x.dtype);
+      throw new Refuse('empty');
+    }
+    const o = order(v, false);
+    return ref(shape, [v.some((e) => e !== e) ? NaN : v[o[Math.floor((v.length - 1) / 2)]!]!], x.dtype);
+  },
+});
+
+// ---- research ops: rearranging ---------------------------------------------------------------------
+
+const axesListArb = fc.oneof(axisArb, fc.array(axisArb, { maxLength: 3 }));
+op('flip', fc.tuple(tensorOnly, axesListArb), {
+  reference: (x: Tensor, axes: number | number[]) => {
+    const ax = R.axesOf(axes, x.ndim);
+    const X = read(x);
+    return ref(x.shape.slice(), R.indices(x.shape).map((idx) => X.data[idx.reduce((o, v, d) => o * x.shape[d]! + (ax.includes(d) ? x.shape[d]! - 1 - v : v), 0)]!), x.dtype);
+  },
+});
+op('roll', fc.oneof(fc.tuple(tensorOnly, fc.integer({ min: -4, max: 4 })), fc.tuple(tensorOnly, fc.integer({ min: -4, max: 4 }), axisArb), fc.tuple(tensorOnly, fc.array(fc.integer({ min: -4, max: 4 }), { maxLength: 2 }), fc.array(axisArb, { maxLength: 2 }))));
+const repsArb = tensorOnly.chain((t) => fc.tuple(fc.constant(t), fc.array(fc.nat(2), { minLength: 0, maxLength: t.ndim + 1 })));
+op('repeat', repsArb);
+op('tile', repsArb);
+op('repeatInterleave', fc.oneof(fc.tuple(tensorOnly, fc.nat(2)), fc.tuple(tensorOnly, fc.nat(2), axisArb), tensorArb({ shape: shapeArb(1, 2) }).chain((t) => fc.tuple(fc.constant(t), indexArb([t.shape[0]!], 3).map((i) => i.abs()), fc.constant(0)))));
+const matArb = tensorArb({ shape: shapeArb(0, 3) });
+for (const name of ['triu', 'tril'] as const) {
+  op(name, fc.tuple(matArb, fc.integer({ min: -2, max: 2 })), {
+    reference: (x: Tensor, k: number) => {
+      if (x.ndim < 2) throw new Refuse('rank');
+      const X = read(x);
+      return ref(x.shape.slice(), R.indices(x.shape).map((idx, i) => {
+        const [r, c] = idx.slice(-2) as [number, number];
+        return (name === 'triu' ? c - r >= k : c - r <= k) ? X.data[i]! : 0;
+      }), x.dtype);
+    },
+  });
+}
+op('diag', fc.tuple(tensorArb({ shape: shapeArb(0, 2) }), fc.integer({ min: -2, max: 2 })));
+op('diagonal', fc.tuple(matArb, fc.integer({ min: -2, max: 2 }), axisArb, axisArb));
+op('trace', one(tensorArb({ shape: shapeArb(0, 3) })));
+op('chunk', fc.tuple(tensorOnly, fc.nat(4), axisArb));
+op('unbind', fc.tuple(tensorOnly, axisArb));
+op('movedim', fc.oneof(fc.tuple(tensorOnly, axisArb, axisArb), fc.tuple(tensorOnly, fc.array(axisArb, { maxLength: 2 }), fc.array(axisArb, { maxLength: 2 }))));
+op('narrow', fc.tuple(tensorOnly, axisArb, fc.integer({ min: -3, max: 3 }), fc.nat(3)));
+op('unflatten', tensorOnly.chain((t) => fc.tuple(fc.constant(t), axisArb, fc.constantFrom([1, -1], [-1], [2, -1], [1, 1], [3, 1]))));
+fn('meshgrid', fc.tuple(fc.array(tensorArb({ shape: shapeArb(0, 1) }), { maxLength: 3 }), fc.constantFrom(undefined, {}, { indexing: 'xy' }, { indexing: 'ij' })), T.meshgrid);
+op('oneHot', fc.tuple(tensorArb({ shape: shapeArb(0, 2), dtypes: ['int32'] }).map((t) => t.abs()), fc.constantFrom(undefined, -1, 3, 6)), {
+  reference: (i: Tensor, n = -1) => {
+    const v = read(i).data;
+    const classes = n === -1 ? (v.length === 0 ? 0 : Math.max(...v) + 1) : n;
+    if (v.some((k) => k >= classes) || (n === -1 && v.length === 0)) throw new Refuse('classes');
+    return ref([...i.shape, classes], v.flatMap((k) => Array.from({ length: classes }, (_, c) => (c === k ? 1 : 0))), 'int32');
+  },
+});
+
+// ---- research ops: indexing ------------------------------------------------------------------------
+
+const specEntry = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom(':', '1:', '::2', '-1:0:-1', null, '...', '0'), indexArb([2], 3), tensorArb({ shape: fc.constant([2]), dtypes: ['bool'] }));
+op('index', fc.tuple(tensorOnly, fc.array(specEntry, { maxLength: 3 })));
+op('indexPut', fc.tuple(tensorOnly, fc.array(specEntry, { maxLength: 2 }), operandArb(), fc.constantFrom(undefined, {}, { accumulate: true })));
+op('select', fc.tuple(tensorOnly, axisArb, fc.integer({ min: -3, max: 3 })));
+op('indexSelect', tensorArb({ shape: shapeArb(1, 3, 3, 1) }).chain((t) => fc.tuple(fc.constant(t), fc.nat(t.ndim - 1)).chain(([x, a]) => fc.tuple(fc.constant(x), fc.constant(a), indexArb([2], x.shape[a]!)))), {
+  reference: (x: Tensor, a: number, idx: Tensor) => {
+    const n = x.shape[a]!;
+    const pick = read(idx).data.map((i) => (i < 0 ? i + n : i));
+    const shape = x.shape.slice();
+    shape[a] = pick.length;
+    const X = read(x);
+    return ref(shape, R.indices(shape).map((i) => X.data[i.reduce((o, v, d) => o * x.shape[d]! + (d === a ? pick[v]! : v), 0)]!), x.dtype);
+  },
+});
+op('take', tensorOnly.chain((t) => fc.tuple(fc.constant(t), indexArb([2], t.size))), {
+  reference: (x: Tensor, idx: Tensor) => {
+    const X = read(x);
+    const v = read(idx).data;
+    if (v.some((i) => i < -x.size || i >= x.size)) throw new Refuse('range');
+    return ref(idx.shape.slice(), v.map((i) => X.data[i < 0 ? i + x.size : i]!), x.dtype);
+  },
+});
+const maskArgs = broadcastShapesArb(2).chain(([a, b]) => fc.tuple(tensorArb({ shape: fc.constant(a!) }), tensorArb({ shape: fc.constant(b!), dtypes: ['bool'] })));
+op('maskedFill', maskArgs.chain(([x, m]) => fc.tuple(fc.constant(x), fc.constant(m), scalarArb)));
+op('maskedSelect', maskArgs);
+op('nonzero', one(tensorOnly), {
+  reference: (x: Tensor) => {
+    const X = read(x);
+    const hits = R.indices(x.shape).filter((_, i) => X.data[i] !== 0);
+    return ref([hits.length, x.ndim], hits.flat(), 'int32');
+  },
+});
+op('scatter', gatherArgs.chain(([x, a, idx]) => fc.tuple(fc.constant(x), fc.constant(a), fc.constant(idx), fc.oneof(scalarArb, tensorArb({ shape: fc.constant((idx as Tensor).shape.slice()) })), fc.constantFrom(undefined, {}, { reduce: 'sum' }, { reduce: 'amax', includeSelf: false }, { reduce: 'mean' }))));
+
+// ---- research ops: einsum, sampling ---------------------------------------------------------------------
+
+fn('einsum', fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.constantFrom('ij,jk->ik', 'ij->ji', 'ii->i', 'ij,ij->', 'i,j->ij', '...j,jk', 'ij', 'ij,jk->iz')).chain(([m, k, n, eq]) => {
+  const shapes = eq.startsWith('ij,jk') || eq.startsWith('...') ? [[m, k], [k, n]] : eq === 'i,j->ij' ? [[m], [n]] : eq === 'ii->i' ? [[m, m]] : eq === 'ij,ij->' ? [[m, k], [m, k]] : [[m, k]];
+  return fc.tuple(fc.constant(eq), ...shapes.map((s) => tensorArb({ shape: fc.constant(s) })));
+}), T.einsum);
+fn('multinomial', fc.tuple(tensorArb({ shape: shapeArb(1, 2), dtypes: ['float32', 'float64'] }).map((t) => t.abs()), fc.nat(3), fc.constantFrom(undefined, {}, { replacement: true, seed: 1 })), T.multinomial, { deterministic: false });
+fn('bernoulli', fc.tuple(operandArb({ dtypes: ['float32', 'float64'] }), randomOptsArb), T.bernoulli, { deterministic: false, check: (r: Tensor) => (read(r).data.every((v) => v === 0 || v === 1) ? null : 'a value other than 0 and 1') });
+method('bernoulli', fc.tuple(floatTensorArb(), randomOptsArb), { deterministic: false });
+method('multinomial', entries.find((e) => e.id === 'multinomial')!.args, { deterministic: false });
+fn('normal', fc.tuple(operandArb({ dtypes: ['float32', 'float64'] }), operandArb({ dtypes: ['float32', 'float64'] }), fc.constantFrom(undefined, null, [2], [2, 1]), randomOptsArb), T.normal, { deterministic: false });
+fn('randLike', fc.tuple(tensorOnly, randomOptsArb), T.randLike, { deterministic: false, check: inRange(0, 1) });
+fn('randnLike', fc.tuple(tensorOnly, randomOptsArb), T.randnLike, { deterministic: false });
+
+// ---- research ops: transposed convolution, pooling, resizing ----------------------------------------------
+
+const tconvArgs = (nd: 1 | 2) => fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.array(fc.integer({ min: 1, max: 3 }), { minLength: nd, maxLength: nd }), fc.array(fc.integer({ min: 1, max: 2 }), { minLength: nd, maxLength: nd }), fc.boolean(), fc.boolean())
+  .chain(([g, cg, cog, size, k, bias, unbatched]) => {
+    const C = g * cg;
+    const x = unbatched ? [C, ...size] : [1, C, ...size];
+    const opts = fc.record({ stride: fc.integer({ min: 1, max: 2 }), padding: fc.nat(1), outputPadding: fc.nat(1), dilation: fc.integer({ min: 1, max: 2 }), groups: fc.constant(g) }, { requiredKeys: ['groups'] });
+    return fc.tuple(tensorArb({ shape: fc.constant(x) }), tensorArb({ shape: fc.constant([C, cog, ...k]) }), bias ? tensorArb({ shape: fc.constant([g * cog]) }) : fc.constant(undefined), opts);
+  });
+op('convTranspose2d', tconvArgs(2));
+op('convTranspose1d', tconvArgs(1));
+const image = (rank: 3 | 4) => tensorArb({ shape: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.nat(4), fc.nat(4)).map(([c, h, w]) => (rank === 4 ? [1, c, h, w] : [c, h, w])) });
+const adaptiveSize = fc.oneof(fc.nat(3), fc.tuple(fc.option(fc.nat(3)), fc.option(fc.nat(3))));
+op('adaptiveAvgPool2d', fc.tuple(fc.oneof(image(3), image(4)), adaptiveSize));
+op('adaptiveMaxPool2d', fc.tuple(fc.oneof(image(3), image(4)), adaptiveSize));
+const signal = tensorArb({ shape: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.nat(5), fc.boolean()).map(([c, l, b]) => (b ? [1, c, l] : [c, l])) });
+op('maxPool1d', fc.tuple(signal, fc.integer({ min: 1, max: 3 }), fc.constantFrom(undefined, {}, { stride: 2 }, { padding: 1 }, { dilation: 2 })));
+op('avgPool1d', fc.tuple(signal, fc.integer({ min: 1, max: 3 }), fc.constantFrom(undefined, {}, { stride: 2 }, { padding: 1 })));
+op('interpolate', fc.tuple(fc.oneof(signal, image(4)), fc.record({ size: fc.constantFrom(undefined, 2, [3, 2], [4]), scaleFactor: fc.constantFrom(undefined, 2, 0.5), mode: fc.constantFrom(undefined, 'nearest', 'linear', 'bilinear'), alignCorners: flagArb }, { requiredKeys: [] })));
+
+// ---- linalg namespace ------------------------------------------------------------------------------------
+
+const squareArb = fc.tuple(fc.array(fc.nat(2), { maxLength: 1 }), fc.nat(3)).chain(([batch, n]) => floatTensorArb({ shape: fc.constant([...batch, n, n]) }));
+const anyMatArb = fc.tuple(fc.array(fc.nat(2), { maxLength: 1 }), fc.nat(3), fc.nat(3)).chain(([batch, m, n]) => floatTensorArb({ shape: fc.constant([...batch, m, n]) }));
+const linalgFns = T.linalg as unknown as Record<string, Fn>;
+const lin = (name: string, args: fc.Arbitrary<Args>): void => {
+  entries.push({ id: `linalg.${name}`, names: [`linalg.${name}`], args, call: linalgFns[name]!, errors: [T.LinAlgError] });
+};
+lin('solve', fc.tuple(squareArb, fc.boolean()).chain(([a, vec]) => fc.tuple(fc.constant(a), floatTensorArb({ shape: fc.constant(vec ? [a.shape.at(-1)!] : [...a.shape.slice(0, -1), 2]) }))));
+for (const name of ['inv', 'det', 'slogdet', 'cholesky', 'eigh']) lin(name, fc.oneof(one(squareArb), one(anyMatArb), one(tensorOnly)));
+for (const name of ['qr', 'svd']) lin(name, fc.oneof(one(anyMatArb), one(tensorOnly)));
+lin('lstsq', anyMatArb.chain((a) => fc.tuple(fc.constant(a), floatTensorArb({ shape: fc.constant([...a.shape.slice(0, -1), 1]) }))));
+lin('vectorNorm', fc.tuple(tensorOnly, fc.constantFrom(undefined, 1, 2, 3, Infinity, -Infinity, 0), axesArb, flagArb));
+lin('matrixNorm', fc.tuple(anyMatArb, fc.constantFrom(undefined, 'fro', 'nuc', 1, -1, 2, -2, Infinity, -Infinity), fc.constantFrom(undefined, [-2, -1], [0, 1], [1, 1]), flagArb));
+
 export const TENSOR_API: readonly ApiEntry[] = entries;
 
 /** Public names of @tapegrad/tensor that take no arguments worth fuzzing: classes of errors and constants. */
@@ -614,4 +886,5 @@ export const NOT_FUZZED: Readonly<Record<string, string>> = {
   AnomalyError: 'an Error subclass: its constructor is the platform Error constructor',
   Tensor: 'fuzzed as `new Tensor`, `Tensor.empty` and one entry per method',
   Generator: 'fuzzed as `new Generator`',
+  LinAlgError: 'an Error subclass (linalg ops throw it): nothing to fuzz in its constructor',
 };

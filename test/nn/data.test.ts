@@ -45,7 +45,7 @@ describe('TensorDataset', () => {
     expect(() => new TensorDataset(tensor(1))).toThrow(/argument 0 is 0-d/);
     expect(() => new TensorDataset([1, 2] as unknown as Tensor)).toThrow(/argument 0 must be a Tensor/);
     const { ds } = dataset(3);
-    expect(() => ds.get(3)).toThrow(/index number 3 out of range for a dataset of 3 samples/);
+    expect(() => ds.get(3)).toThrow(/index 3 out of range for a dataset of 3 samples/);
     expect(() => ds.get(1.5)).toThrow(/out of range/);
   });
 });
@@ -120,7 +120,7 @@ describe('DataLoader', () => {
 
   it('rejects bad options with clear errors', () => {
     const { ds } = dataset(3);
-    expect(() => new DataLoader(ds, { batchSize: 0 })).toThrow(/batchSize must be a positive integer, got number 0/);
+    expect(() => new DataLoader(ds, { batchSize: 0 })).toThrow(/batchSize must be a positive integer, got 0/);
     expect(() => new DataLoader(ds, { batchSize: 2.5 })).toThrow(/batchSize must be a positive integer/);
     expect(() => new DataLoader(ds, { shuffle: 'yes' as unknown as boolean })).toThrow(/shuffle must be a boolean/);
     expect(() => new DataLoader(ds, { seed: 1, generator: new Generator(1) })).toThrow(/either seed or generator/);

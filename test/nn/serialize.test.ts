@@ -221,7 +221,7 @@ describe('corrupt safetensors give a clear error, never a partial dict', () => {
     ['invalid UTF-8', forge('{"ab":{}}').map((b, i) => (i === 10 ? 0xff : b)), /the header is not valid UTF-8/],
     ['a header that is not an object', forge('[1, 2]'), /the header must be a JSON object starting with '\{'/],
     ['a header that is null', forge('null    '), /must be a JSON object/],
-    ['an entry that is not an object', forge({ a: 5 }), /tensor 'a': expected \{ dtype, shape, data_offsets \}, got number 5/],
+    ['an entry that is not an object', forge({ a: 5 }), /tensor 'a': expected \{ dtype, shape, data_offsets \}, got 5/],
     ['an unknown dtype', forge({ a: { dtype: 'Q7', shape: [1], data_offsets: [0, 4] } }, [0, 0, 0, 0]), /tensor 'a': unknown dtype "Q7"/],
     ['a dtype tapegrad lacks', forge({ a: { dtype: 'U16', shape: [2], data_offsets: [0, 4] } }, [0, 0, 0, 0]), /tensor 'a': unsupported dtype 'U16' \(tapegrad reads F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL\)/],
     ['an I64 value outside int32', forge({ n: { dtype: 'I64', shape: [2], data_offsets: [0, 16] } }, [5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 128, 0, 0, 0, 0]),
@@ -246,8 +246,8 @@ describe('corrupt safetensors give a clear error, never a partial dict', () => {
       return out;
     })(), /the header starts with a UTF-8 byte-order mark \(EF BB BF\)/],
     ['a dtype that is a prototype key', forge({ a: { dtype: 'toString', shape: [1], data_offsets: [0, 4] } }, [0, 0, 0, 0]), /unknown dtype "toString"/],
-    ['a dtype of the wrong type', forge({ a: { dtype: 4, shape: [1], data_offsets: [0, 4] } }, [0, 0, 0, 0]), /tensor 'a': dtype must be a string, got number 4/],
-    ['a shape of the wrong type', forge({ a: { dtype: 'F32', shape: '1', data_offsets: [0, 4] } }, [0, 0, 0, 0]), /tensor 'a': shape must be an array of non-negative integers, got string "1"/],
+    ['a dtype of the wrong type', forge({ a: { dtype: 4, shape: [1], data_offsets: [0, 4] } }, [0, 0, 0, 0]), /tensor 'a': dtype must be a string, got 4/],
+    ['a shape of the wrong type', forge({ a: { dtype: 'F32', shape: '1', data_offsets: [0, 4] } }, [0, 0, 0, 0]), /tensor 'a': shape must be an array of non-negative integers, got "1"/],
     ['a negative dimension', forge({ a: f32([-1], 0, 4) }, [0, 0, 0, 0]), /shape must be an array of non-negative integers/],
     ['a fractional dimension', forge({ a: f32([1.5], 0, 4) }, [0, 0, 0, 0]), /shape must be an array of non-negative integers/],
     ['offsets of the wrong type', forge({ a: { dtype: 'F32', shape: [1], data_offsets: ['0', '4'] } }, [0, 0, 0, 0]), /data_offsets must be \[begin, end\] with non-negative integers/],
@@ -259,7 +259,7 @@ describe('corrupt safetensors give a clear error, never a partial dict', () => {
     ['two tensors on the same bytes', forge({ a: f32([1], 0, 4), b: f32([1], 0, 4) }, new Uint8Array(4)), /overlap/],
     ['a gap between tensors', forge({ a: f32([1], 0, 4), b: f32([1], 8, 12) }, new Uint8Array(12)), /tensor 'b' data_offsets start at 8, leaving bytes 4..8 of the data unused/],
     ['metadata that is not an object', forge({ __metadata__: ['x'] }), /__metadata__ must be an object of strings/],
-    ['a metadata value that is not a string', forge({ __metadata__: { epoch: 3 } }), /__metadata__ value 'epoch' must be a string, got number 3/],
+    ['a metadata value that is not a string', forge({ __metadata__: { epoch: 3 } }), /__metadata__ value 'epoch' must be a string, got 3/],
     ['a BOOL byte other than 0 or 1', forge({ m: { dtype: 'BOOL', shape: [3], data_offsets: [0, 3] } }, [1, 0, 2]), /BOOL element 2 holds byte 2; expected 0 or 1/],
   ];
 
@@ -279,7 +279,7 @@ describe('corrupt safetensors give a clear error, never a partial dict', () => {
   }
 
   it('rejects input that is not bytes', () => {
-    expect(() => fromSafetensorsBytes('abc' as unknown as Uint8Array)).toThrow(/expected a Uint8Array or ArrayBuffer, got string "abc"/);
+    expect(() => fromSafetensorsBytes('abc' as unknown as Uint8Array)).toThrow(/expected a Uint8Array or ArrayBuffer, got "abc"/);
   });
 
   it('every truncation of a valid file is an error', () => {

@@ -270,3 +270,50 @@ describe('every message names the function the user called', () => {
     for (const d of [1n, Symbol('d'), { toString: null }]) expectError(() => zeros([1], { dtype: d as unknown as DType }), TypeError, 'zeros', /unknown dtype/);
   });
 });
+
+describe('nn: junk arguments name the layer or optimizer, shape mismatches are ShapeErrors', () => {
+  it('a layer given a non-tensor throws a TypeError naming it, through forward and call', async () => {
+    const nn = await import('@tapegrad/nn');
+    const lin = new nn.Linear(3, 2, { seed: 0 });
+    expect(() => lin.forward('a' as never)).toThrow(TypeError);
+    expect(() => lin.forward('a' as never)).toThrow(/^Linear: expected input to be a Tensor, got "a"/);
+    expect(() => lin.call('a' as never)).toThrow(/^Linear: expected input to be a Tensor/);
+    expect(() => new nn.LSTM(3, 2).call(5 as never)).toThrow(/^LSTM: expected input to be a Tensor, got 5/);
+    expect(() => new nn.MultiheadAttention(4, 2).call(null as never, null as never, null as never)).toThrow(/^MultiheadAttention: expected query to be a Tensor/);
+  });
+
+  it('an error from inside a layer call starts with the layer the user called', async () => {
+    const nn = await import('@tapegrad/nn');
+    const { randn: rn } = await import('@tapegrad/tensor');
+    const conv = new nn.Conv1d(2, 3, 2, { seed: 0 });
+    expect(() => conv.call(rn([2, 2, 1]))).toThrow(ShapeError);
+    expect(() => conv.call(rn([2, 2, 1]))).toThrow(/^Conv1d: conv1d: kernel/);
+    expect(() => new nn.Sequential(new nn.Linear(2, 2)).call(rn([3]))).toThrow(/^Sequential: Linear: expected input \[\.\.\., 2\]/);
+  });
+
+  it('an optimizer step with a junk, misshapen or other-dtype gradient names the step', async () => {
+    const nn = await import('@tapegrad/nn');
+    const { tensor: t } = await import('@tapegrad/tensor');
+    for (const [grad, kind, message] of [
+      ['a', TypeError, /^Adam\.step: expected the \.grad of a parameter of shape \[2\] to be a Tensor or null, got "a"/],
+      [t([1, 2, 3]), ShapeError, /^Adam\.step: a parameter of shape \[2\] has a gradient of shape \[3\]/],
+      [t(new Float64Array([1, 2])), TypeError, /^Adam\.step: a float32 parameter of shape \[2\] has a float64 gradient/],
+    ] as const) {
+      const p = nn.parameter(t([1, 2]));
+      const opt = new nn.Adam([p]);
+      (p as { grad: unknown }).grad = grad;
+      expect(() => opt.step()).toThrow(kind);
+      expect(() => opt.step()).toThrow(message);
+      expect(Array.from(p.data())).toEqual([1, 2]);
+    }
+    const q = nn.parameter(t([1, 2]));
+    (q as { grad: unknown }).grad = 3;
+    expect(() => nn.clipGradNorm_([q], 1)).toThrow(/^clipGradNorm_: expected the \.grad/);
+  });
+
+  it('TensorDataset with different first dims is a ShapeError', async () => {
+    const nn = await import('@tapegrad/nn');
+    const { zeros: z } = await import('@tapegrad/tensor');
+    expect(() => new nn.TensorDataset(z([3, 2]), z([4]))).toThrow(ShapeError);
+  });
+});

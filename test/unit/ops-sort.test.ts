@@ -54,8 +54,8 @@ describe('sort and argsort', () => {
 
   it('check their arguments, naming the op', () => {
     expect(() => sort(zeros([2, 3]), 2)).toThrow(/^sort: axis 2 is out of range for a tensor with 2 dims/);
-    expect(() => argsort(zeros([2]), 0, { descending: 1 as never })).toThrow(/^argsort: expected descending to be a boolean, got 1/);
-    expect(() => sort(zeros([2]), 0, { stable: 'yes' as never })).toThrow(/^sort: expected stable to be a boolean/);
+    expect(() => argsort(zeros([2]), 0, { descending: 1 as never })).toThrow(/^argsort: expected descending to be true or false, got 1/);
+    expect(() => sort(zeros([2]), 0, { stable: 'yes' as never })).toThrow(/^sort: expected stable to be true or false/);
   });
 });
 

@@ -1,5 +1,6 @@
-import { Generator, randint, randperm, stack, Tensor } from '@tapegrad/tensor';
+import { Generator, ShapeError, randint, randperm, stack, Tensor } from '@tapegrad/tensor';
 import { noGrad } from '@tapegrad/autograd';
+import { checkSeed, describe } from '@tapegrad/tensor/internal';
 
 /**
  * Anything a DataLoader can batch: `length` samples, each an array of tensors. `getBatch`, when
@@ -10,11 +11,6 @@ export interface Dataset {
   readonly length: number;
   get(index: number): Tensor[];
   getBatch?(indices: readonly number[]): Tensor[];
-}
-
-function describe(x: unknown): string {
-  if (x instanceof Tensor) return `a ${x.dtype} tensor of shape [${x.shape.join(',')}]`;
-  return x === null ? 'null' : Array.isArray(x) ? 'an array' : `${typeof x} ${String(x)}`;
 }
 
 /**
@@ -39,7 +35,7 @@ export class TensorDataset implements Dataset {
     const n = tensors[0]!.shape[0]!;
     for (const [i, t] of tensors.entries()) {
       if (t.shape[0] !== n) {
-        throw new RangeError(`TensorDataset: every tensor must have the same size in dimension 0: argument 0 has ${n} rows (shape [${tensors[0]!.shape.join(',')}]) but argument ${i} has ${t.shape[0]} (shape [${t.shape.join(',')}])`);
+        throw new ShapeError(`TensorDataset: every tensor must have the same size in dimension 0: argument 0 has ${n} rows (shape [${tensors[0]!.shape.join(',')}]) but argument ${i} has ${t.shape[0]} (shape [${t.shape.join(',')}])`);
       }
     }
     this.tensors = tensors.slice();
@@ -133,7 +129,7 @@ export class DataLoader implements Iterable<Tensor[]> {
     this.batchSize = batchSize;
     this.shuffle = shuffle;
     this.dropLast = dropLast;
-    this.generator = generator ?? (seed !== undefined ? new Generator(seed) : null);
+    this.generator = generator ?? (seed !== undefined ? new Generator(checkSeed(seed, 'DataLoader', 'the seed')) : null);
   }
 
   /** The number of batches per epoch. */

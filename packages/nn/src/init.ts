@@ -1,6 +1,6 @@
-import { Tensor, rand, randn, type Generator } from '@tapegrad/tensor';
+import { Tensor, type Generator } from '@tapegrad/tensor';
 import { noGrad } from '@tapegrad/autograd';
-import { isFloat } from '@tapegrad/tensor/internal';
+import { isFloat, describe, floatSamples } from '@tapegrad/tensor/internal';
 
 /**
  * In-place initializers with PyTorch's formulas (gain, fan_in/fan_out). Each writes into the tensor's
@@ -33,7 +33,7 @@ function checkTensor(t: unknown, op: string): Tensor {
 }
 
 function finite(v: unknown, op: string, what: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`${op}: expected ${what} to be a finite number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`${op}: expected ${what} to be a finite number, got ${describe(v)}`);
   return v;
 }
 
@@ -42,7 +42,8 @@ function write(t: Tensor, values: Tensor | number): Tensor {
   return t;
 }
 
-function source(opts: RandomSource): RandomSource {
+function source(opts: RandomSource, op: string): RandomSource {
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts) || opts instanceof Tensor) throw new TypeError(`${op}: expected an options object, got ${describe(opts)}`);
   const s: RandomSource = {};
   if (opts.generator !== undefined) s.generator = opts.generator;
   if (opts.seed !== undefined) s.seed = opts.seed;
@@ -67,19 +68,27 @@ export function constant_(t: Tensor, value: number): Tensor {
 /** Uniform samples in [a, b) (default [0, 1)). */
 export function uniform_(t: Tensor, opts: { a?: number; b?: number } & RandomSource = {}): Tensor {
   checkTensor(t, 'uniform_');
-  const a = finite(opts.a ?? 0, 'uniform_', 'a');
-  const b = finite(opts.b ?? 1, 'uniform_', 'b');
-  if (b < a) throw new RangeError(`uniform_: expected a <= b, got a = ${a}, b = ${b}`);
-  return write(t, noGrad(() => rand(t.shape, { ...source(opts), dtype: 'float64' }).mul(b - a).add(a)));
+  const src = source(opts, 'uniform_');
+  return fillUniform('uniform_', t, finite(opts.a ?? 0, 'uniform_', 'a'), finite(opts.b ?? 1, 'uniform_', 'b'), src);
+}
+
+/** Uniform samples in [a, b), errors naming `op` (the initializer the user called). */
+function fillUniform(op: string, t: Tensor, a: number, b: number, src: RandomSource): Tensor {
+  if (b < a) throw new RangeError(`${op}: expected a <= b, got a = ${a}, b = ${b}`);
+  return write(t, noGrad(() => floatSamples(op, 'uniform', t.shape, { ...src, dtype: 'float64' }).mul(b - a).add(a)));
+}
+
+/** Normal samples, errors naming `op`. */
+function fillNormal(op: string, t: Tensor, mean: number, std: number, src: RandomSource): Tensor {
+  if (std < 0) throw new RangeError(`${op}: expected std >= 0, got ${std}`);
+  return write(t, noGrad(() => floatSamples(op, 'normal', t.shape, { ...src, dtype: 'float64' }).mul(std).add(mean)));
 }
 
 /** Normal samples with `mean` (default 0) and `std` (default 1). */
 export function normal_(t: Tensor, opts: { mean?: number; std?: number } & RandomSource = {}): Tensor {
   checkTensor(t, 'normal_');
-  const mean = finite(opts.mean ?? 0, 'normal_', 'mean');
-  const std = finite(opts.std ?? 1, 'normal_', 'std');
-  if (std < 0) throw new RangeError(`normal_: expected std >= 0, got ${std}`);
-  return write(t, noGrad(() => randn(t.shape, { ...source(opts), dtype: 'float64' }).mul(std).add(mean)));
+  const src = source(opts, 'normal_');
+  return fillNormal('normal_', t, finite(opts.mean ?? 0, 'normal_', 'mean'), finite(opts.std ?? 1, 'normal_', 'std'), src);
 }
 
 /**
@@ -87,6 +96,7 @@ export function normal_(t: Tensor, opts: { mean?: number; std?: number } & Rando
  * tanh, sqrt(2) for relu, sqrt(2 / (1 + slope^2)) for leaky_relu (slope `param`, default 0.01), 3/4 for selu.
  */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
+  if (typeof nonlinearity !== 'string') throw new TypeError(`calculateGain: expected the name of a nonlinearity, got ${describe(nonlinearity)}`);
   switch (nonlinearity) {
     case 'linear': case 'identity': case 'sigmoid':
     case 'conv1d': case 'conv2d': case 'conv3d': case 'conv_transpose1d': case 'conv_transpose2d': case 'conv_transpose3d':
@@ -95,12 +105,12 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
     case 'relu': return Math.SQRT2;
     case 'leaky_relu': case 'leakyRelu': {
       const slope = param ?? 0.01;
-      if (typeof slope !== 'number' || !Number.isFinite(slope)) throw new TypeError(`calculateGain: negative slope ${String(param)} is not a valid number`);
+      if (typeof slope !== 'number' || !Number.isFinite(slope)) throw new TypeError(`calculateGain: negative slope ${describe(param)} is not a valid number`);
       return Math.sqrt(2 / (1 + slope * slope));
     }
     case 'selu': return 3 / 4;
     default:
-      throw new RangeError(`calculateGain: unsupported nonlinearity ${JSON.stringify(nonlinearity)}; expected linear, conv*, sigmoid, tanh, relu, leaky_relu or selu`);
+      throw new RangeError(`calculateGain: unsupported nonlinearity ${describe(nonlinearity)}; expected linear, conv*, sigmoid, tanh, relu, leaky_relu or selu`);
   }
 }
 
@@ -121,7 +131,7 @@ function fanOf(t: Tensor, mode: FanMode, op: string): number {
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   if (mode === 'fan_in' || mode === 'fanIn') return fanIn;
   if (mode === 'fan_out' || mode === 'fanOut') return fanOut;
-  throw new RangeError(`${op}: mode must be 'fan_in' or 'fan_out', got ${JSON.stringify(mode)}`);
+  throw new RangeError(`${op}: mode must be 'fan_in' or 'fan_out', got ${describe(mode)}`);
 }
 
 /** Options of {@link xavierUniform_} and {@link xavierNormal_}: the `gain` (default 1) and the random source. */
@@ -129,15 +139,19 @@ export interface XavierOptions extends RandomSource { gain?: number }
 
 /** Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fanIn + fanOut)). */
 export function xavierUniform_(t: Tensor, opts: XavierOptions = {}): Tensor {
-  const [fanIn, fanOut] = calculateFanInAndFanOut(checkTensor(t, 'xavierUniform_'));
-  const a = (opts.gain ?? 1) * Math.sqrt(6 / (fanIn + fanOut));
-  return uniform_(t, { ...source(opts), a: -a, b: a });
+  const src = source(opts, 'xavierUniform_');
+  if (checkTensor(t, 'xavierUniform_').size === 0) return t;
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  const a = finite(opts.gain ?? 1, 'xavierUniform_', 'gain') * Math.sqrt(6 / (fanIn + fanOut));
+  return fillUniform('xavierUniform_', t, -a, a, src);
 }
 
 /** Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fanIn + fanOut)). */
 export function xavierNormal_(t: Tensor, opts: XavierOptions = {}): Tensor {
-  const [fanIn, fanOut] = calculateFanInAndFanOut(checkTensor(t, 'xavierNormal_'));
-  return normal_(t, { ...source(opts), std: (opts.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut)) });
+  const src = source(opts, 'xavierNormal_');
+  if (checkTensor(t, 'xavierNormal_').size === 0) return t;
+  const [fanIn, fanOut] = calculateFanInAndFanOut(t);
+  return fillNormal('xavierNormal_', t, 0, finite(opts.gain ?? 1, 'xavierNormal_', 'gain') * Math.sqrt(2 / (fanIn + fanOut)), src);
 }
 
 /** Options of {@link kaimingUniform_} and {@link kaimingNormal_}, with PyTorch's defaults. */
@@ -159,13 +173,15 @@ function kaimingStd(t: Tensor, opts: KaimingOptions, op: string): number {
 
 /** He uniform: U(-bound, bound) with bound = gain * sqrt(3 / fan). An empty tensor is left as is. */
 export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
+  const src = source(opts, 'kaimingUniform_');
   if (checkTensor(t, 'kaimingUniform_').size === 0) return t;
   const bound = Math.sqrt(3) * kaimingStd(t, opts, 'kaimingUniform_');
-  return uniform_(t, { ...source(opts), a: -bound, b: bound });
+  return fillUniform('kaimingUniform_', t, -bound, bound, src);
 }
 
 /** He normal: N(0, std^2) with std = gain / sqrt(fan). An empty tensor is left as is. */
 export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
+  const src = source(opts, 'kaimingNormal_');
   if (checkTensor(t, 'kaimingNormal_').size === 0) return t;
-  return normal_(t, { ...source(opts), std: kaimingStd(t, opts, 'kaimingNormal_') });
+  return fillNormal('kaimingNormal_', t, 0, kaimingStd(t, opts, 'kaimingNormal_'), src);
 }

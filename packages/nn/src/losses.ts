@@ -3,7 +3,7 @@ import {
   squeeze, sub, sum, unsqueeze, where,
 } from '@tapegrad/tensor';
 import { defineOp } from '@tapegrad/autograd';
-import { fmtShape, isFloat } from '@tapegrad/tensor/internal';
+import { fmtShape, isFloat, describe } from '@tapegrad/tensor/internal';
 
 /*
  * Loss functions with PyTorch's formulas, defaults and reductions. Prediction and target must have
@@ -42,10 +42,15 @@ function checkWeight(w: unknown, like: Tensor, loss: string, what: string): Tens
   return t;
 }
 
+/** A loss's options: undefined or an object (the loss checks each option it reads). */
+function checkLossOptions(opts: unknown, loss: string): void {
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts) || opts instanceof Tensor) throw new TypeError(`${loss}: expected an options object, got ${describe(opts)}`);
+}
+
 function checkReduction(reduction: unknown, name: string): Reduction {
   const r = reduction ?? 'mean';
   if (r !== 'mean' && r !== 'sum' && r !== 'none') {
-    throw new TypeError(`${name}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
+    throw new TypeError(`${name}: reduction must be 'mean', 'sum' or 'none', got ${describe(reduction)}`);
   }
   return r;
 }
@@ -57,12 +62,14 @@ function reduce(loss: Tensor, reduction: Reduction | undefined, name: string): T
 
 /** Mean (or sum, or elementwise) absolute error |pred - target|. */
 export function l1Loss(pred: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+  checkLossOptions(opts, 'l1Loss');
   const [p, t] = checkPair(pred, target, 'l1Loss');
   return reduce(abs(sub(p, t)), opts.reduction, 'l1Loss');
 }
 
 /** Mean (or sum, or elementwise) squared error (pred - target)^2. */
 export function mseLoss(pred: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+  checkLossOptions(opts, 'mseLoss');
   const [p, t] = checkPair(pred, target, 'mseLoss');
   const d = sub(p, t);
   return reduce(mul(d, d), opts.reduction, 'mseLoss');
@@ -70,9 +77,10 @@ export function mseLoss(pred: Tensor, target: Tensor, opts: LossOptions = {}): T
 
 /** Huber loss: 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), with d = pred - target (delta = 1 by default). */
 export function huberLoss(pred: Tensor, target: Tensor, opts: LossOptions & { delta?: number } = {}): Tensor {
+  checkLossOptions(opts, 'huberLoss');
   const [p, t] = checkPair(pred, target, 'huberLoss');
   const delta = opts.delta ?? 1;
-  if (typeof delta !== 'number' || !(delta > 0)) throw new RangeError(`huberLoss: delta must be positive, got ${String(delta)}`);
+  if (typeof delta !== 'number' || !(delta > 0)) throw new RangeError(`huberLoss: delta must be positive, got ${describe(delta)}`);
   const d = sub(p, t);
   const a = abs(d);
   const loss = where(lt(a, delta), mul(mul(d, d), 0.5), mul(sub(a, 0.5 * delta), delta));
@@ -81,9 +89,10 @@ export function huberLoss(pred: Tensor, target: Tensor, opts: LossOptions & { de
 
 /** Smooth L1: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (beta = 1 by default; beta = 0 is L1). */
 export function smoothL1Loss(pred: Tensor, target: Tensor, opts: LossOptions & { beta?: number } = {}): Tensor {
+  checkLossOptions(opts, 'smoothL1Loss');
   const [p, t] = checkPair(pred, target, 'smoothL1Loss');
   const beta = opts.beta ?? 1;
-  if (typeof beta !== 'number' || !(beta >= 0)) throw new RangeError(`smoothL1Loss: beta must be >= 0, got ${String(beta)}`);
+  if (typeof beta !== 'number' || !(beta >= 0)) throw new RangeError(`smoothL1Loss: beta must be >= 0, got ${describe(beta)}`);
   const d = sub(p, t);
   const a = abs(d);
   if (beta === 0) return reduce(a, opts.reduction, 'smoothL1Loss');
@@ -121,6 +130,7 @@ const bceElementwise = defineOp({
  * (broadcast to the prediction's shape).
  */
 export function binaryCrossEntropy(pred: Tensor, target: Tensor, opts: LossOptions & { weight?: Tensor } = {}): Tensor {
+  checkLossOptions(opts, 'binaryCrossEntropy');
   const [p, y] = checkPair(pred, target, 'binaryCrossEntropy');
   const w = checkWeight(opts.weight, p, 'binaryCrossEntropy', 'weight');
   // Inside vmap the values are the batch's, not readable one element at a time: the check is skipped.
@@ -139,6 +149,7 @@ export function binaryCrossEntropy(pred: Tensor, target: Tensor, opts: LossOptio
  * the last dim, one per class) weighs positive examples; `weight` rescales each element.
  */
 export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, opts: LossOptions & { weight?: Tensor; posWeight?: Tensor } = {}): Tensor {
+  checkLossOptions(opts, 'binaryCrossEntropyWithLogits');
   const [z, y] = checkPair(logits, target, 'binaryCrossEntropyWithLogits');
   const w = checkWeight(opts.weight, z, 'binaryCrossEntropyWithLogits', 'weight');
   const pw = checkWeight(opts.posWeight, z, 'binaryCrossEntropyWithLogits', 'posWeight');
@@ -207,6 +218,7 @@ function pick(scores: Tensor, target: Tensor, axis: number, weight: Tensor | nul
  * targets, as PyTorch.
  */
 export function nllLoss(logProbs: Tensor, target: Tensor, opts: NllLossOptions = {}): Tensor {
+  checkLossOptions(opts, 'nllLoss');
   const lp = checkTensor(logProbs, 'nllLoss', 'input');
   const t = checkTensor(target, 'nllLoss', 'target');
   const ignore = opts.ignoreIndex ?? -100;
@@ -231,10 +243,11 @@ export interface CrossEntropyOptions extends NllLossOptions {
  * `labelSmoothing`, `reduction`.
  */
 export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  checkLossOptions(opts, 'crossEntropy');
   const z = checkTensor(logits, 'crossEntropy', 'logits');
   const t = checkTensor(target, 'crossEntropy', 'target');
   const s = opts.labelSmoothing ?? 0;
-  if (typeof s !== 'number' || !(s >= 0 && s <= 1)) throw new RangeError(`crossEntropy: labelSmoothing must be in [0, 1], got ${String(s)}`);
+  if (typeof s !== 'number' || !(s >= 0 && s <= 1)) throw new RangeError(`crossEntropy: labelSmoothing must be in [0, 1], got ${describe(s)}`);
   const reduction = checkReduction(opts.reduction, 'crossEntropy');
   if (isFloat(t.dtype)) return softCrossEntropy(z, t, opts, s, reduction);
   const ignore = opts.ignoreIndex ?? -100;

@@ -1,5 +1,5 @@
 import { ShapeError, Tensor, cast, type DType } from '@tapegrad/tensor';
-import { markWritten, fmtShape, isFloat } from '@tapegrad/tensor/internal';
+import { markWritten, fmtShape, isFloat, describe } from '@tapegrad/tensor/internal';
 import { graphScope, noGrad } from '@tapegrad/autograd';
 
 /*
@@ -173,7 +173,11 @@ export abstract class Module {
   call<M extends Module>(this: M, ...xs: Parameters<M['forward']>): ReturnType<M['forward']> {
     if (!this.#named) this.#nameTree();
     const run = (): ReturnType<M['forward']> => (this.forward as (...a: unknown[]) => ReturnType<M['forward']>)(...xs);
-    return this.#scope === '' ? run() : graphScope(this.#scope, run);
+    try {
+      return this.#scope === '' ? run() : graphScope(this.#scope, run);
+    } catch (e) {
+      throw namedBy(this.constructor.name, e);
+    }
   }
 
   /** This module's name within its nearest parent module ('' for the outermost one). */
@@ -349,7 +353,7 @@ export abstract class Module {
    */
   to(dtype: DType): this {
     if (dtype !== 'float32' && dtype !== 'float64') {
-      throw new TypeError(`Module.to: expected a floating-point dtype ('float32' or 'float64'), got ${JSON.stringify(dtype)}`);
+      throw new TypeError(`Module.to: expected a floating-point dtype ('float32' or 'float64'), got ${describe(dtype)}`);
     }
     const done = new Set<Tensor>();
     noGrad(() => {
@@ -414,10 +418,27 @@ export function functionalCall<M extends Module>(module: M, tensors: Record<stri
       }
     }
     return (module.forward as (...a: unknown[]) => ReturnType<M['forward']>)(...xs);
+  } catch (e) {
+    throw namedBy(module.constructor.name, e);
   } finally {
     for (let i = saved.length - 1; i >= 0; i--) {
       const [s, v] = saved[i]!;
       s.owner[s.key] = v;
     }
   }
+}
+
+/**
+ * An argument error raised inside a module's forward (by an op or a sublayer), renamed to start with
+ * the module the user called: `Conv1d: conv1d: kernel [3] does not fit input [2,2,1]`. The class and
+ * the rest of the message are kept. Only tapegrad's own messages (`op: ...`) are renamed: errors of
+ * other classes, engine messages (a bug to fix, not to disguise) and messages already naming the
+ * module pass unchanged.
+ */
+function namedBy(name: string, e: unknown): unknown {
+  if (!(e instanceof TypeError || e instanceof RangeError || e instanceof ShapeError)) return e;
+  if (!/^[A-Za-z_$][\w$.#]*: /.test(e.message)) return e;
+  if (e.message.startsWith(`${name}:`) || e.message.startsWith(`${name}.`) || e.message.startsWith(`${name} `)) return e;
+  const Err = e.constructor as new (message: string, options?: { cause?: unknown }) => Error;
+  return new Err(`${name}: ${e.message}`, { cause: e });
 }

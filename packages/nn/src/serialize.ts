@@ -1,7 +1,7 @@
 import { Tensor } from '@tapegrad/tensor';
 import { CODECS, DEFAULT_CODE, FOREIGN, type Codec } from './safetensors-codecs.js';
 import { checkHeaderKeys } from './safetensors-header.js';
-import { isFloat } from '@tapegrad/tensor/internal';
+import { describe, isFloat } from '@tapegrad/tensor/internal';
 
 /**
  * The safetensors format: an 8-byte little-endian u64 N, then N bytes of UTF-8 JSON (padded with
@@ -24,13 +24,6 @@ export interface SafetensorsWriteOptions {
   dtype?: 'float16' | 'bfloat16';
   /** A string-to-string map stored in the header (`__metadata__`). */
   metadata?: Record<string, string>;
-}
-
-function describe(x: unknown): string {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return `an array ${JSON.stringify(x).slice(0, 60)}`;
-  if (x instanceof Tensor) return 'a Tensor';
-  return typeof x === 'object' ? 'an object' : `${typeof x} ${JSON.stringify(x)}`;
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {
@@ -213,10 +206,15 @@ export interface Safetensors {
  * a SafetensorsError naming the problem (never a partial result).
  */
 export function decodeSafetensors(bytes: Uint8Array | ArrayBuffer): Safetensors {
+  return decode(bytes, 'decodeSafetensors');
+}
+
+/** `decodeSafetensors` for the function the user called (`op`, named in argument errors). */
+function decode(bytes: unknown, op: string): Safetensors {
   let all: Uint8Array;
   if (bytes instanceof Uint8Array) all = bytes;
   else if (bytes instanceof ArrayBuffer) all = new Uint8Array(bytes);
-  else throw new TypeError(`fromSafetensorsBytes: expected a Uint8Array or ArrayBuffer, got ${describe(bytes)}`);
+  else throw new TypeError(`${op}: expected a Uint8Array or ArrayBuffer, got ${describe(bytes)}`);
   if (all.length < 8) fail(`truncated: ${all.length} bytes is shorter than the 8-byte header length`);
   const view = new DataView(all.buffer, all.byteOffset, all.byteLength);
   const lo = view.getUint32(0, true);
@@ -275,7 +273,7 @@ export function decodeSafetensors(bytes: Uint8Array | ArrayBuffer): Safetensors 
  * metadata too.
  */
 export function fromSafetensorsBytes(bytes: Uint8Array | ArrayBuffer): StateDict {
-  return decodeSafetensors(bytes).tensors;
+  return decode(bytes, 'fromSafetensorsBytes').tensors;
 }
 
 /** Node's file API, loaded on demand so the package imports in a browser. */

@@ -19,4 +19,7 @@ export { fmtShape, sameShape, shapeSize, describe, checkShape, normAxis, normAxe
 export { atBatch, lastAt, block as linalgBlock, rowOf as linalgRow } from './ops/linalg-common.js';
 export { isFloat, checkDType, allocate } from './dtype.js';
 export { asTensor, checkOperand } from './ops/operand.js';
+export { checkNumber, checkInteger, checkFlag, checkOptions } from './validate.js';
+export { checkSeed, floatSamples } from './random.js';
+export { checkSize as checkElementCount } from './shape.js';
 export { scatterAddZeros, stridedSlice, sliceRange, checkIndex, castAs } from './internal-ops.js';

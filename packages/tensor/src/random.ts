@@ -6,7 +6,7 @@ import { Tensor } from './tensor.js';
 import { checkFlag, checkInteger, checkOptions } from './validate.js';
 
 /** Validates a seed: a non-negative safe integer (named by the function the user called). */
-function checkSeed(seed: unknown, op: string, what = 'a seed'): number {
+export function checkSeed(seed: unknown, op: string, what = 'a seed'): number {
   return checkInteger(seed, op, what, 0, Number.MAX_SAFE_INTEGER);
 }
 
@@ -104,7 +104,7 @@ export interface RandomOptions {
   requiresGrad?: boolean;
 }
 
-const RANDOM_KEYS = ['seed', 'generator', 'dtype', 'requiresGrad'];
+export const RANDOM_KEYS = ['seed', 'generator', 'dtype', 'requiresGrad'];
 
 /** Validates the options of a random function; returns them with the generator to draw from. */
 function pick(opts: unknown, op: string, keys: readonly string[] = RANDOM_KEYS): [RandomOptions, Generator] {
@@ -142,12 +142,17 @@ const floatOnly = (op: string) => (d: DType): void => {
 
 /** Uniform samples in [0, 1). */
 export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
-  return fill('rand', shape, opts, 'float32', (g) => g.random(), floatOnly('rand'));
+  return floatSamples('rand', 'uniform', shape, opts);
+}
+
+/** Uniform or standard normal float samples for the op named `op` (rand, randn, randLike, normal), errors naming it. */
+export function floatSamples(op: string, kind: 'uniform' | 'normal', shape: unknown, opts: unknown): Tensor {
+  return fill(op, shape, opts, 'float32', kind === 'uniform' ? (g) => g.random() : (g) => g.normal(), floatOnly(op));
 }
 
 /** Standard normal samples (Box-Muller). */
 export function randn(shape: readonly number[], opts: RandomOptions = {}): Tensor {
-  return fill('randn', shape, opts, 'float32', (g) => g.normal(), floatOnly('randn'));
+  return floatSamples('randn', 'normal', shape, opts);
 }
 
 /** The integers a dtype holds exactly: what randint and randperm may produce in it. */

@@ -160,7 +160,7 @@ export class Tensor {
   }
 
   /** Refuses to read the values of a tensor batched by vmap: inside vmap a tensor stands for every batch element at once. */
-  private readable(op: string): void {
+  private _readable(op: string): void {
     if (this._batch !== null) {
       throw new TypeError(`${op}: cannot read the values of a tensor batched by vmap (shape [${this.shape.join(',')}] stands for every element of the batch); read values outside vmap, from what it returns`);
     }
@@ -175,14 +175,14 @@ export class Tensor {
 
   /** A contiguous copy of the elements in row-major order. */
   data(): TypedArray {
-    this.readable('data');
+    this._readable('data');
     if (this.isContiguous) return this.buf.slice(this.offset, this.offset + this.size);
     return M.contiguous(this.detach()).buf;
   }
 
   /** Nested JS arrays (booleans for bool tensors; a plain value for 0-d). */
   toArray(): NestedArray {
-    this.readable('toArray');
+    this._readable('toArray');
     const flat = this.data();
     const isBool = this.dtype === 'bool';
     const build = (dim: number, start: number): NestedArray => {
@@ -198,7 +198,7 @@ export class Tensor {
 
   /** The value of a one-element tensor (a boolean for bool tensors). */
   item(): number {
-    this.readable('item');
+    this._readable('item');
     if (this.size !== 1) {
       throw new RangeError(`item: only one-element tensors can be converted to a number, got shape [${this.shape.join(',')}] with ${this.size} elements`);
     }

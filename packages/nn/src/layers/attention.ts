@@ -4,9 +4,9 @@ import {
 } from '@tapegrad/tensor';
 import { xavierUniform_, zeros_ } from '../init.js';
 import { Module } from '../module.js';
-import { checkSize, fmtShape, initSource, newParameter, sharedInit, type LayerInitOptions } from './common.js';
+import { checkSize, fmtShape, initSource, newParameter, sharedInit, type LayerInitOptions, layerInput, layerOptions } from './common.js';
 import { Linear } from './linear.js';
-import { isFloat } from '@tapegrad/tensor/internal';
+import { isFloat, describe } from '@tapegrad/tensor/internal';
 
 /** Options of {@link scaledDotProductAttention}: a mask or causal masking, dropout on the weights, and the scale. */
 export interface AttentionOptions {
@@ -50,7 +50,7 @@ function attend(q: Tensor, k: Tensor, v: Tensor, masks: { mask: Tensor; allowedW
 }
 
 function checkProbability(op: string, p: unknown): number {
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`${op}: expected a dropout probability in [0, 1], got ${String(p)}`);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`${op}: expected a dropout probability in [0, 1], got ${describe(p)}`);
   return p;
 }
 
@@ -65,6 +65,8 @@ function checkProbability(op: string, p: unknown): number {
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
   const op = 'scaledDotProductAttention';
+  for (const [x, what] of [[q, 'q'], [k, 'k'], [v, 'v']] as const) layerInput(op, x, what);
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`${op}: expected an options object, got ${describe(opts)}`);
   if (q.ndim < 2 || k.ndim < 2 || v.ndim < 2 || q.shape[q.ndim - 1] !== k.shape[k.ndim - 1] || k.shape[k.ndim - 2] !== v.shape[v.ndim - 2]) {
     throw new ShapeError(`${op}: expected q [..., L, E], k [..., S, E] and v [..., S, Ev], got ${fmtShape(q.shape)}, ${fmtShape(k.shape)} and ${fmtShape(v.shape)}`);
   }
@@ -140,6 +142,7 @@ export class MultiheadAttention extends Module {
 
   constructor(embedDim: number, numHeads: number, opts: MultiheadAttentionOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     const name = 'MultiheadAttention';
     this.embedDim = checkSize(embedDim, name, 'embedDim');
     this.numHeads = checkSize(numHeads, name, 'numHeads');
@@ -149,18 +152,18 @@ export class MultiheadAttention extends Module {
     this.vdim = checkSize(opts.vdim ?? embedDim, name, 'vdim');
     this.dropout = checkProbability(name, opts.dropout ?? 0);
     this.batchFirst = opts.batchFirst ?? true;
-    const init = sharedInit(opts);
-    const src = initSource(init);
+    const init = sharedInit(opts, new.target.name);
+    const src = initSource(init, new.target.name);
     this.generator = src.generator;
     if (this.kdim === embedDim && this.vdim === embedDim) {
-      this.in_proj_weight = xavierUniform_(newParameter([3 * embedDim, embedDim], init), src);
+      this.in_proj_weight = xavierUniform_(newParameter([3 * embedDim, embedDim], init, new.target.name), src);
     } else {
-      this.q_proj_weight = xavierUniform_(newParameter([embedDim, embedDim], init), src);
-      this.k_proj_weight = xavierUniform_(newParameter([embedDim, this.kdim], init), src);
-      this.v_proj_weight = xavierUniform_(newParameter([embedDim, this.vdim], init), src);
+      this.q_proj_weight = xavierUniform_(newParameter([embedDim, embedDim], init, new.target.name), src);
+      this.k_proj_weight = xavierUniform_(newParameter([embedDim, this.kdim], init, new.target.name), src);
+      this.v_proj_weight = xavierUniform_(newParameter([embedDim, this.vdim], init, new.target.name), src);
     }
     const bias = opts.bias ?? true;
-    if (bias) this.in_proj_bias = newParameter([3 * embedDim], init);
+    if (bias) this.in_proj_bias = newParameter([3 * embedDim], init, new.target.name);
     this.out_proj = new Linear(embedDim, embedDim, { ...init, bias });
     if (this.out_proj.bias !== null) zeros_(this.out_proj.bias);
   }
@@ -177,6 +180,8 @@ export class MultiheadAttention extends Module {
   }
 
   override forward(query: Tensor, key: Tensor, value: Tensor, opts: MultiheadAttentionCallOptions = {}): [Tensor, Tensor | null] {
+    layerInput(this, query, 'query'); layerInput(this, key, 'key'); layerInput(this, value, 'value');
+    layerOptions(opts, this.constructor.name);
     const name = 'MultiheadAttention';
     const E = this.embedDim;
     const H = this.numHeads;

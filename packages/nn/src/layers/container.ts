@@ -1,5 +1,6 @@
 import type { Tensor } from '@tapegrad/tensor';
 import { Module } from '../module.js';
+import { layerInput } from './common.js';
 
 /**
  * Modules applied in order, each to the previous one's output. Children are named by position, so
@@ -44,6 +45,7 @@ export class Sequential extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     let y = x;
     for (const m of this) y = m.call(y);
     return y;
@@ -53,6 +55,7 @@ export class Sequential extends Module {
 /** Returns its input unchanged (a placeholder, as nn.Identity). */
 export class Identity extends Module {
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     return x;
   }
 }

@@ -1,7 +1,8 @@
 import { ShapeError, conv1d, conv2d, convTranspose1d, convTranspose2d, type Tensor } from '@tapegrad/tensor';
 import { kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
-import { checkSize, fmtShape, initSource, newParameter, type LayerInitOptions } from './common.js';
+import { checkSize, fmtShape, initSource, newParameter, type LayerInitOptions, layerInput, layerOptions } from './common.js';
+import { describe } from '@tapegrad/tensor/internal';
 
 type Pair = number | [number, number];
 
@@ -29,7 +30,7 @@ export interface Conv1dLayerOptions extends LayerInitOptions {
 
 function pairOf(v: Pair, layer: string, what: string): [number, number] {
   const p = typeof v === 'number' ? [v, v] : v;
-  if (!Array.isArray(p) || p.length !== 2) throw new RangeError(`${layer}: expected ${what} as a number or a pair, got ${JSON.stringify(v)}`);
+  if (!Array.isArray(p) || p.length !== 2) throw new RangeError(`${layer}: expected ${what} as a number or a pair, got ${describe(v)}`);
   return [checkSize(p[0], layer, what), checkSize(p[1], layer, what)];
 }
 
@@ -38,13 +39,13 @@ function pairOf(v: Pair, layer: string, what: string): [number, number] {
  * U(+-1/sqrt(fanIn)), fanIn = weight.shape[1] * kernel area (inChannels / groups for a convolution,
  * outChannels / groups for a transposed one, whose weight is [inChannels, outChannels / groups, ...]).
  */
-function initConv(shape: number[], bias: boolean, opts: LayerInitOptions, biasSize = shape[0]!): [Tensor, Tensor | null] {
-  const src = initSource(opts);
-  const w = kaimingUniform_(newParameter(shape, opts), { ...src, a: Math.sqrt(5) });
+function initConv(layer: string, shape: number[], bias: boolean, opts: LayerInitOptions, biasSize = shape[0]!): [Tensor, Tensor | null] {
+  const src = initSource(opts, layer);
+  const w = kaimingUniform_(newParameter(shape, opts, layer), { ...src, a: Math.sqrt(5) });
   if (!bias) return [w, null];
   const fanIn = shape.slice(1).reduce((a, b) => a * b, 1);
   const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-  return [w, uniform_(newParameter([biasSize], opts), { ...src, a: -bound, b: bound })];
+  return [w, uniform_(newParameter([biasSize], opts, layer), { ...src, a: -bound, b: bound })];
 }
 
 function checkGroups(inC: number, outC: number, groups: number, layer: string): void {
@@ -71,6 +72,7 @@ export class Conv2d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts: Conv2dLayerOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.inChannels = checkSize(inChannels, 'Conv2d', 'inChannels');
     this.outChannels = checkSize(outChannels, 'Conv2d', 'outChannels');
     this.kernelSize = pairOf(kernelSize, 'Conv2d', 'kernelSize');
@@ -79,10 +81,11 @@ export class Conv2d extends Module {
     this.dilation = opts.dilation ?? 1;
     this.groups = opts.groups ?? 1;
     checkGroups(inChannels, outChannels, this.groups, 'Conv2d');
-    [this.weight, this.bias] = initConv([outChannels, inChannels / this.groups, ...this.kernelSize], opts.bias ?? true, opts);
+    [this.weight, this.bias] = initConv(new.target.name, [outChannels, inChannels / this.groups, ...this.kernelSize], opts.bias ?? true, opts);
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     if ((x.ndim !== 4 && x.ndim !== 3) || x.shape[x.ndim - 3] !== this.inChannels) {
       throw new ShapeError(`Conv2d: expected input [N, ${this.inChannels}, H, W] or [${this.inChannels}, H, W], got ${fmtShape(x.shape)}`);
     }
@@ -104,6 +107,7 @@ export class Conv1d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: number, opts: Conv1dLayerOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.inChannels = checkSize(inChannels, 'Conv1d', 'inChannels');
     this.outChannels = checkSize(outChannels, 'Conv1d', 'outChannels');
     this.kernelSize = checkSize(kernelSize, 'Conv1d', 'kernelSize');
@@ -112,10 +116,11 @@ export class Conv1d extends Module {
     this.dilation = opts.dilation ?? 1;
     this.groups = opts.groups ?? 1;
     checkGroups(inChannels, outChannels, this.groups, 'Conv1d');
-    [this.weight, this.bias] = initConv([outChannels, inChannels / this.groups, kernelSize], opts.bias ?? true, opts);
+    [this.weight, this.bias] = initConv(new.target.name, [outChannels, inChannels / this.groups, kernelSize], opts.bias ?? true, opts);
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     if ((x.ndim !== 3 && x.ndim !== 2) || x.shape[x.ndim - 2] !== this.inChannels) {
       throw new ShapeError(`Conv1d: expected input [N, ${this.inChannels}, L] or [${this.inChannels}, L], got ${fmtShape(x.shape)}`);
     }
@@ -161,16 +166,18 @@ export class ConvTranspose2d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: Pair, opts: ConvTranspose2dLayerOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.inChannels = checkSize(inChannels, 'ConvTranspose2d', 'inChannels');
     this.outChannels = checkSize(outChannels, 'ConvTranspose2d', 'outChannels');
     this.kernelSize = pairOf(kernelSize, 'ConvTranspose2d', 'kernelSize');
     const groups = opts.groups ?? 1;
     checkGroups(inChannels, outChannels, groups, 'ConvTranspose2d');
     this.options = { stride: opts.stride ?? 1, padding: opts.padding ?? 0, outputPadding: opts.outputPadding ?? 0, dilation: opts.dilation ?? 1, groups };
-    [this.weight, this.bias] = initConv([inChannels, outChannels / groups, ...this.kernelSize], opts.bias ?? true, opts, outChannels);
+    [this.weight, this.bias] = initConv(new.target.name, [inChannels, outChannels / groups, ...this.kernelSize], opts.bias ?? true, opts, outChannels);
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     if ((x.ndim !== 4 && x.ndim !== 3) || x.shape[x.ndim - 3] !== this.inChannels) {
       throw new ShapeError(`ConvTranspose2d: expected input [N, ${this.inChannels}, H, W] or [${this.inChannels}, H, W], got ${fmtShape(x.shape)}`);
     }
@@ -189,16 +196,18 @@ export class ConvTranspose1d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: number, opts: ConvTranspose1dLayerOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.inChannels = checkSize(inChannels, 'ConvTranspose1d', 'inChannels');
     this.outChannels = checkSize(outChannels, 'ConvTranspose1d', 'outChannels');
     this.kernelSize = checkSize(kernelSize, 'ConvTranspose1d', 'kernelSize');
     const groups = opts.groups ?? 1;
     checkGroups(inChannels, outChannels, groups, 'ConvTranspose1d');
     this.options = { stride: opts.stride ?? 1, padding: opts.padding ?? 0, outputPadding: opts.outputPadding ?? 0, dilation: opts.dilation ?? 1, groups };
-    [this.weight, this.bias] = initConv([inChannels, outChannels / groups, kernelSize], opts.bias ?? true, opts, outChannels);
+    [this.weight, this.bias] = initConv(new.target.name, [inChannels, outChannels / groups, kernelSize], opts.bias ?? true, opts, outChannels);
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     if ((x.ndim !== 3 && x.ndim !== 2) || x.shape[x.ndim - 2] !== this.inChannels) {
       throw new ShapeError(`ConvTranspose1d: expected input [N, ${this.inChannels}, L] or [${this.inChannels}, L], got ${fmtShape(x.shape)}`);
     }

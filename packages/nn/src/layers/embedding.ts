@@ -2,7 +2,7 @@ import { eq, expand, gather, reshape, where, type Tensor } from '@tapegrad/tenso
 import { noGrad } from '@tapegrad/autograd';
 import { normal_ } from '../init.js';
 import { Module } from '../module.js';
-import { checkSize, initSource, newParameter, type LayerInitOptions } from './common.js';
+import { checkSize, initSource, newParameter, type LayerInitOptions, layerInput, layerOptions } from './common.js';
 
 /** Options of {@link Embedding}: a padding index, and the initialization options. */
 export interface EmbeddingOptions extends LayerInitOptions {
@@ -22,6 +22,7 @@ export class Embedding extends Module {
 
   constructor(numEmbeddings: number, embeddingDim: number, opts: EmbeddingOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.numEmbeddings = checkSize(numEmbeddings, 'Embedding', 'numEmbeddings');
     this.embeddingDim = checkSize(embeddingDim, 'Embedding', 'embeddingDim');
     let pad: number | null = null;
@@ -33,7 +34,7 @@ export class Embedding extends Module {
       pad = p < 0 ? p + numEmbeddings : p;
     }
     this.paddingIdx = pad;
-    this.weight = normal_(newParameter([numEmbeddings, embeddingDim], opts), initSource(opts));
+    this.weight = normal_(newParameter([numEmbeddings, embeddingDim], opts, new.target.name), initSource(opts, new.target.name));
     if (pad !== null) {
       const w = this.weight;
       noGrad(() => w.slice([pad], [pad + 1]).zero_());
@@ -41,6 +42,7 @@ export class Embedding extends Module {
   }
 
   override forward(indices: Tensor): Tensor {
+    layerInput(this, indices, 'indices');
     if (indices.dtype !== 'int32') throw new TypeError(`Embedding: expected int32 indices, got ${indices.dtype}`);
     const n = this.numEmbeddings;
     const flat = indices.data();

@@ -1,5 +1,7 @@
 import { ShapeError, flatten, reshape, type Tensor } from '@tapegrad/tensor';
 import { Module } from '../module.js';
+import { layerInput } from './common.js';
+import { describe } from '@tapegrad/tensor/internal';
 
 /** Collapses dims startDim..endDim (default 1..-1, keeping the batch dim), as nn.Flatten. */
 export class Flatten extends Module {
@@ -13,6 +15,7 @@ export class Flatten extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     return flatten(x, this.startDim, this.endDim);
   }
 }
@@ -29,15 +32,16 @@ export class Unflatten extends Module {
 
   constructor(axis: number, sizes: number[]) {
     super();
-    if (typeof axis !== 'number' || !Number.isInteger(axis)) throw new TypeError(`Unflatten: expected an integer axis, got ${String(axis)}`);
+    if (typeof axis !== 'number' || !Number.isInteger(axis)) throw new TypeError(`Unflatten: expected an integer axis, got ${describe(axis)}`);
     if (!Array.isArray(sizes) || sizes.length === 0 || sizes.some((d) => !Number.isInteger(d) || (d < 0 && d !== -1)) || sizes.filter((d) => d === -1).length > 1) {
-      throw new RangeError(`Unflatten: expected sizes as a non-empty list of non-negative integers (one may be -1), got ${JSON.stringify(sizes)}`);
+      throw new RangeError(`Unflatten: expected sizes as a non-empty list of non-negative integers (one may be -1), got ${describe(sizes)}`);
     }
     this.axis = axis;
     this.sizes = sizes.slice();
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     const a = this.axis < 0 ? this.axis + x.ndim : this.axis;
     if (a < 0 || a >= x.ndim) throw new RangeError(`Unflatten: axis ${this.axis} is out of range for input [${x.shape.join(',')}]`);
     const n = x.shape[a]!;

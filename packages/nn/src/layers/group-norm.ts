@@ -2,7 +2,8 @@ import { ShapeError, add, div, mean, mul, ones, reshape, sqrt, sub, unsqueeze, s
 import { noGrad } from '@tapegrad/autograd';
 import { ones_ } from '../init.js';
 import { Module, buffer } from '../module.js';
-import { checkSize, fmtShape, newParameter, type LayerInitOptions } from './common.js';
+import { checkSize, fmtShape, newParameter, type LayerInitOptions, layerInput, layerOptions } from './common.js';
+import { describe } from '@tapegrad/tensor/internal';
 
 /** (x - mean) / sqrt(biased var + eps) over `axes`, with the statistics kept (for running averages). */
 function normalize(x: Tensor, axes: number[], eps: number): { y: Tensor; mu: Tensor; v: Tensor } {
@@ -41,17 +42,19 @@ export class GroupNorm extends Module {
 
   constructor(numGroups: number, numChannels: number, opts: GroupNormOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.numGroups = checkSize(numGroups, 'GroupNorm', 'numGroups');
     this.numChannels = checkSize(numChannels, 'GroupNorm', 'numChannels');
     if (numChannels % numGroups !== 0) throw new RangeError(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
     this.eps = opts.eps ?? 1e-5;
     if (opts.affine ?? true) {
-      this.weight = ones_(newParameter([numChannels], opts));
-      this.bias = newParameter([numChannels], opts);
+      this.weight = ones_(newParameter([numChannels], opts, new.target.name));
+      this.bias = newParameter([numChannels], opts, new.target.name);
     }
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     if (x.ndim < 2 || x.shape[1] !== this.numChannels) {
       throw new ShapeError(`GroupNorm: expected input [N, ${this.numChannels}, *], got ${fmtShape(x.shape)}`);
     }
@@ -98,16 +101,17 @@ abstract class InstanceNorm extends Module {
 
   constructor(numFeatures: number, opts: InstanceNormOptions) {
     super();
+    layerOptions(opts, new.target.name);
     const layer = new.target.name;
     this.numFeatures = checkSize(numFeatures, layer, 'numFeatures');
     this.eps = opts.eps ?? 1e-5;
     const m = opts.momentum ?? 0.1;
-    if (typeof m !== 'number' || !(m >= 0 && m <= 1)) throw new RangeError(`${layer}: expected a momentum in [0, 1], got ${String(m)}`);
+    if (typeof m !== 'number' || !(m >= 0 && m <= 1)) throw new RangeError(`${layer}: expected a momentum in [0, 1], got ${describe(m)}`);
     this.momentum = m;
     const dtype = opts.dtype ?? 'float32';
     if (opts.affine ?? false) {
-      this.weight = ones_(newParameter([numFeatures], opts));
-      this.bias = newParameter([numFeatures], opts);
+      this.weight = ones_(newParameter([numFeatures], opts, new.target.name));
+      this.bias = newParameter([numFeatures], opts, new.target.name);
     }
     if (opts.trackRunningStats ?? false) {
       this.running_mean = buffer(zeros([numFeatures], { dtype }));
@@ -117,6 +121,7 @@ abstract class InstanceNorm extends Module {
   }
 
   override forward(input: Tensor): Tensor {
+    layerInput(this, input);
     const batchedDims = this.spatial + 2;
     const unbatched = input.ndim === batchedDims - 1;
     if ((input.ndim !== batchedDims && !unbatched) || input.shape[unbatched ? 0 : 1] !== this.numFeatures) {
@@ -158,6 +163,7 @@ export class InstanceNorm1d extends InstanceNorm {
   protected readonly spatial = 1;
   constructor(numFeatures: number, opts: InstanceNormOptions = {}) {
     super(numFeatures, opts);
+    layerOptions(opts, new.target.name);
   }
 }
 
@@ -167,5 +173,6 @@ export class InstanceNorm2d extends InstanceNorm {
   protected readonly spatial = 2;
   constructor(numFeatures: number, opts: InstanceNormOptions = {}) {
     super(numFeatures, opts);
+    layerOptions(opts, new.target.name);
   }
 }

@@ -1,7 +1,7 @@
 import { ShapeError, add, matmul, type Tensor } from '@tapegrad/tensor';
 import { kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
-import { checkSize, fmtShape, initSource, newParameter, type LayerInitOptions } from './common.js';
+import { checkSize, fmtShape, initSource, newParameter, type LayerInitOptions, layerInput, layerOptions } from './common.js';
 
 /** Options of {@link Linear}: `bias`, and the initialization options (`seed`, `generator`, `dtype`). */
 export interface LinearOptions extends LayerInitOptions {
@@ -22,18 +22,20 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.inFeatures = checkSize(inFeatures, 'Linear', 'inFeatures', true);
     this.outFeatures = checkSize(outFeatures, 'Linear', 'outFeatures', true);
-    const src = initSource(opts);
-    this.weight = kaimingUniform_(newParameter([outFeatures, inFeatures], opts), { ...src, a: Math.sqrt(5) });
+    const src = initSource(opts, new.target.name);
+    this.weight = kaimingUniform_(newParameter([outFeatures, inFeatures], opts, new.target.name), { ...src, a: Math.sqrt(5) });
     this.bias = null;
     if (opts.bias ?? true) {
       const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
-      this.bias = uniform_(newParameter([outFeatures], opts), { ...src, a: -bound, b: bound });
+      this.bias = uniform_(newParameter([outFeatures], opts, new.target.name), { ...src, a: -bound, b: bound });
     }
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures) {
       throw new ShapeError(`Linear: expected input [..., ${this.inFeatures}], got ${fmtShape(x.shape)}`);
     }

@@ -2,7 +2,8 @@ import { ShapeError, add, div, mean, mul, ones, reshape, rsqrt, sqrt, square, su
 import { noGrad } from '@tapegrad/autograd';
 import { ones_ } from '../init.js';
 import { Module, buffer } from '../module.js';
-import { checkSize, fmtShape, newParameter, type LayerInitOptions } from './common.js';
+import { checkSize, fmtShape, newParameter, type LayerInitOptions, layerInput, layerOptions } from './common.js';
+import { describe } from '@tapegrad/tensor/internal';
 
 /** Normalization layers initialize deterministically (ones and zeros); `seed`/`generator` are accepted and unused. */
 export interface BatchNormOptions extends LayerInitOptions {
@@ -36,13 +37,14 @@ abstract class BatchNorm extends Module {
 
   constructor(numFeatures: number, opts: BatchNormOptions) {
     super();
-    this.numFeatures = checkSize(numFeatures, 'BatchNorm', 'numFeatures');
+    layerOptions(opts, new.target.name);
+    this.numFeatures = checkSize(numFeatures, new.target.name, 'numFeatures');
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
     const dtype = opts.dtype ?? 'float32';
     if (opts.affine ?? true) {
-      this.weight = ones_(newParameter([numFeatures], opts));
-      this.bias = newParameter([numFeatures], opts);
+      this.weight = ones_(newParameter([numFeatures], opts, new.target.name));
+      this.bias = newParameter([numFeatures], opts, new.target.name);
     }
     if (opts.trackRunningStats ?? true) {
       this.running_mean = buffer(zeros([numFeatures], { dtype }));
@@ -52,6 +54,7 @@ abstract class BatchNorm extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     if (this.layouts[x.ndim] === undefined || x.shape[1] !== this.numFeatures) {
       const want = Object.values(this.layouts).join(' or ');
       throw new ShapeError(`${this.layer}: expected input ${want} with C = ${this.numFeatures}, got ${fmtShape(x.shape)}`);
@@ -100,6 +103,7 @@ export class BatchNorm1d extends BatchNorm {
   protected readonly layouts = { 2: '[N, C]', 3: '[N, C, L]' };
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {
     super(numFeatures, opts);
+    layerOptions(opts, new.target.name);
   }
 }
 
@@ -109,6 +113,7 @@ export class BatchNorm2d extends BatchNorm {
   protected readonly layouts = { 4: '[N, C, H, W]' };
   constructor(numFeatures: number, opts: BatchNormOptions = {}) {
     super(numFeatures, opts);
+    layerOptions(opts, new.target.name);
   }
 }
 
@@ -134,15 +139,17 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | number[], opts: LayerNormOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.normalizedShape = normalizedShapeOf('LayerNorm', normalizedShape);
     this.eps = opts.eps ?? 1e-5;
     if (opts.elementwiseAffine ?? true) {
-      this.weight = ones_(newParameter(this.normalizedShape, opts));
-      if (opts.bias ?? true) this.bias = newParameter(this.normalizedShape, opts);
+      this.weight = ones_(newParameter(this.normalizedShape, opts, new.target.name));
+      if (opts.bias ?? true) this.bias = newParameter(this.normalizedShape, opts, new.target.name);
     }
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     const axes = trailingAxes('LayerNorm', x, this.normalizedShape);
     const mu = mean(x, axes, true);
     const v = x.var(axes, true, { correction: 0 });
@@ -174,12 +181,14 @@ export class RMSNorm extends Module {
 
   constructor(normalizedShape: number | number[], opts: RMSNormOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.normalizedShape = normalizedShapeOf('RMSNorm', normalizedShape);
     this.eps = opts.eps ?? null;
-    if (opts.elementwiseAffine ?? true) this.weight = ones_(newParameter(this.normalizedShape, opts));
+    if (opts.elementwiseAffine ?? true) this.weight = ones_(newParameter(this.normalizedShape, opts, new.target.name));
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     const axes = trailingAxes('RMSNorm', x, this.normalizedShape);
     const eps = this.eps ?? (x.dtype === 'float64' ? MACHINE_EPS.float64 : MACHINE_EPS.float32);
     const y = mul(x, rsqrt(add(mean(square(x), axes, true), eps)));
@@ -189,7 +198,7 @@ export class RMSNorm extends Module {
 
 function normalizedShapeOf(layer: string, normalizedShape: number | number[]): number[] {
   const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
-  if (!Array.isArray(shape) || shape.length === 0) throw new RangeError(`${layer}: expected a size or a non-empty list of sizes, got ${String(normalizedShape)}`);
+  if (!Array.isArray(shape) || shape.length === 0) throw new RangeError(`${layer}: expected a size or a non-empty list of sizes, got ${describe(normalizedShape)}`);
   return shape.map((d) => checkSize(d, layer, 'normalizedShape entries'));
 }
 

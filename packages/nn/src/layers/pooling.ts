@@ -3,6 +3,7 @@ import {
   type AdaptiveSize, type InterpolateMode, type InterpolateOptions, type Pool1dOptions, type Pool2dOptions, type Tensor,
 } from '@tapegrad/tensor';
 import { Module } from '../module.js';
+import { layerInput, layerOptions } from './common.js';
 
 type Pair = number | [number, number];
 
@@ -21,11 +22,13 @@ export class MaxPool2d extends Module {
 
   constructor(kernelSize: Pair, opts: { stride?: Pair; padding?: Pair; dilation?: Pair } = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.kernelSize = kernelSize;
     this.options = poolOptions(opts);
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     return maxPool2d(x, this.kernelSize, this.options);
   }
 }
@@ -40,11 +43,13 @@ export class AvgPool2d extends Module {
 
   constructor(kernelSize: Pair, opts: { stride?: Pair; padding?: Pair } = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.kernelSize = kernelSize;
     this.options = poolOptions(opts);
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     return avgPool2d(x, this.kernelSize, this.options);
   }
 }
@@ -64,11 +69,13 @@ export class MaxPool1d extends Module {
 
   constructor(kernelSize: number, opts: Pool1dOptions = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.kernelSize = kernelSize;
     this.options = pool1dOptions(opts);
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     return maxPool1d(x, this.kernelSize, this.options);
   }
 }
@@ -80,11 +87,13 @@ export class AvgPool1d extends Module {
 
   constructor(kernelSize: number, opts: { stride?: number; padding?: number } = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.kernelSize = kernelSize;
     this.options = pool1dOptions(opts);
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     return avgPool1d(x, this.kernelSize, this.options);
   }
 }
@@ -96,6 +105,7 @@ export class AdaptiveAvgPool2d extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     return adaptiveAvgPool2d(x, this.outputSize);
   }
 }
@@ -107,6 +117,7 @@ export class AdaptiveMaxPool2d extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     return adaptiveMaxPool2d(x, this.outputSize);
   }
 }
@@ -120,6 +131,7 @@ export class Upsample extends Module {
 
   constructor(opts: { size?: number | number[]; scaleFactor?: number | number[]; mode?: InterpolateMode; alignCorners?: boolean }) {
     super();
+    layerOptions(opts, new.target.name);
     if (typeof opts !== 'object' || opts === null) throw new TypeError('Upsample: expected options { size } or { scaleFactor }');
     if ((opts.size === undefined) === (opts.scaleFactor === undefined)) throw new TypeError('Upsample: give exactly one of size and scaleFactor');
     const o: InterpolateOptions = { mode: opts.mode ?? 'nearest' };
@@ -130,6 +142,7 @@ export class Upsample extends Module {
   }
 
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     return interpolate(x, this.options);
   }
 }

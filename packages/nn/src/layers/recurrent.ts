@@ -4,7 +4,8 @@ import {
 } from '@tapegrad/tensor';
 import { uniform_ } from '../init.js';
 import { Module } from '../module.js';
-import { checkSize, fmtShape, initSource, newParameter, type LayerInitOptions } from './common.js';
+import { checkSize, fmtShape, initSource, newParameter, type LayerInitOptions, layerInput, layerOptions } from './common.js';
+import { describe } from '@tapegrad/tensor/internal';
 
 /**
  * Options of {@link GRU}, and those every recurrent layer takes: number of layers, biases, layout, dropout
@@ -60,17 +61,18 @@ abstract class RNNBase extends Module {
 
   protected constructor(protected readonly layer: string, gates: number, inputSize: number, hiddenSize: number, opts: LSTMOptions) {
     super();
+    layerOptions(opts, new.target.name);
     this.inputSize = checkSize(inputSize, layer, 'inputSize');
     this.hiddenSize = checkSize(hiddenSize, layer, 'hiddenSize');
     this.numLayers = checkSize(opts.numLayers ?? 1, layer, 'numLayers');
     this.batchFirst = opts.batchFirst ?? true;
     const p = opts.dropout ?? 0;
-    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`${layer}: expected a dropout probability in [0, 1], got ${String(p)}`);
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`${layer}: expected a dropout probability in [0, 1], got ${describe(p)}`);
     this.dropout = p;
     this.bidirectional = opts.bidirectional ?? false;
     this.projSize = checkSize(opts.projSize ?? 0, layer, 'projSize', true);
     if (this.projSize >= hiddenSize) throw new RangeError(`${layer}: projSize (${this.projSize}) must be smaller than hiddenSize (${hiddenSize})`);
-    const src = initSource(opts);
+    const src = initSource(opts, new.target.name);
     this.generator = src.generator;
     const bound = 1 / Math.sqrt(hiddenSize);
     const self = this as unknown as Record<string, Tensor | null>;
@@ -79,13 +81,13 @@ abstract class RNNBase extends Module {
     for (let k = 0; k < this.numLayers; k++) {
       for (const suffix of this.suffixes()) {
         const at = `_l${k}${suffix}`;
-        self[`weight_ih${at}`] = newParameter([G, k === 0 ? inputSize : out * this.suffixes().length], opts);
-        self[`weight_hh${at}`] = newParameter([G, out], opts);
+        self[`weight_ih${at}`] = newParameter([G, k === 0 ? inputSize : out * this.suffixes().length], opts, new.target.name);
+        self[`weight_hh${at}`] = newParameter([G, out], opts, new.target.name);
         if (opts.bias ?? true) {
-          self[`bias_ih${at}`] = newParameter([G], opts);
-          self[`bias_hh${at}`] = newParameter([G], opts);
+          self[`bias_ih${at}`] = newParameter([G], opts, new.target.name);
+          self[`bias_hh${at}`] = newParameter([G], opts, new.target.name);
         }
-        if (this.projSize > 0) self[`weight_hr${at}`] = newParameter([this.projSize, hiddenSize], opts);
+        if (this.projSize > 0) self[`weight_hr${at}`] = newParameter([this.projSize, hiddenSize], opts, new.target.name);
       }
     }
     if (!(opts.bias ?? true)) {
@@ -185,6 +187,7 @@ abstract class RNNBase extends Module {
 
   /** The output sequence [batch, seq, numDirections * hidden] (zero initial state). */
   override forward(x: Tensor): Tensor {
+    layerInput(this, x);
     return this.run(x, null)[0];
   }
 }
@@ -207,8 +210,9 @@ export class RNN extends RNNBase {
 
   constructor(inputSize: number, hiddenSize: number, opts: ElmanOptions = {}) {
     super('RNN', 1, inputSize, hiddenSize, opts);
+    layerOptions(opts, new.target.name);
     const nl = opts.nonlinearity ?? 'tanh';
-    if (nl !== 'tanh' && nl !== 'relu') throw new RangeError(`RNN: nonlinearity must be 'tanh' or 'relu', got ${JSON.stringify(nl)}`);
+    if (nl !== 'tanh' && nl !== 'relu') throw new RangeError(`RNN: nonlinearity must be 'tanh' or 'relu', got ${describe(nl)}`);
     this.nonlinearity = nl;
   }
 
@@ -219,6 +223,7 @@ export class RNN extends RNNBase {
 
   /** Runs with initial state h0 [numLayers * numDirections, batch, hidden]; returns [output, hN]. */
   forwardWithState(x: Tensor, h0?: Tensor): [Tensor, Tensor] {
+    layerInput(this, x);
     const [out, [h]] = this.run(x, h0 === undefined ? null : [h0]);
     return [out, h!];
   }
@@ -232,6 +237,7 @@ export class RNN extends RNNBase {
 export class LSTM extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, opts: LSTMOptions = {}) {
     super('LSTM', 4, inputSize, hiddenSize, opts);
+    layerOptions(opts, new.target.name);
   }
 
   protected override stateSizes(): number[] {
@@ -247,6 +253,7 @@ export class LSTM extends RNNBase {
 
   /** Runs with initial state [h0, c0] (each [numLayers * numDirections, batch, size]); returns [output, [hN, cN]]. */
   forwardWithState(x: Tensor, state?: [Tensor, Tensor]): [Tensor, [Tensor, Tensor]] {
+    layerInput(this, x);
     if (state !== undefined && (!Array.isArray(state) || state.length !== 2)) {
       throw new TypeError('LSTM: expected the state as a pair [h0, c0]');
     }
@@ -262,6 +269,7 @@ export class LSTM extends RNNBase {
 export class GRU extends RNNBase {
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
     super('GRU', 3, inputSize, hiddenSize, opts);
+    layerOptions(opts, new.target.name);
   }
 
   protected override cell(xw: Tensor, prev: LayerState, w: Weights): LayerState {
@@ -276,6 +284,7 @@ export class GRU extends RNNBase {
 
   /** Runs with initial state h0 [numLayers * numDirections, batch, hidden]; returns [output, hN]. */
   forwardWithState(x: Tensor, h0?: Tensor): [Tensor, Tensor] {
+    layerInput(this, x);
     const [out, [h]] = this.run(x, h0 === undefined ? null : [h0]);
     return [out, h!];
   }

@@ -2,10 +2,11 @@ import { add, gelu, relu, type Tensor } from '@tapegrad/tensor';
 import { noGrad } from '@tapegrad/autograd';
 import { Module } from '../module.js';
 import { MultiheadAttention } from './attention.js';
-import { checkSize, sharedInit, type LayerInitOptions } from './common.js';
+import { checkSize, sharedInit, type LayerInitOptions, layerInput, layerOptions } from './common.js';
 import { Dropout } from './dropout.js';
 import { Linear } from './linear.js';
 import { LayerNorm } from './normalization.js';
+import { checkElementCount, describe } from '@tapegrad/tensor/internal';
 
 /** The feed-forward activation of a transformer layer: 'relu', 'gelu' (the exact erf form), or any tensor function. */
 export type TransformerActivation = 'relu' | 'gelu' | ((x: Tensor) => Tensor);
@@ -59,14 +60,17 @@ export interface TransformerDecoderCallOptions {
 type Resolved = Required<Omit<TransformerLayerOptions, keyof LayerInitOptions>> & LayerInitOptions;
 
 function resolve(layer: string, dModel: number, nhead: number, opts: TransformerLayerOptions): Resolved {
+  layerOptions(opts, layer);
   checkSize(dModel, layer, 'dModel');
   checkSize(nhead, layer, 'nhead');
+  // The attention's input projection, the largest weight, within the element limit.
+  checkElementCount([3 * dModel, dModel], layer);
   const activation = opts.activation ?? 'relu';
   if (activation !== 'relu' && activation !== 'gelu' && typeof activation !== 'function') {
-    throw new RangeError(`${layer}: activation must be 'relu', 'gelu' or a function, got ${JSON.stringify(activation)}`);
+    throw new RangeError(`${layer}: activation must be 'relu', 'gelu' or a function, got ${describe(activation)}`);
   }
   return {
-    ...sharedInit(opts),
+    ...sharedInit(opts, layer),
     dimFeedforward: checkSize(opts.dimFeedforward ?? 2048, layer, 'dimFeedforward'),
     dropout: opts.dropout ?? 0.1,
     activation,
@@ -154,6 +158,7 @@ export class TransformerEncoderLayer extends TransformerLayer {
 
   constructor(dModel: number, nhead: number, opts: TransformerLayerOptions = {}) {
     super(dModel, nhead, resolve('TransformerEncoderLayer', dModel, nhead, opts));
+    layerOptions(opts, new.target.name);
     this.linear1 = this.linear(dModel, this.config.dimFeedforward);
     this.dropout = this.dropoutLayer();
     this.linear2 = this.linear(this.config.dimFeedforward, dModel);
@@ -177,6 +182,8 @@ export class TransformerEncoderLayer extends TransformerLayer {
   }
 
   override forward(src: Tensor, opts: TransformerEncoderCallOptions = {}): Tensor {
+    layerInput(this, src, 'src');
+    layerOptions(opts, this.constructor.name);
     let x = src;
     if (this.normFirst) {
       x = add(x, this.#selfAttention(this.norm1.call(x), opts));
@@ -207,6 +214,7 @@ export class TransformerDecoderLayer extends TransformerLayer {
 
   constructor(dModel: number, nhead: number, opts: TransformerLayerOptions = {}) {
     super(dModel, nhead, resolve('TransformerDecoderLayer', dModel, nhead, opts));
+    layerOptions(opts, new.target.name);
     this.multihead_attn = this.attention();
     this.linear1 = this.linear(dModel, this.config.dimFeedforward);
     this.dropout = this.dropoutLayer();
@@ -240,6 +248,8 @@ export class TransformerDecoderLayer extends TransformerLayer {
   }
 
   override forward(tgt: Tensor, memory: Tensor, opts: TransformerDecoderCallOptions = {}): Tensor {
+    layerInput(this, tgt, 'tgt'); layerInput(this, memory, 'memory');
+    layerOptions(opts, this.constructor.name);
     let x = tgt;
     if (this.normFirst) {
       x = add(x, this.#selfAttention(this.norm1.call(x), opts));
@@ -253,8 +263,9 @@ export class TransformerDecoderLayer extends TransformerLayer {
 }
 
 function stackOf<L extends TransformerLayer>(name: string, layer: L, numLayers: number, kind: new (...a: never[]) => L): L[] {
-  if (!(layer instanceof kind)) throw new TypeError(`${name}: expected a ${kind.name} to stack, got ${layer === null ? 'null' : typeof layer === 'object' ? (layer as object).constructor.name : typeof layer}`);
+  if (!(layer instanceof kind)) throw new TypeError(`${name}: expected a ${kind.name} to stack, got ${describe(layer)}`);
   checkSize(numLayers, name, 'numLayers');
+  checkElementCount([numLayers, layer.parameters().reduce((n, p) => n + p.size, 0)], name);
   return Array.from({ length: numLayers }, () => layer.clone());
 }
 
@@ -270,12 +281,15 @@ export class TransformerEncoder extends Module {
 
   constructor(layer: TransformerEncoderLayer, numLayers: number, opts: { norm?: Module | null } = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.layers = stackOf('TransformerEncoder', layer, numLayers, TransformerEncoderLayer);
     this.numLayers = numLayers;
     this.norm = opts.norm ?? null;
   }
 
   override forward(src: Tensor, opts: TransformerEncoderCallOptions & { mask?: Tensor | null } = {}): Tensor {
+    layerInput(this, src, 'src');
+    layerOptions(opts, this.constructor.name);
     const o: TransformerEncoderCallOptions = { ...opts, srcMask: opts.mask ?? opts.srcMask ?? null };
     let x = src;
     for (const l of this.layers) x = l.call(x, o);
@@ -291,12 +305,15 @@ export class TransformerDecoder extends Module {
 
   constructor(layer: TransformerDecoderLayer, numLayers: number, opts: { norm?: Module | null } = {}) {
     super();
+    layerOptions(opts, new.target.name);
     this.layers = stackOf('TransformerDecoder', layer, numLayers, TransformerDecoderLayer);
     this.numLayers = numLayers;
     this.norm = opts.norm ?? null;
   }
 
   override forward(tgt: Tensor, memory: Tensor, opts: TransformerDecoderCallOptions = {}): Tensor {
+    layerInput(this, tgt, 'tgt'); layerInput(this, memory, 'memory');
+    layerOptions(opts, this.constructor.name);
     let x = tgt;
     for (const l of this.layers) x = l.call(x, memory, opts);
     return this.norm === null ? x : (this.norm.call as (x: Tensor) => Tensor).call(this.norm, x);

@@ -1,4 +1,5 @@
 import { Tensor, div } from '@tapegrad/tensor';
+import { describe } from '@tapegrad/tensor/internal';
 import {
   buffer, checkNonNegative, checkUnitInterval, Optimizer, type ParamGroup, type ParamGroupInput, type ParamState, type StateSpec,
 } from './optimizer.js';
@@ -35,7 +36,7 @@ function checkAdamLike(name: string, h: { lr: number; eps: number; betas: readon
 /** A number kept in the state (NAdam's running product), or PyTorch's 0-d tensor of it. */
 function scalarState(key: string, value: unknown): number | undefined {
   const v = value instanceof Tensor && value.size === 1 ? value.item() : value;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`state entry '${key}' must be a finite number, got ${String(value)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`state entry '${key}' must be a finite number, got ${describe(value)}`);
   return v;
 }
 

@@ -1,5 +1,7 @@
 import { Tensor, abs, max, norm, reshape, stack, tensor } from '@tapegrad/tensor';
 import { noGrad } from '@tapegrad/autograd';
+import { describe } from '@tapegrad/tensor/internal';
+import { gradOf } from './optimizer.js';
 
 /** Options of {@link clipGradNorm_}. */
 export interface ClipGradNormOptions {
@@ -12,7 +14,7 @@ export interface ClipGradNormOptions {
 function gradsOf(op: string, parameters: Tensor | Iterable<Tensor>): Tensor[] {
   const list = parameters instanceof Tensor ? [parameters] : parameters !== null && typeof parameters === 'object' && Symbol.iterator in parameters ? [...parameters] : null;
   if (list === null || !list.every((p) => p instanceof Tensor)) throw new TypeError(`${op}: expected a tensor or an array of tensors (e.g. model.parameters())`);
-  return list.filter((p) => p.grad !== null).map((p) => p.grad!);
+  return list.map((p) => gradOf(p, op)).filter((g): g is Tensor => g !== null);
 }
 
 /**
@@ -26,9 +28,10 @@ function gradsOf(op: string, parameters: Tensor | Iterable<Tensor>): Tensor[] {
  */
 export function clipGradNorm_(parameters: Tensor | Iterable<Tensor>, maxNorm: number, opts: ClipGradNormOptions = {}): Tensor {
   const op = 'clipGradNorm_';
-  if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm)) throw new TypeError(`${op}: expected a number maxNorm, got ${String(maxNorm)}`);
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`${op}: expected an options object, got ${describe(opts)}`);
+  if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm)) throw new TypeError(`${op}: expected a number maxNorm, got ${describe(maxNorm)}`);
   const p = opts.normType ?? 2;
-  if (typeof p !== 'number' || !(p > 0)) throw new RangeError(`${op}: expected normType > 0 (or Infinity), got ${String(p)}`);
+  if (typeof p !== 'number' || !(p > 0)) throw new RangeError(`${op}: expected normType > 0 (or Infinity), got ${describe(p)}`);
   const grads = gradsOf(op, parameters);
   if (grads.length === 0) return tensor(0);
   return noGrad(() => {
@@ -48,7 +51,7 @@ export function clipGradNorm_(parameters: Tensor | Iterable<Tensor>, maxNorm: nu
 /** Clamps every gradient of `parameters` to [-clipValue, clipValue] in place, as PyTorch's clip_grad_value_. */
 export function clipGradValue_(parameters: Tensor | Iterable<Tensor>, clipValue: number): void {
   const op = 'clipGradValue_';
-  if (typeof clipValue !== 'number' || !(clipValue >= 0)) throw new RangeError(`${op}: expected a clip value >= 0, got ${String(clipValue)}`);
+  if (typeof clipValue !== 'number' || !(clipValue >= 0)) throw new RangeError(`${op}: expected a clip value >= 0, got ${describe(clipValue)}`);
   noGrad(() => {
     for (const g of gradsOf(op, parameters)) g.copy_(g.clamp(-clipValue, clipValue));
   });

@@ -1,7 +1,7 @@
 import { Tensor, concat, dot, reshape, zeros } from '@tapegrad/tensor';
-import { withGradMode } from '@tapegrad/tensor/internal';
+import { withGradMode, describe } from '@tapegrad/tensor/internal';
 import { noGrad } from '@tapegrad/autograd';
-import { checkNonNegative, Optimizer, type ParamGroup, type ParamGroupInput, type ParamState, type StateSpec } from './optimizer.js';
+import { checkNonNegative, gradOf, Optimizer, type ParamGroup, type ParamGroupInput, type ParamState, type StateSpec } from './optimizer.js';
 import { strongWolfe } from './strong-wolfe.js';
 
 /** LBFGS's hyperparameters (PyTorch's names in camelCase). */
@@ -49,6 +49,7 @@ const maxAbs = (t: Tensor): number => t.abs().max().item();
  */
 export class LBFGS extends Optimizer<LBFGSHyper> {
   constructor(params: readonly Tensor[] | readonly ParamGroupInput<LBFGSHyper>[], opts: LBFGSOptions = {}) {
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`LBFGS: expected an options object, got ${describe(opts)}`);
     const maxIter = opts.maxIter ?? 20;
     super('LBFGS', params, {
       lr: 1, maxIter: 20, maxEval: Math.floor((maxIter * 5) / 4), toleranceGrad: 1e-7, toleranceChange: 1e-9, historySize: 100, lineSearchFn: null,
@@ -64,7 +65,7 @@ export class LBFGS extends Optimizer<LBFGSHyper> {
     checkNonNegative('LBFGS', 'toleranceGrad', h.toleranceGrad);
     checkNonNegative('LBFGS', 'toleranceChange', h.toleranceChange);
     if (h.lineSearchFn !== null && h.lineSearchFn !== 'strong_wolfe') {
-      throw new RangeError(`LBFGS: lineSearchFn must be null or 'strong_wolfe', got ${JSON.stringify(h.lineSearchFn)}`);
+      throw new RangeError(`LBFGS: lineSearchFn must be null or 'strong_wolfe', got ${describe(h.lineSearchFn)}`);
     }
   }
 
@@ -108,7 +109,10 @@ export class LBFGS extends Optimizer<LBFGSHyper> {
 
   /** Every gradient flattened into one vector (zeros for a parameter without one). */
   #flatGrad(): Tensor {
-    return noGrad(() => concat(this.#params.map((p) => (p.grad === null ? zeros([p.size], { dtype: p.dtype }) : reshape(p.grad.detach(), [p.size]))), 0));
+    return noGrad(() => concat(this.#params.map((p) => {
+      const g = gradOf(p, 'LBFGS.step');
+      return g === null ? zeros([p.size], { dtype: p.dtype }) : reshape(g.detach(), [p.size]);
+    }), 0));
   }
 
   /** p += step * (the parameter's slice of `dir`), for every parameter. */

@@ -2,6 +2,7 @@ import {
   LRScheduler, checkNumber, checkOptimizer, checkOptions, perGroup, positiveInt, type LRSchedulerStateDict, type Steppable,
 } from './lr-scheduler.js';
 import type { BaseHyper, Optimizer } from './optimizer.js';
+import { describe } from '@tapegrad/tensor/internal';
 
 /**
  * Cosine annealing with warm restarts (SGDR): the lr follows `etaMin + (initialLr - etaMin) *
@@ -133,7 +134,7 @@ export class OneCycleLR extends LRScheduler {
     } else throw new TypeError(`${n}: give totalSteps, or epochs and stepsPerEpoch`);
     const pct = checkNumber(n, 'pctStart', o.pctStart ?? 0.3, (x) => x >= 0 && x <= 1, 'a number in [0, 1]');
     const anneal = o.annealStrategy ?? 'cos';
-    if (anneal !== 'cos' && anneal !== 'linear') throw new RangeError(`${n}: annealStrategy must be 'cos' or 'linear', got ${JSON.stringify(anneal)}`);
+    if (anneal !== 'cos' && anneal !== 'linear') throw new RangeError(`${n}: annealStrategy must be 'cos' or 'linear', got ${describe(anneal)}`);
     const div = checkNumber(n, 'divFactor', o.divFactor ?? 25, (x) => x > 0, 'a positive number');
     const finalDiv = checkNumber(n, 'finalDivFactor', o.finalDivFactor ?? 1e4, (x) => x > 0, 'a positive number');
     const maxLrs = list('maxLr', o.maxLr);
@@ -247,9 +248,9 @@ export class ReduceLROnPlateau implements Steppable {
     this.optimizer = checkOptimizer(n, optimizer);
     const o = checkOptions(n, opts, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps']);
     const mode = o.mode ?? 'min';
-    if (mode !== 'min' && mode !== 'max') throw new RangeError(`${n}: mode must be 'min' or 'max', got ${JSON.stringify(mode)}`);
+    if (mode !== 'min' && mode !== 'max') throw new RangeError(`${n}: mode must be 'min' or 'max', got ${describe(mode)}`);
     const tm = o.thresholdMode ?? 'rel';
-    if (tm !== 'rel' && tm !== 'abs') throw new RangeError(`${n}: thresholdMode must be 'rel' or 'abs', got ${JSON.stringify(tm)}`);
+    if (tm !== 'rel' && tm !== 'abs') throw new RangeError(`${n}: thresholdMode must be 'rel' or 'abs', got ${describe(tm)}`);
     this.mode = mode;
     this.thresholdMode = tm;
     this.factor = checkNumber(n, 'factor', o.factor ?? 0.1, (x) => x >= 0 && x < 1, 'a number in [0, 1)');
@@ -273,7 +274,7 @@ export class ReduceLROnPlateau implements Steppable {
   /** Records this epoch's metric (a number or a one-element tensor) and reduces the lr if it has plateaued. */
   step(metric?: number | { item(): number }): void {
     const current = typeof metric === 'number' ? metric : metric !== undefined && typeof metric.item === 'function' ? metric.item() : NaN;
-    if (typeof current !== 'number' || Number.isNaN(current)) throw new TypeError(`ReduceLROnPlateau.step: expected the epoch's metric (a number), got ${String(metric)}`);
+    if (typeof current !== 'number' || Number.isNaN(current)) throw new TypeError(`ReduceLROnPlateau.step: expected the epoch's metric (a number), got ${describe(metric)}`);
     this.lastEpoch++;
     if (this.#isBetter(current)) {
       this.best = current;
@@ -353,7 +354,7 @@ export class SequentialLR implements Steppable {
     checkSameOptimizer(n, schedulers, optimizer);
     if (!schedulers.every((s) => s instanceof LRScheduler)) throw new TypeError(`${n}: every schedule must be an LRScheduler (not ReduceLROnPlateau or a combination)`);
     if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1 || !milestones.every((m, i) => positiveInt(m) && (i === 0 || m > milestones[i - 1]!))) {
-      throw new RangeError(`${n}: expected ${schedulers.length - 1} increasing positive milestones (one fewer than the schedules), got ${JSON.stringify(milestones)}`);
+      throw new RangeError(`${n}: expected ${schedulers.length - 1} increasing positive milestones (one fewer than the schedules), got ${describe(milestones)}`);
     }
     this.schedulers = schedulers.slice();
     this.milestones = milestones.slice();

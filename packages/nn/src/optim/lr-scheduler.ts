@@ -1,4 +1,5 @@
 import type { BaseHyper, Optimizer } from './optimizer.js';
+import { describe } from '@tapegrad/tensor/internal';
 
 /** A schedule's saved progress, under PyTorch's names (plus any state of the schedule itself). */
 export interface LRSchedulerStateDict {
@@ -27,7 +28,7 @@ export function checkOptions(name: string, opts: unknown, keys: readonly string[
 }
 
 export function checkNumber(name: string, what: string, v: unknown, ok: (x: number) => boolean, expected: string): number {
-  if (typeof v !== 'number' || !ok(v)) throw new RangeError(`${name}: invalid ${what}: ${String(v)} (expected ${expected})`);
+  if (typeof v !== 'number' || !ok(v)) throw new RangeError(`${name}: invalid ${what}: ${describe(v)} (expected ${expected})`);
   return v;
 }
 
@@ -176,7 +177,7 @@ export class MultiStepLR extends LRScheduler {
     super(optimizer);
     const o = checkOptions('MultiStepLR', opts, ['milestones', 'gamma']);
     if (!Array.isArray(o.milestones) || !o.milestones.every((m) => Number.isInteger(m) && m >= 0)) {
-      throw new RangeError(`MultiStepLR: invalid milestones: ${JSON.stringify(o.milestones)} (expected an array of non-negative integers)`);
+      throw new RangeError(`MultiStepLR: invalid milestones: ${describe(o.milestones)} (expected an array of non-negative integers)`);
     }
     this.milestones = (o.milestones as number[]).slice().sort((a, b) => a - b);
     this.gamma = checkNumber('MultiStepLR', 'gamma', o.gamma ?? 0.1, Number.isFinite, 'a finite number');

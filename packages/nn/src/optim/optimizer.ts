@@ -1,6 +1,19 @@
-import { Tensor } from '@tapegrad/tensor';
+import { ShapeError, Tensor } from '@tapegrad/tensor';
 import { noGrad } from '@tapegrad/autograd';
-import { sameShape, isFloat } from '@tapegrad/tensor/internal';
+import { describe, fmtShape, sameShape, isFloat } from '@tapegrad/tensor/internal';
+
+/**
+ * A parameter's gradient as optimizers and gradient clipping read it: null, or a tensor of the
+ * parameter's shape and dtype. Anything else (a user wrote junk into `.grad`) is an error naming `op`.
+ */
+export function gradOf(p: Tensor, op: string): Tensor | null {
+  const g = p.grad as unknown;
+  if (g === null) return null;
+  if (!(g instanceof Tensor)) throw new TypeError(`${op}: expected the .grad of a parameter of shape ${fmtShape(p.shape)} to be a Tensor or null, got ${describe(g)}`);
+  if (!sameShape(g.shape, p.shape)) throw new ShapeError(`${op}: a parameter of shape ${fmtShape(p.shape)} has a gradient of shape ${fmtShape(g.shape)}`);
+  if (g.dtype !== p.dtype) throw new TypeError(`${op}: a ${p.dtype} parameter of shape ${fmtShape(p.shape)} has a ${g.dtype} gradient`);
+  return g;
+}
 
 /** A hyperparameter value: a number, a flag, a tuple such as Adam's betas, or a choice such as LBFGS's line search. */
 export type HyperValue = number | boolean | readonly number[] | string | null;
@@ -59,13 +72,6 @@ export function snakeCase(k: string): string {
 /** snake_case to camelCase: `weight_decay` -> `weightDecay`. */
 function camelCase(k: string): string {
   return k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
-function describe(x: unknown): string {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return 'an array';
-  if (x instanceof Tensor) return `a ${x.dtype} tensor of shape [${x.shape.join(',')}]`;
-  return typeof x === 'object' ? 'an object' : `${typeof x} ${String(x)}`;
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {
@@ -193,11 +199,8 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
     noGrad(() => {
       for (const group of this.paramGroups) {
         for (const p of group.params) {
-          const g = p.grad;
+          const g = gradOf(p, `${this.name}.step`);
           if (g === null) continue;
-          if (!sameShape(g.shape, p.shape)) {
-            throw new RangeError(`${this.name}.step: a parameter of shape [${p.shape.join(',')}] has a gradient of shape [${g.shape.join(',')}]`);
-          }
           let s = this.state.get(p);
           if (s === undefined) {
             s = {};
@@ -301,7 +304,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper> {
         const at = `${n}: state entry '${key}': '${k}'`;
         if (spec.buffers.includes(k)) {
           if (!(v0 instanceof Tensor)) throw new TypeError(`${at} must be a tensor, got ${describe(v0)}`);
-          if (!sameShape(v0.shape, p.shape)) throw new RangeError(`${at} has shape [${v0.shape.join(',')}], its parameter has shape [${p.shape.join(',')}]`);
+          if (!sameShape(v0.shape, p.shape)) throw new ShapeError(`${at} has shape [${v0.shape.join(',')}], its parameter has shape [${p.shape.join(',')}]`);
           if (!isFloat(v0.dtype)) throw new TypeError(`${at} must be a float tensor, got ${v0.dtype}`);
           s[k] = noGrad(() => v0.to(p.dtype).clone());
           continue;

@@ -1,5 +1,6 @@
 import { ShapeError } from '../errors.js';
-import { fmtShape } from '../shape.js';
+import { describe, fmtShape } from '../shape.js';
+import { checkInteger, checkOptions } from '../validate.js';
 import type { Tensor } from '../tensor.js';
 import { add } from './elementwise.js';
 import { matmul } from './linalg.js';
@@ -35,10 +36,8 @@ export interface ConvTranspose1dOptions {
 
 function pairOf(v: unknown, op: string, what: string, min: number): [number, number] {
   const p = typeof v === 'number' ? [v, v] : v;
-  if (!Array.isArray(p) || p.length !== 2 || p.some((n) => typeof n !== 'number' || !Number.isInteger(n) || n < min)) {
-    throw new RangeError(`${op}: expected ${what} as an integer >= ${min} or a pair of them, got ${JSON.stringify(v)}`);
-  }
-  return [p[0], p[1]];
+  if (!Array.isArray(p) || p.length !== 2) throw new TypeError(`${op}: expected ${what} as an integer >= ${min} or a pair of them, got ${describe(v)}`);
+  return [checkInteger(p[0], op, what, min), checkInteger(p[1], op, what, min)];
 }
 
 interface Resolved { stride: [number, number]; padding: [number, number]; outPad: [number, number]; dil: [number, number]; groups: number }
@@ -46,7 +45,7 @@ interface Resolved { stride: [number, number]; padding: [number, number]; outPad
 /** The 4-D computation behind both ops; `op` names the function the user called in errors. */
 function transposed(op: string, x: Tensor, w: Tensor, bias: Tensor | null | undefined, a: Resolved, layout: string): Tensor {
   const { stride, padding, outPad, dil, groups: g } = a;
-  if (!Number.isInteger(g) || g < 1) throw new RangeError(`${op}: expected groups to be a positive integer, got ${String(g)}`);
+  checkInteger(g, op, 'groups', 1);
   const [N, Cin, H, W] = x.shape as [number, number, number, number];
   const [wc, Cg, kh, kw] = w.shape as [number, number, number, number];
   if (wc !== Cin || Cin % g !== 0) {
@@ -91,14 +90,15 @@ function transposed(op: string, x: Tensor, w: Tensor, bias: Tensor | null | unde
  * @example
  * convTranspose2d(randn([1, 4, 5, 5]), randn([4, 2, 3, 3]), null, { stride: 2, padding: 1, outputPadding: 1 }); // [1, 2, 10, 10]
  */
-export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTranspose2dOptions = {}): Tensor {
+export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvTranspose2dOptions = {}): Tensor {
   const op = 'convTranspose2d';
+  const opts = checkOptions<ConvTranspose2dOptions>(options, op, ['stride', 'padding', 'outputPadding', 'groups', 'dilation']);
   let x = asTensor(input, op);
   const w = asTensor(weight, op);
   const unbatched = x.ndim === 3;
   if (unbatched) x = unsqueeze(x, 0);
   if (x.ndim !== 4 || w.ndim !== 4) {
-    throw new ShapeError(`${op}: expected input [N, Cin, H, W] and weight [Cin, Cout/groups, kh, kw], got ${fmtShape(input.shape)} and ${fmtShape(w.shape)}`);
+    throw new ShapeError(`${op}: expected input [N, Cin, H, W] and weight [Cin, Cout/groups, kh, kw], got ${fmtShape(asTensor(input, op).shape)} and ${fmtShape(w.shape)}`);
   }
   const out = transposed(op, x, w, bias, {
     stride: pairOf(opts.stride ?? 1, op, 'a stride', 1),
@@ -114,19 +114,17 @@ export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | n
  * Transposed 1-D convolution of [N, Cin, L] (or [Cin, L]) with weight [Cin, Cout/groups, k]:
  * convTranspose2d over a height of 1. Output length (L-1) s - 2p + d (k-1) + outputPadding + 1.
  */
-export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTranspose1dOptions = {}): Tensor {
+export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvTranspose1dOptions = {}): Tensor {
   const op = 'convTranspose1d';
+  const opts = checkOptions<ConvTranspose1dOptions>(options, op, ['stride', 'padding', 'outputPadding', 'groups', 'dilation']);
   let x = asTensor(input, op);
   const w = asTensor(weight, op);
   const unbatched = x.ndim === 2;
   if (unbatched) x = unsqueeze(x, 0);
   if (x.ndim !== 3 || w.ndim !== 3) {
-    throw new ShapeError(`${op}: expected input [N, Cin, L] and weight [Cin, Cout/groups, k], got ${fmtShape(input.shape)} and ${fmtShape(w.shape)}`);
+    throw new ShapeError(`${op}: expected input [N, Cin, L] and weight [Cin, Cout/groups, k], got ${fmtShape(asTensor(input, op).shape)} and ${fmtShape(w.shape)}`);
   }
-  const int = (v: unknown, what: string, min: number): number => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new RangeError(`${op}: expected ${what} as an integer >= ${min}, got ${JSON.stringify(v)}`);
-    return v;
-  };
+  const int = (v: unknown, what: string, min: number): number => checkInteger(v, op, what, min);
   const out = transposed(op, unsqueeze(x, 2), unsqueeze(w, 2), bias, {
     stride: [1, int(opts.stride ?? 1, 'a stride', 1)],
     padding: [0, int(opts.padding ?? 0, 'a padding', 0)],

@@ -338,8 +338,9 @@ const FLOAT32_MAX = 3.4028234663852886e38;
  * NaN, +Infinity and -Infinity replaced by finite numbers (see {@link NanToNumOptions}); integer and
  * bool tensors are returned as they are. The gradient passes where x is finite and is 0 elsewhere.
  */
-export function nanToNum(x: Operand, opts: NanToNumOptions = {}): Tensor {
+export function nanToNum(x: Operand, options: NanToNumOptions = {}): Tensor {
   const t = asTensor(x, 'nanToNum');
+  const opts = checkOptions<NanToNumOptions>(options, 'nanToNum', ['nan', 'posinf', 'neginf']);
   const big = t.dtype === 'float32' ? FLOAT32_MAX : Number.MAX_VALUE;
   const value = (v: unknown, name: string, dflt: number): number => {
     if (v === undefined) return dflt;

@@ -1,7 +1,8 @@
 import { arange, tensor } from '../creation.js';
 import { runKernel } from '../dispatch.js';
 import { ShapeError } from '../errors.js';
-import { checkIndex, scatterAddZeros, sliceRange, stridedSlice } from '../internal-ops.js';
+import { castAs, checkIndex, scatterAddZeros, sliceRange, stridedSlice } from '../internal-ops.js';
+import { checkFlag, checkOptions } from '../validate.js';
 import type { ScatterReduce } from '../primitives.js';
 import { broadcastShapes, checkInt, describe, fmtShape, normAxis, sameShape, shapeSize } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -203,15 +204,17 @@ export interface IndexPutOptions {
  * `values`. Without accumulate, a place indexed twice takes the last of its values (and only that
  * one gets a gradient).
  */
-export function indexPut(x: Operand, spec: readonly IndexSpec[], values: Operand, opts: IndexPutOptions = {}): Tensor {
+export function indexPut(x: Operand, spec: readonly IndexSpec[], values: Operand, options: IndexPutOptions = {}): Tensor {
   const t = asTensor(x, 'indexPut');
+  const opts = checkOptions<IndexPutOptions>(options, 'indexPut', ['accumulate']);
+  const accumulate = checkFlag(opts.accumulate, 'indexPut', 'accumulate', false);
   const places = applyIndex(reshape(arange(t.size, { dtype: 'int32' }), t.shape), spec, 'indexPut');
-  const v = values instanceof Tensor ? cast(values, t.dtype) : scalarTensor(checkOperand(values, 'indexPut') as number | boolean, t.dtype);
+  const v = values instanceof Tensor ? castAs('indexPut', values, t.dtype) : scalarTensor(checkOperand(values, 'indexPut') as number | boolean, t.dtype, 'indexPut');
   if (!sameShape(broadcastShapes('indexPut', v.shape, places.shape), places.shape)) {
     throw new ShapeError(`indexPut: values ${fmtShape(v.shape)} cannot be broadcast to the indexed shape ${fmtShape(places.shape)}`);
   }
   const n = places.size;
-  const out = scatter(reshape(t, [t.size]), 0, reshape(places, [n]), reshape(expand(v, places.shape), [n]), opts.accumulate ? { reduce: 'sum' } : {});
+  const out = scatterAs('indexPut', reshape(t, [t.size]), 0, reshape(places, [n]), reshape(expand(v, places.shape), [n]), accumulate ? { reduce: 'sum' } : {});
   return reshape(out, t.shape);
 }
 
@@ -252,9 +255,9 @@ export function maskedFill(x: Operand, mask: Tensor, value: Operand): Tensor {
   let v: Tensor;
   if (value instanceof Tensor) {
     if (value.ndim !== 0) throw new ShapeError(`maskedFill: expected a number or a 0-D tensor as the value, got ${fmtShape(value.shape)}`);
-    v = cast(value, t.dtype);
+    v = castAs('maskedFill', value, t.dtype);
   } else {
-    v = scalarTensor(checkOperand(value, 'maskedFill') as number | boolean, t.dtype);
+    v = scalarTensor(checkOperand(value, 'maskedFill') as number | boolean, t.dtype, 'maskedFill');
   }
   return where(m, v, t);
 }
@@ -300,11 +303,11 @@ const REDUCES: readonly ScatterReduce[] = ['sum', 'prod', 'mean', 'amax', 'amin'
 
 /** The src operand of a scatter: a number fills index's shape; a tensor is cut to index's shape (it may be larger). */
 function scatterSource(src: Operand, idx: Tensor, dtype: Tensor['dtype'], op: string): Tensor {
-  if (!(src instanceof Tensor)) return expand(scalarTensor(checkOperand(src, op) as number | boolean, dtype), idx.shape);
+  if (!(src instanceof Tensor)) return expand(scalarTensor(checkOperand(src, op) as number | boolean, dtype, op), idx.shape);
   if (src.ndim !== idx.ndim || src.shape.some((n, d) => n < idx.shape[d]!)) {
     throw new ShapeError(`${op}: src ${fmtShape(src.shape)} must have the index's dims and be at least as large as the index ${fmtShape(idx.shape)}`);
   }
-  return stridedSlice(cast(src, dtype), idx.shape.map(() => 0), idx.shape.map(() => 1), idx.shape);
+  return stridedSlice(castAs(op, src, dtype), idx.shape.map(() => 0), idx.shape.map(() => 1), idx.shape);
 }
 
 /**
@@ -315,21 +318,25 @@ function scatterSource(src: Operand, idx: Tensor, dtype: Tensor['dtype'], op: st
  * amax/amin share the gradient evenly).
  */
 export function scatter(x: Operand, axis: number, index: Tensor, src: Operand, opts: ScatterOptions = {}): Tensor {
-  const t = asTensor(x, 'scatter');
-  const a = normAxis(axis, t.ndim, 'scatter');
+  return scatterAs('scatter', asTensor(x, 'scatter'), axis, index, src, opts);
+}
+
+/** `scatter` under the name of the function the user called. */
+function scatterAs(op: string, t: Tensor, axis: number, index: Tensor, src: Operand, options: ScatterOptions): Tensor {
+  const opts = checkOptions<ScatterOptions>(options, op, ['reduce', 'includeSelf']);
+  const a = normAxis(axis, t.ndim, op);
   // A 0-d tensor takes a 0-d index (0 or -1), as in PyTorch: scatter into its one-element view.
-  if (t.ndim === 0) return reshape(scatter(reshape(t, [1]), 0, reshape(checkIndex(index, [], 0, 'scatter'), [1]), zeroDim(src), opts), []);
-  const idx = checkIndex(index, t.shape, a, 'scatter');
+  if (t.ndim === 0) return reshape(scatterAs(op, reshape(t, [1]), 0, reshape(checkIndex(index, [], 0, op), [1]), zeroDim(src), opts), []);
+  const idx = checkIndex(index, t.shape, a, op);
   const reduce = opts.reduce ?? 'none';
   if (opts.reduce !== undefined && !REDUCES.includes(opts.reduce)) {
-    throw new TypeError(`scatter: expected reduce to be one of ${REDUCES.map((r) => `'${r}'`).join(', ')}, got ${describe(opts.reduce)}`);
+    throw new TypeError(`${op}: expected reduce to be one of ${REDUCES.map((r) => `'${r}'`).join(', ')}, got ${describe(opts.reduce)}`);
   }
-  const includeSelf = opts.includeSelf ?? true;
-  if (typeof includeSelf !== 'boolean') throw new TypeError(`scatter: expected includeSelf to be a boolean, got ${describe(includeSelf)}`);
+  const includeSelf = checkFlag(opts.includeSelf, op, 'includeSelf', true);
   if (t.dtype === 'bool' && (reduce === 'sum' || reduce === 'prod' || reduce === 'mean')) {
-    throw new TypeError(`scatter: reduce '${reduce}' needs a numeric tensor, got bool`);
+    throw new TypeError(`${op}: ${op === 'indexPut' ? 'accumulate' : `reduce '${reduce}'`} needs a numeric tensor, got bool`);
   }
-  const s = scatterSource(src, idx, t.dtype, 'scatter');
+  const s = scatterSource(src, idx, t.dtype, op);
   return runKernel('scatter', [t, idx, s], { axis: a, reduce, includeSelf }, t.shape, t.dtype);
 }
 

@@ -53,9 +53,13 @@ function overlaps(t: Tensor): boolean {
  * Writes `src` (broadcast to target's shape, cast to its dtype) into target's storage, through
  * target's strides, so views see the change. In-place writes are not recorded: they are refused on
  * a leaf that requires grad, or from a source that requires grad, while recording is on.
- * `op` is the method the user called (copy_, fill_, zero_), for messages.
  */
-export function copy_<T extends Tensor>(target: T, src: Operand, op = 'copy_'): T {
+export function copy_<T extends Tensor>(target: T, src: Operand): T {
+  return copyAs('copy_', target, src);
+}
+
+/** `copy_` under the name of the function the user called (copy_, fill_, zero_, add_...), for messages. */
+function copyAs<T extends Tensor>(op: string, target: T, src: unknown): T {
   const value = checkWrite(op, target, src);
   if (op === 'fill_' && value instanceof Tensor && value.ndim !== 0) {
     throw new ShapeError(`fill_: expected a number, a boolean or a 0-d tensor, got a tensor of shape ${fmtShape(value.shape)}`);
@@ -103,13 +107,13 @@ function inplace<T extends Tensor>(op: string, target: T, b: unknown, f: (a: Ten
   if (promoteTypes(r.dtype, target.dtype) !== target.dtype) {
     throw new TypeError(`${op}: the result has dtype ${r.dtype}, which cannot be written into a ${target.dtype} tensor in place; use the out-of-place op`);
   }
-  return copy_(target, r, op);
+  return copyAs(op, target, r);
 }
 
 /** Fills the tensor with one value (a number, a boolean or a 0-d tensor), in place. */
-export function fill_<T extends Tensor>(target: T, value: number | boolean | Tensor): T { return copy_(target, value, 'fill_'); }
+export function fill_<T extends Tensor>(target: T, value: number | boolean | Tensor): T { return copyAs('fill_', target, value); }
 /** Sets every element to zero, in place. */
-export function zero_<T extends Tensor>(target: T): T { return copy_(target, 0, 'zero_'); }
+export function zero_<T extends Tensor>(target: T): T { return copyAs('zero_', target, 0); }
 /** target += b, in place. */
 export function add_<T extends Tensor>(target: T, b: Operand): T { return inplace('add_', target, b, add); }
 /** target -= b, in place. */
@@ -120,7 +124,7 @@ export function mul_<T extends Tensor>(target: T, b: Operand): T { return inplac
 export function div_<T extends Tensor>(target: T, b: Operand): T { return inplace('div_', target, b, div); }
 
 /** The in-place methods (names end in `_`; refused on a tensor that requires grad while recording). */
-const METHODS = { copy_: (target: Tensor, src: Operand) => copy_(target, src), fill_, zero_, add_, sub_, mul_, div_ };
+const METHODS = { copy_, fill_, zero_, add_, sub_, mul_, div_ };
 defineMethods(METHODS);
 
 declare module '../tensor.js' {

@@ -6,6 +6,7 @@ import { abs, cast, eq, ne, pow, sqrt, where, mul } from './elementwise.js';
 import { permute, unsqueeze } from './movement.js';
 import { max, min, sum } from './reduce.js';
 import { floatInput } from './linalg-common.js';
+import { checkFlag } from '../validate.js';
 import { svdvals } from './linalg-factor.js';
 
 type Axis = number | readonly number[];
@@ -27,7 +28,11 @@ export function vectorNorm(x: Tensor, ord = 2, axis?: Axis, keepdims = false): T
   const op = 'linalg.vectorNorm';
   const t = floatInput(x, op, 'x', 0);
   if (typeof ord !== 'number' || Number.isNaN(ord)) throw new TypeError(`${op}: expected ord to be a number (or Infinity), got ${describe(ord)}`);
-  normAxes(axis as number | number[] | undefined, t.ndim, op);
+  const axes = normAxes(axis as number | number[] | undefined, t.ndim, op);
+  checkFlag(keepdims, op, 'keepdims', false);
+  if (Math.abs(ord) === Infinity && axes.some((a) => t.shape[a] === 0)) {
+    throw new ShapeError(`${op}: the ${ord}-norm over an empty axis is not defined (shape ${fmtShape(t.shape)}, axes [${axes.join(',')}])`);
+  }
   if (ord === 2) return rootSafe(sum(mul(t, t), axis, keepdims), 0.5);
   if (ord === 1) return sum(abs(t), axis, keepdims);
   if (ord === Infinity) return max(abs(t), axis, keepdims);
@@ -53,6 +58,7 @@ export type MatrixNormOrd = 'fro' | 'nuc' | 1 | -1 | 2 | -2 | number;
 export function matrixNorm(A: Tensor, ord: MatrixNormOrd = 'fro', axis: readonly [number, number] = [-2, -1], keepdims = false): Tensor {
   const op = 'linalg.matrixNorm';
   const t = floatInput(A, op, 'A');
+  checkFlag(keepdims, op, 'keepdims', false);
   if (!Array.isArray(axis) || axis.length !== 2) throw new TypeError(`${op}: expected axis to be a pair of axes, got ${describe(axis)}`);
   const a0 = normAxis(axis[0], t.ndim, op);
   const a1 = normAxis(axis[1], t.ndim, op);

@@ -7,6 +7,8 @@ import { abs, eq, le, maximum, minimum, mul, ne, sub } from './elementwise.js';
 import { sum } from './reduce.js';
 import { asTensor, type Operand } from './operand.js';
 import { defineMethods, type AsMethods } from '../methods.js';
+import { checkFlag, checkOptions } from '../validate.js';
+import { castAs } from '../internal-ops.js';
 
 type Axis = number | readonly number[];
 
@@ -57,13 +59,13 @@ export function logicalNot(x: Operand): Tensor {
 /** Whether any element over `axis` (all axes when omitted) is non-zero; false over nothing. */
 export function any(x: Operand, axis?: Axis, keepdims = false): Tensor {
   const t = truth(x, 'any');
-  return ne(sum(t, normAxes(axis as number | number[] | undefined, t.ndim, 'any'), keepdims), 0);
+  return ne(sum(t, normAxes(axis as number | number[] | undefined, t.ndim, 'any'), checkFlag(keepdims, 'any', 'keepdims', false)), 0);
 }
 
 /** Whether every element over `axis` (all axes when omitted) is non-zero; true over nothing. */
 export function all(x: Operand, axis?: Axis, keepdims = false): Tensor {
   const t = logicalNot(asTensor(x, 'all'));
-  return eq(sum(t, normAxes(axis as number | number[] | undefined, t.ndim, 'all'), keepdims), 0);
+  return eq(sum(t, normAxes(axis as number | number[] | undefined, t.ndim, 'all'), checkFlag(keepdims, 'all', 'keepdims', false)), 0);
 }
 
 /** Tolerances for {@link allclose}. */
@@ -78,7 +80,8 @@ export interface AllcloseOptions {
  * Whether |a - b| <= atol + rtol |b| everywhere (broadcasting), as PyTorch: equal infinities are
  * close, NaN is close to nothing. Returns a JS boolean and records nothing.
  */
-export function allclose(a: Operand, b: Operand, opts: AllcloseOptions = {}): boolean {
+export function allclose(a: Operand, b: Operand, options: AllcloseOptions = {}): boolean {
+  const opts = checkOptions<AllcloseOptions>(options, 'allclose', ['rtol', 'atol']);
   const tol = (v: unknown, name: string, dflt: number): number => {
     if (v === undefined) return dflt;
     if (typeof v !== 'number' || !(v >= 0)) throw new RangeError(`allclose: expected ${name} >= 0, got ${describe(v)}`);
@@ -86,8 +89,10 @@ export function allclose(a: Operand, b: Operand, opts: AllcloseOptions = {}): bo
   };
   const rtol = tol(opts.rtol, 'rtol', 1e-5);
   const atol = tol(opts.atol, 'atol', 1e-8);
-  const x = asTensor(a, 'allclose');
-  const y = asTensor(b, 'allclose');
+  // Integer operands compare in float32, so a large tolerance never meets int32 arithmetic.
+  const toFloat = (t: Tensor): Tensor => (isFloat(t.dtype) ? t : castAs('allclose', t, 'float32'));
+  const x = toFloat(asTensor(a, 'allclose'));
+  const y = toFloat(asTensor(b, 'allclose'));
   broadcastShapes('allclose', x.shape, y.shape);
   return withGradMode(false, () => {
     const err = abs(sub(x, y));

@@ -6,7 +6,7 @@ import { Tensor, trustedTensor } from '../tensor.js';
 export type Operand = Tensor | number | boolean;
 
 /** A 0-d constant (the value converted by `toStored`: an int32 that overflows is a RangeError naming `op`). */
-export function scalarTensor(value: number | boolean, dtype: DType, op = 'scalar'): Tensor {
+export function scalarTensor(value: number | boolean, dtype: DType, op: string): Tensor {
   const buf = allocate(dtype, 1);
   buf[0] = toStored(Number(value), dtype, op);
   return trustedTensor(buf, [], [], 0, dtype);
@@ -22,7 +22,7 @@ export function checkOperand(x: unknown, op: string): Operand {
 export function asTensor(x: unknown, op: string): Tensor {
   const v = checkOperand(x, op);
   if (v instanceof Tensor) return v;
-  return scalarTensor(v, typeof v === 'boolean' ? 'bool' : 'float32');
+  return scalarTensor(v, typeof v === 'boolean' ? 'bool' : 'float32', op);
 }
 
 /**

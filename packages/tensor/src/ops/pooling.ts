@@ -1,6 +1,7 @@
 import { tensor } from '../creation.js';
 import { ShapeError } from '../errors.js';
-import { fmtShape } from '../shape.js';
+import { checkSize, describe, fmtShape } from '../shape.js';
+import { checkInteger, checkOptions } from '../validate.js';
 import type { Tensor } from '../tensor.js';
 import { matmul } from './linalg.js';
 import { concat, slice, squeeze, transpose, unsqueeze } from './movement.js';
@@ -22,12 +23,17 @@ function adaptiveInput(op: string, input: Tensor, outputSize: AdaptiveSize): [Te
   let x = asTensor(input, op);
   const unbatched = x.ndim === 3;
   if (unbatched) x = unsqueeze(x, 0);
-  if (x.ndim !== 4) throw new ShapeError(`${op}: expected input [N, C, H, W] or [C, H, W], got ${fmtShape(input.shape)}`);
+  if (x.ndim !== 4) throw new ShapeError(`${op}: expected input [N, C, H, W] or [C, H, W], got ${fmtShape(asTensor(input, op).shape)}`);
   const pair = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
-  if (!Array.isArray(pair) || pair.length !== 2 || pair.some((v) => v !== null && (typeof v !== 'number' || !Number.isInteger(v) || v < 1))) {
-    throw new RangeError(`${op}: expected an output size as a positive integer or a pair [h, w] (null keeps the input's size), got ${JSON.stringify(outputSize)}`);
+  if (!Array.isArray(pair) || pair.length !== 2) {
+    throw new TypeError(`${op}: expected an output size as a positive integer or a pair [h, w] (null keeps the input's size), got ${describe(outputSize)}`);
   }
+  for (const v of pair) if (v !== null) checkInteger(v, op, 'an output size', 1);
   const size: [number, number] = [pair[0] ?? x.shape[2]!, pair[1] ?? x.shape[3]!];
+  checkSize([x.shape[0]!, x.shape[1]!, ...size], op);
+  // The averaging matrices are [h, H] and [w, W].
+  checkSize([size[0], x.shape[2]!], op);
+  checkSize([size[1], x.shape[3]!], op);
   if (x.shape[2] === 0 || x.shape[3] === 0) throw new ShapeError(`${op}: expected a non-empty spatial size, got input ${fmtShape(input.shape)}`);
   return [x, size, unbatched];
 }
@@ -92,11 +98,9 @@ function pool1d(op: 'maxPool1d' | 'avgPool1d', input: Tensor, kernel: number, op
   let x = asTensor(input, op);
   const unbatched = x.ndim === 2;
   if (unbatched) x = unsqueeze(x, 0);
-  if (x.ndim !== 3) throw new ShapeError(`${op}: expected input [N, C, L] or [C, L], got ${fmtShape(input.shape)}`);
-  const int = (v: unknown, what: string, min: number): number => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new RangeError(`${op}: expected ${what} as an integer >= ${min}, got ${JSON.stringify(v)}`);
-    return v;
-  };
+  if (x.ndim !== 3) throw new ShapeError(`${op}: expected input [N, C, L] or [C, L], got ${fmtShape(asTensor(input, op).shape)}`);
+  const int = (v: unknown, what: string, min: number): number => checkInteger(v, op, what, min);
+  checkOptions(opts, op, op === 'maxPool1d' ? ['stride', 'padding', 'dilation'] : ['stride', 'padding']);
   const k = int(kernel, 'a kernel size', 1);
   const stride = int(opts.stride ?? k, 'a stride', 1);
   const padding = int(opts.padding ?? 0, 'a padding', 0);

@@ -2,7 +2,7 @@ import { arange, tensor } from '../creation.js';
 import { makeView } from '../dispatch.js';
 import { ShapeError } from '../errors.js';
 import { stridedSlice } from '../internal-ops.js';
-import { checkInt, checkIntList, describe, fmtShape, normAxes, normAxis, shapeSize } from '../shape.js';
+import { checkInt, checkIntList, checkSize, describe, fmtShape, normAxes, normAxis, shapeSize } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { cast, eq, ge, le, sub, where } from './elementwise.js';
 import { indexSelect, select } from './indexing.js';
@@ -10,6 +10,7 @@ import { concat, expand, flatten, padStrided, permute, reshape, split, unsqueeze
 import { asTensor, scalarTensor, type Operand } from './operand.js';
 import { sum } from './reduce.js';
 import { defineMethods, type AsMethods } from '../methods.js';
+import { checkOptions } from '../validate.js';
 
 /** One axis or several. */
 type Axes = number | readonly number[];
@@ -54,7 +55,8 @@ export function roll(x: Operand, shifts: number | readonly number[], axes?: Axes
   if (ax.length !== sh.length) throw new RangeError(`roll: expected one shift per axis, got ${sh.length} shifts for ${ax.length} axes`);
   let out = t;
   ax.forEach((a, i) => {
-    const n = t.shape[a]!;
+    // A 0-d tensor rolls like one element.
+    const n = t.shape[a] ?? 1;
     const k = n === 0 ? 0 : ((sh[i]! % n) + n) % n;
     if (k !== 0) out = concat([narrow(out, a, n - k, k), narrow(out, a, 0, n - k)], a);
   });
@@ -67,13 +69,17 @@ export function roll(x: Operand, shifts: number | readonly number[], axes?: Axes
  * @example repeat(tensor([1, 2]), [2, 2])  // [[1, 2, 1, 2], [1, 2, 1, 2]]
  */
 export function repeat(x: Operand, reps: readonly number[]): Tensor {
-  const t = asTensor(x, 'repeat');
-  const r = checkIntList(reps, 'repeat', 'reps');
-  if (r.some((v) => v < 0)) throw new RangeError(`repeat: expected non-negative repetitions, got [${r.join(',')}]`);
+  return repeatAs('repeat', asTensor(x, 'repeat'), checkIntList(reps, 'repeat', 'reps'));
+}
+
+/** `repeat` under the name of the function the user called. */
+function repeatAs(op: string, t: Tensor, r: readonly number[]): Tensor {
+  if (r.some((v) => v < 0)) throw new RangeError(`${op}: expected non-negative repetitions, got [${r.join(',')}]`);
   if (r.length < t.ndim) {
-    throw new RangeError(`repeat: expected at least one repetition per dim of ${fmtShape(t.shape)} (${t.ndim}), got [${r.join(',')}]`);
+    throw new RangeError(`${op}: expected at least one repetition per dim of ${fmtShape(t.shape)} (${t.ndim}), got [${r.join(',')}]`);
   }
   const shape = [...r.slice(t.ndim).map(() => 1), ...t.shape];
+  checkSize(shape.map((n, i) => n * r[i]!), op);
   const spread = reshape(t, shape.flatMap((n) => [1, n]));
   return reshape(expand(spread, shape.flatMap((n, i) => [r[i]!, n])), shape.map((n, i) => n * r[i]!));
 }
@@ -82,7 +88,7 @@ export function repeat(x: Operand, reps: readonly number[]): Tensor {
 export function tile(x: Operand, reps: readonly number[]): Tensor {
   const t = asTensor(x, 'tile');
   const r = checkIntList(reps, 'tile', 'reps');
-  return repeat(t, [...t.shape.slice(r.length).map(() => 1), ...r]);
+  return repeatAs('tile', t, [...t.shape.slice(r.length).map(() => 1), ...r]);
 }
 
 /**
@@ -92,7 +98,8 @@ export function tile(x: Operand, reps: readonly number[]): Tensor {
  */
 export function repeatInterleave(x: Operand, repeats: number | Tensor, axis?: number): Tensor {
   let t = asTensor(x, 'repeatInterleave');
-  if (axis === undefined || axis === null) {
+  if (axis === undefined || axis === null || t.ndim === 0) {
+    if (axis !== undefined && axis !== null) normAxis(axis, 0, 'repeatInterleave');
     t = flatten(t);
     axis = 0;
   }
@@ -104,6 +111,7 @@ export function repeatInterleave(x: Operand, repeats: number | Tensor, axis?: nu
     shape.splice(a + 1, 0, r);
     const merged = t.shape.slice();
     merged[a] = n * r;
+    checkSize(merged, 'repeatInterleave');
     return reshape(expand(unsqueeze(t, a + 1), shape), merged);
   }
   const reps = asTensor(repeats, 'repeatInterleave');
@@ -126,8 +134,10 @@ function triangle(op: 'triu' | 'tril', x: Operand, k: number): Tensor {
   checkInt(k, op, 'the diagonal offset k');
   const n = t.shape[t.ndim - 2]!;
   const m = t.shape[t.ndim - 1]!;
+  // Offsets past either edge select all or nothing: clamped, they stay within int32.
+  k = Math.max(-n - 1, Math.min(m + 1, k));
   const diff = sub(arange(m, { dtype: 'int32' }), reshape(arange(n, { dtype: 'int32' }), [n, 1]));
-  return where(op === 'triu' ? ge(diff, k) : le(diff, k), t, scalarTensor(0, t.dtype));
+  return where(op === 'triu' ? ge(diff, k) : le(diff, k), t, scalarTensor(0, t.dtype, op));
 }
 
 /** The upper triangle of the last two dims (on and above diagonal k; k > 0 is above the main one); zeros below. */
@@ -205,6 +215,7 @@ export function movedim(x: Operand, source: Axes, destination: Axes): Tensor {
   const src = axisList(source, t.ndim, 'movedim', 'source');
   const dst = axisList(destination, t.ndim, 'movedim', 'destination');
   if (src.length !== dst.length) throw new RangeError(`movedim: source and destination must have one entry each, got ${src.length} and ${dst.length}`);
+  if (t.ndim === 0) return t;
   const perm = new Array<number>(t.ndim).fill(-1);
   src.forEach((s, i) => (perm[dst[i]!] = s));
   const rest = t.shape.map((_, d) => d).filter((d) => !src.includes(d));
@@ -253,6 +264,7 @@ export interface MeshgridOptions {
 
 /** Coordinate grids from 1-D tensors: output k holds input k's values along its own dim, broadcast over the others (views). */
 export function meshgrid(tensors: readonly Tensor[], opts: MeshgridOptions = {}): Tensor[] {
+  opts = checkOptions<MeshgridOptions>(opts, 'meshgrid', ['indexing']);
   if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('meshgrid: expected a non-empty array of tensors');
   const indexing = opts.indexing ?? 'ij';
   if (indexing !== 'ij' && indexing !== 'xy') throw new TypeError(`meshgrid: expected indexing 'ij' or 'xy', got ${describe(indexing)}`);

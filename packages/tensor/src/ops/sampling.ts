@@ -1,7 +1,8 @@
 import { checkDType, isFloat, promoteTypes, type DType } from '../dtype.js';
 import { ShapeError } from '../errors.js';
-import { pickGenerator, rand, randn, type Generator, type RandomOptions } from '../random.js';
-import { broadcastShapes, checkInt, checkShape, describe, fmtShape, sameShape } from '../shape.js';
+import { RANDOM_KEYS, floatSamples, pickGenerator, rand, randn, type Generator, type RandomOptions } from '../random.js';
+import { checkFlag, checkOptions } from '../validate.js';
+import { broadcastShapes, checkInt, checkShape, checkSize, describe, fmtShape, sameShape } from '../shape.js';
 import { Tensor, physicalOf } from '../tensor.js';
 import { add, mul } from './elementwise.js';
 import { asTensor, type Operand } from './operand.js';
@@ -35,12 +36,14 @@ function draw(w: Float64Array, u: number): number {
  * replacement each category comes up at most once (drawn in turn, each time from the weights left).
  * Seeded like `rand`: the same seed gives the same draws in Node and in browsers.
  */
-export function multinomial(probs: Tensor, numSamples: number, opts: MultinomialOptions = {}): Tensor {
+export function multinomial(probs: Tensor, numSamples: number, options: MultinomialOptions = {}): Tensor {
   const p = asTensor(probs, 'multinomial');
+  const opts = checkOptions<MultinomialOptions>(options, 'multinomial', ['replacement', 'generator', 'seed']);
   if (p.ndim !== 1 && p.ndim !== 2) throw new ShapeError(`multinomial: expected 1-D or 2-D probabilities, got ${fmtShape(p.shape)}`);
   checkInt(numSamples, 'multinomial', 'numSamples', 1);
-  const replacement = opts.replacement ?? false;
+  const replacement = checkFlag(opts.replacement, 'multinomial', 'replacement', false);
   const rows = p.ndim === 1 ? 1 : p.shape[0]!;
+  checkSize([rows, numSamples], 'multinomial');
   const n = p.shape[p.ndim - 1]!;
   if (!replacement && numSamples > n) {
     throw new RangeError(`multinomial: cannot draw ${numSamples} samples without replacement from ${n} categories`);
@@ -79,8 +82,9 @@ export function multinomial(probs: Tensor, numSamples: number, opts: Multinomial
  * 1 with probability p, else 0, for each element of `p` (probabilities in [0, 1]); the result has
  * p's shape and dtype (float32 for integer p, or `opts.dtype`). Not differentiable.
  */
-export function bernoulli(p: Operand, opts: RandomOptions = {}): Tensor {
+export function bernoulli(p: Operand, options: RandomOptions = {}): Tensor {
   const t = asTensor(p, 'bernoulli');
+  const opts = checkOptions<RandomOptions>(options, 'bernoulli', RANDOM_KEYS);
   const dtype = opts.dtype === undefined ? (isFloat(t.dtype) ? t.dtype : 'float32') : checkDType(opts.dtype, 'bernoulli');
   const probs = t.data();
   for (let i = 0; i < probs.length; i++) {
@@ -98,8 +102,9 @@ export function bernoulli(p: Operand, opts: RandomOptions = {}): Tensor {
  * `shape` (the broadcast shape of mean and std when omitted): mean + std * z with z from `randn`.
  * Tensor means and standard deviations get gradients through that expression (reparameterization).
  */
-export function normal(mean: Operand, std: Operand, shape?: readonly number[] | null, opts: RandomOptions = {}): Tensor {
+export function normal(mean: Operand, std: Operand, shape?: readonly number[] | null, options: RandomOptions = {}): Tensor {
   const m = asTensor(mean, 'normal');
+  const opts = checkOptions<RandomOptions>(options, 'normal', RANDOM_KEYS);
   const s = asTensor(std, 'normal');
   // Inside vmap every batch element's deviations are checked at once.
   const sd = physicalOf(s).data();
@@ -114,7 +119,7 @@ export function normal(mean: Operand, std: Operand, shape?: readonly number[] | 
   const tensors = [mean, std].filter((x): x is Tensor => x instanceof Tensor && isFloat(x.dtype));
   const fallback: DType = tensors.reduce<DType>((d, t) => promoteTypes(d, t.dtype), 'float32');
   const dtype = opts.dtype === undefined ? fallback : checkDType(opts.dtype, 'normal');
-  const z = randn(dims, { ...opts, dtype, requiresGrad: false });
+  const z = floatSamples('normal', 'normal', dims, { ...opts, dtype, requiresGrad: false });
   // Plain numbers stay numbers, so they never round through float32 next to float64 samples.
   const out = add(mul(z, std instanceof Tensor ? s : (std as number)), mean instanceof Tensor ? m : (mean as number));
   if (opts.requiresGrad) out.requiresGrad_(true);
@@ -130,13 +135,15 @@ function likeDType(t: Tensor, opts: RandomOptions, op: string): DType {
 /** Uniform samples in [0, 1) with the shape (and float dtype) of `t`. */
 export function randLike(t: Tensor, opts: RandomOptions = {}): Tensor {
   const x = asTensor(t, 'randLike');
-  return rand(x.shape, { ...opts, dtype: likeDType(x, opts, 'randLike') });
+  const o = checkOptions<RandomOptions>(opts, 'randLike', RANDOM_KEYS);
+  return floatSamples('randLike', 'uniform', x.shape, { ...o, dtype: likeDType(x, o, 'randLike') });
 }
 
 /** Standard normal samples with the shape (and float dtype) of `t`. */
 export function randnLike(t: Tensor, opts: RandomOptions = {}): Tensor {
   const x = asTensor(t, 'randnLike');
-  return randn(x.shape, { ...opts, dtype: likeDType(x, opts, 'randnLike') });
+  const o = checkOptions<RandomOptions>(opts, 'randnLike', RANDOM_KEYS);
+  return floatSamples('randnLike', 'normal', x.shape, { ...o, dtype: likeDType(x, o, 'randnLike') });
 }
 
 /** The ops of this file that are also `Tensor` methods (`probs.multinomial(n)`, `p.bernoulli()`). */

@@ -10,6 +10,7 @@ import { reshape, slice, squeeze } from './movement.js';
 import { asTensor, type Operand } from './operand.js';
 import { sum } from './reduce.js';
 import { defineMethods, type AsMethods } from '../methods.js';
+import { checkFlag, checkOptions } from '../validate.js';
 
 /** Options of {@link sort} and {@link argsort}. */
 export interface SortOptions {
@@ -28,12 +29,6 @@ export interface TopkOptions {
   largest?: boolean;
   /** In sorted order (default true), or in their original order along the axis. */
   sorted?: boolean;
-}
-
-function flag(v: unknown, name: string, dflt: boolean, op: string): boolean {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') throw new TypeError(`${op}: expected ${name} to be a boolean, got ${describe(v)}`);
-  return v;
 }
 
 /** The length along a normalized axis (a 0-d tensor is one element along axis 0). */
@@ -61,21 +56,23 @@ function checkK(k: unknown, lo: number, n: number, ax: number, op: string): numb
  * int32 positions that sort x along `axis` (default the last): stable, so equal elements keep their
  * order; NaN counts as the largest value (last ascending, first descending), as PyTorch.
  */
-export function argsort(x: Operand, axis = -1, opts: SortOptions = {}): Tensor {
+export function argsort(x: Operand, axis = -1, options: SortOptions = {}): Tensor {
   const t = asTensor(x, 'argsort');
-  flag(opts.stable, 'stable', true, 'argsort');
-  return order(t, normAxis(axis, t.ndim, 'argsort'), flag(opts.descending, 'descending', false, 'argsort'));
+  const opts = checkOptions<SortOptions>(options, 'argsort', ['descending', 'stable']);
+  checkFlag(opts.stable, 'argsort', 'stable', true);
+  return order(t, normAxis(axis, t.ndim, 'argsort'), checkFlag(opts.descending, 'argsort', 'descending', false));
 }
 
 /**
  * Sorts along `axis` (default the last): `[values, indices]` with int32 indices, stable, NaN as the
  * largest value (see {@link argsort}). The gradient of the values goes back to where each came from.
  */
-export function sort(x: Operand, axis = -1, opts: SortOptions = {}): [Tensor, Tensor] {
+export function sort(x: Operand, axis = -1, options: SortOptions = {}): [Tensor, Tensor] {
   const t = asTensor(x, 'sort');
+  const opts = checkOptions<SortOptions>(options, 'sort', ['descending', 'stable']);
   const ax = normAxis(axis, t.ndim, 'sort');
-  flag(opts.stable, 'stable', true, 'sort');
-  const idx = order(t, ax, flag(opts.descending, 'descending', false, 'sort'));
+  checkFlag(opts.stable, 'sort', 'stable', true);
+  const idx = order(t, ax, checkFlag(opts.descending, 'sort', 'descending', false));
   return [gatherAlong(t, ax, idx), idx];
 }
 
@@ -84,13 +81,14 @@ export function sort(x: Operand, axis = -1, opts: SortOptions = {}): [Tensor, Te
  * int32 indices. Ties come in their original order (the order of a stable sort). With
  * `{ sorted: false }` the k elements come in their original order along the axis.
  */
-export function topk(x: Operand, k: number, axis = -1, opts: TopkOptions = {}): [Tensor, Tensor] {
+export function topk(x: Operand, k: number, axis = -1, options: TopkOptions = {}): [Tensor, Tensor] {
   const t = asTensor(x, 'topk');
+  const opts = checkOptions<TopkOptions>(options, 'topk', ['largest', 'sorted']);
   const ax = normAxis(axis, t.ndim, 'topk');
   const n = lengthAlong(t, ax);
   checkK(k, 0, n, ax, 'topk');
-  const largest = flag(opts.largest, 'largest', true, 'topk');
-  const sorted = flag(opts.sorted, 'sorted', true, 'topk');
+  const largest = checkFlag(opts.largest, 'topk', 'largest', true);
+  const sorted = checkFlag(opts.sorted, 'topk', 'sorted', true);
   let idx = narrowAlong(order(t, ax, largest), ax, 0, k);
   if (!sorted) idx = gatherAlong(idx, ax, order(idx, ax, false));
   return [gatherAlong(t, ax, idx), idx];
@@ -105,7 +103,7 @@ export function kthvalue(x: Operand, k: number, axis = -1, keepdims = false): Te
   const ax = normAxis(axis, t.ndim, 'kthvalue');
   checkK(k, 1, lengthAlong(t, ax), ax, 'kthvalue');
   const v = gatherAlong(t, ax, narrowAlong(order(t, ax, false), ax, k - 1, k));
-  return keepdims || t.ndim === 0 ? v : squeeze(v, ax);
+  return checkFlag(keepdims, 'kthvalue', 'keepdims', false) || t.ndim === 0 ? v : squeeze(v, ax);
 }
 
 /** The lower median along `ax`, kept as a size-1 dim: the first NaN when the slice has one. */
@@ -128,6 +126,7 @@ function lowerMedian(t: Tensor, ax: number): Tensor {
  */
 export function median(x: Operand, axis?: number, keepdims = false): Tensor {
   const t = asTensor(x, 'median');
+  checkFlag(keepdims, 'median', 'keepdims', false);
   if (axis !== undefined && axis !== null) {
     const ax = normAxis(axis, t.ndim, 'median');
     const v = lowerMedian(t, ax);
