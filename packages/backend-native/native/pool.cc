@@ -78,8 +78,11 @@ class Pool {
  private:
   void ensure(int workers) {
     while (static_cast<int>(workers_.size()) < workers) {
+      // The worker starts from the current job number, read here: a thread that only starts
+      // running after the next job is published must still see that job as new.
       int id = static_cast<int>(workers_.size());
-      workers_.emplace_back([this, id] { loop(id); });
+      uint64_t seen = word_.load(std::memory_order_acquire) >> 8;
+      workers_.emplace_back([this, id, seen] { loop(id, seen); });
     }
   }
 
@@ -97,9 +100,8 @@ class Pool {
     }
   }
 
-  void loop(int id) {
+  void loop(int id, uint64_t seen) {
     in_task = true;
-    uint64_t seen = word_.load(std::memory_order_acquire) >> 8;
     for (;;) {
       uint64_t w = 0;
       for (int i = 0; i < SPIN && ((w = word_.load(std::memory_order_acquire)) >> 8) == seen; i++) cpu_relax();

@@ -32,3 +32,4 @@ export {
 } from './tape.js';
 export { PRIMITIVES, type Primitive, type PrimitiveAttrs, type KernelPrimitive, type ViewPrimitive, type ReduceAttrs, type WindowAttrs } from './primitives.js';
 export { getBackend, setBackend, type Backend, type Kernel, type View } from './backend/backend.js';
+export { jsBackend } from './backend/js/index.js';
