@@ -4,8 +4,10 @@
 // Kernels read and write the typed arrays' memory in place during the call and keep no pointer
 // after it returns; nothing is copied in or out and nothing outlives the call but the scratch.
 //
-// Scratch layout: [used, then per view (out first, then the inputs): offset, ndim, shape...,
-// strides..., then the attributes]; `used` is the number of doubles written after it.
+// Scratch layout: [used, then per view (out first, then the inputs): dtype, offset, ndim,
+// shape..., strides..., then the attributes]; `used` counts the doubles after it. The dtype code
+// comes from the JavaScript side, which checks it against the typed array's element size, so
+// asking N-API for the array's type (a chain of a dozen type tests) is not needed.
 #include <node_api.h>
 
 #include <cstdlib>
@@ -38,6 +40,11 @@ void same_shape(const Call& c, const View& a, const View& b, const char* what) {
   bool ok = a.ndim == b.ndim;
   for (int d = 0; ok && d < a.ndim; d++) ok = a.shape[d] == b.shape[d];
   if (!ok) fail(Error::Range, std::string(c.op) + ": " + what + " has shape " + fmt_shape(a) + ", expected " + fmt_shape(b));
+}
+
+const View& Inputs::at(size_t i) const {
+  if (i >= size()) fail(Error::Range, "native kernel: expected at least " + std::to_string(i + 1) + " inputs, got " + std::to_string(size()));
+  return (*this)[i];
 }
 
 void need_dtype(const Call& c, const View& v, DType d, const char* what) {
@@ -81,17 +88,6 @@ napi_value throw_error(napi_env env, Error::Kind kind, const std::string& msg) {
   return nullptr;
 }
 
-DType dtype_of(napi_typedarray_type t, bool& ok) {
-  ok = true;
-  switch (t) {
-    case napi_float32_array: return F32;
-    case napi_float64_array: return F64;
-    case napi_int32_array: return I32;
-    case napi_uint8_array: return BOOL;
-    default: ok = false; return F32;
-  }
-}
-
 // Reads one view's geometry from the scratch at `at`, into `dims` at `d`; checks that every
 // element it covers lies inside its typed array.
 void read_view(const char* op, const char* which, View& v, size_t& at, size_t end, size_t& d) {
@@ -99,10 +95,13 @@ void read_view(const char* op, const char* which, View& v, size_t& at, size_t en
     if (!(x == std::trunc(x) && std::fabs(x) <= 9007199254740992.0)) fail(Error::Range, std::string(op) + ": malformed view in the native call");
     return static_cast<int64_t>(x);
   };
-  if (at + 2 > end) fail(Error::Range, std::string(op) + ": malformed native call");
-  v.offset = integer(scratch.data[at]);
-  const int64_t nd = integer(scratch.data[at + 1]);
-  at += 2;
+  if (at + 3 > end) fail(Error::Range, std::string(op) + ": malformed native call");
+  const int64_t code = integer(scratch.data[at]);
+  if (code < F32 || code > BOOL) fail(Error::Range, std::string(op) + ": unknown dtype code in the native call");
+  v.dtype = static_cast<DType>(code);
+  v.offset = integer(scratch.data[at + 1]);
+  const int64_t nd = integer(scratch.data[at + 2]);
+  at += 3;
   if (nd < 0 || at + 2 * static_cast<size_t>(nd) > end) fail(Error::Range, std::string(op) + ": malformed native call");
   v.ndim = static_cast<int>(nd);
   for (int64_t i = 0; i < 2 * nd; i++) dims[d + i] = integer(scratch.data[at + i]);
@@ -143,23 +142,20 @@ napi_value Run(napi_env env, napi_callback_info info) {
   const KernelEntry& k = KERNELS[id];
   if (scratch.data == nullptr) return throw_error(env, Error::Plain, "native run: no scratch registered");
   try {
-    const size_t nviews = argc - 1;
-    Call call{k.name, View{}, std::vector<View>(nviews - 1), Attrs(nullptr, 0)};
-    const size_t end = 1 + static_cast<size_t>(scratch.data[0]);
-    if (!(scratch.data[0] >= 0) || end > scratch.length) fail(Error::Range, std::string(k.name) + ": malformed native call");
+    const double used = scratch.data[0];
+    if (!(used >= 0 && used < scratch.length)) fail(Error::Range, std::string(k.name) + ": malformed native call");
+    const size_t end = 1 + static_cast<size_t>(used), nviews = argc - 1;
+    Call call{k.name, View{}, {}, Attrs(nullptr, 0)};
+    call.in.resize(nviews - 1);
     if (dims.size() < scratch.length) dims.resize(scratch.length);
     size_t at = 1, d = 0;
     for (size_t i = 0; i < nviews; i++) {
       View& v = i == 0 ? call.out : call.in[i - 1];
-      napi_typedarray_type type;
       size_t length;
       void* data;
-      if (napi_get_typedarray_info(env, argv[1 + i], &type, &length, &data, nullptr, nullptr) != napi_ok) {
+      if (napi_get_typedarray_info(env, argv[1 + i], nullptr, &length, &data, nullptr, nullptr) != napi_ok) {
         fail(Error::Type, std::string(k.name) + ": expected typed arrays as storage");
       }
-      bool ok;
-      v.dtype = dtype_of(type, ok);
-      if (!ok) fail(Error::Type, std::string(k.name) + ": unsupported typed array (expected Float32Array, Float64Array, Int32Array or Uint8Array)");
       v.data = data;
       v.length = static_cast<int64_t>(length);
       const size_t first = d;

@@ -12,10 +12,11 @@
 namespace tg {
 namespace {
 
-// Elements from which an op is split over the thread pool: memory-bound ops need more work
-// to pay for waking a thread than transcendental ones.
-constexpr int64_t PAR_CHEAP = 1 << 16;
-constexpr int64_t PAR_COSTLY = 1 << 12;
+// Elements from which an op is split over the thread pool. Memory-bound ops gain little from a
+// second thread and lose much when it is slow to wake (a shared machine), so only very large ones
+// are split; transcendental ones pay for it from a few ten thousand elements.
+constexpr int64_t PAR_CHEAP = 1 << 20;
+constexpr int64_t PAR_COSTLY = 1 << 15;
 // Elements staged per buffer in the vectorized paths.
 constexpr int64_t BLOCK = 256;
 
@@ -78,7 +79,7 @@ void unary(Call& c) {
         using T = std::remove_pointer_t<decltype(tag)>;
         T* ob = o.ptr<T>();
         const T* xb = x.ptr<T>();
-        rows.run(par, [&](const Rows<2>::Offs& p, int64_t n, const Rows<2>::Offs& s) {
+        rows.run(par, [&](Rows<2>::Offs p, int64_t n, Rows<2>::Offs s) {
           T* out = ob + p[0];
           const T* in = xb + p[1];
           auto f = [](T v) {
@@ -101,7 +102,7 @@ void unary(Call& c) {
   // Everything else through a buffer: float32 to float32 computes in float, the rest in double.
   auto buffered = [&](auto* tag) {
     using C = std::remove_pointer_t<decltype(tag)>;
-    rows.run(par, [&](const Rows<2>::Offs& p, int64_t n, const Rows<2>::Offs& s) {
+    rows.run(par, [&](Rows<2>::Offs p, int64_t n, Rows<2>::Offs s) {
       alignas(32) C buf[BLOCK];
       for (int64_t b0 = 0; b0 < n; b0 += BLOCK) {
         const int64_t m = std::min(BLOCK, n - b0), mp = padded(m);
@@ -185,7 +186,7 @@ void binary_rows(const Rows<3>& rows, const View& a, const View& b, const View& 
   const T* ab = a.ptr<T>();
   const T* bb = b.ptr<T>();
   O* ob = o.ptr<O>();
-  rows.run(op == B::Pow ? PAR_COSTLY : PAR_CHEAP, [&](const Rows<3>::Offs& p, int64_t n, const Rows<3>::Offs& s) {
+  rows.run(op == B::Pow ? PAR_COSTLY : PAR_CHEAP, [&](Rows<3>::Offs p, int64_t n, Rows<3>::Offs s) {
     O* out = ob + p[0];
     const T* x = ab + p[1];
     const T* y = bb + p[2];
@@ -224,7 +225,7 @@ void binary(Call& c) {
       if constexpr (op == B::Max || op == B::Min) return binary_rows<op, uint8_t, uint8_t>(rows, a, b, o);
     }
   }
-  rows.run(PAR_CHEAP, [&](const Rows<3>::Offs& p, int64_t n, const Rows<3>::Offs& s) {
+  rows.run(PAR_CHEAP, [&](Rows<3>::Offs p, int64_t n, Rows<3>::Offs s) {
     for (int64_t i = 0; i < n; i++) {
       double v = bin_double<op>(load_any(a.data, a.dtype, p[1] + i * s[1]), load_any(b.data, b.dtype, p[2] + i * s[2]), o.dtype);
       store_any(o.data, o.dtype, p[0] + i * s[0], v);
@@ -282,11 +283,30 @@ void k_where(Call& c) {
       const T* ab = a.ptr<T>();
       const T* bb = b.ptr<T>();
       T* ob = o.ptr<T>();
-      rows.run(PAR_CHEAP, [&](const Rows<4>::Offs& p, int64_t n, const Rows<4>::Offs& s) {
-        if (s[0] == 1 && s[1] == 1 && s[2] == 1 && s[3] == 1) {
-          for (int64_t i = 0; i < n; i++) ob[p[0] + i] = cb[p[1] + i] ? ab[p[2] + i] : bb[p[3] + i];
+      rows.run(PAR_CHEAP, [&](Rows<4>::Offs p, int64_t n, Rows<4>::Offs s) {
+        T* out = ob + p[0];
+        const uint8_t* c = cb + p[1];
+        const T* x = ab + p[2];
+        const T* y = bb + p[3];
+        // Dense rows, with either branch possibly a broadcast value (step 0), as in relu's and
+        // max-pooling's gradients; anything else element by element. Both branches are loaded
+        // before choosing, so the choice is a blend, not a branch (conditions are random).
+        auto dense = [out, c, x, y, n](auto xs, auto ys) {
+          for (int64_t i = 0; i < n; i++) {
+            const T u = x[i * xs], v = y[i * ys];
+            out[i] = c[i] ? u : v;
+          }
+        };
+        if (s[0] == 1 && s[1] == 1 && (s[2] | s[3]) >= 0 && s[2] <= 1 && s[3] <= 1) {
+          if (s[2] == 1 && s[3] == 1) dense(std::integral_constant<int, 1>(), std::integral_constant<int, 1>());
+          else if (s[2] == 1) dense(std::integral_constant<int, 1>(), std::integral_constant<int, 0>());
+          else if (s[3] == 1) dense(std::integral_constant<int, 0>(), std::integral_constant<int, 1>());
+          else dense(std::integral_constant<int, 0>(), std::integral_constant<int, 0>());
         } else {
-          for (int64_t i = 0; i < n; i++) ob[p[0] + i * s[0]] = cb[p[1] + i * s[1]] ? ab[p[2] + i * s[2]] : bb[p[3] + i * s[3]];
+          for (int64_t i = 0; i < n; i++) {
+            const T u = x[i * s[2]], v = y[i * s[3]];
+            out[i * s[0]] = c[i * s[1]] ? u : v;
+          }
         }
       });
     };
@@ -296,7 +316,7 @@ void k_where(Call& c) {
     else moved(static_cast<uint8_t*>(nullptr));
     return;
   }
-  rows.run(PAR_CHEAP, [&](const Rows<4>::Offs& p, int64_t n, const Rows<4>::Offs& s) {
+  rows.run(PAR_CHEAP, [&](Rows<4>::Offs p, int64_t n, Rows<4>::Offs s) {
     for (int64_t i = 0; i < n; i++) {
       const double t = load_any(cond.data, cond.dtype, p[1] + i * s[1]);
       const bool pick = t != 0 && t == t;
@@ -320,7 +340,7 @@ void k_copy(Call& c) {
       using O = std::remove_pointer_t<decltype(otag)>;
       const I* xb = x.ptr<I>();
       O* ob = o.ptr<O>();
-      rows.run(PAR_CHEAP, [&](const Rows<2>::Offs& p, int64_t n, const Rows<2>::Offs& s) {
+      rows.run(PAR_CHEAP, [&](Rows<2>::Offs p, int64_t n, Rows<2>::Offs s) {
         O* out = ob + p[0];
         const I* in = xb + p[1];
         if constexpr (std::is_same_v<I, O>) {

@@ -6,17 +6,17 @@
 
 #include <array>
 #include <cstdint>
-#include <vector>
 
 #include "pool.h"
+#include "tg.h"
 
 namespace tg {
 
 template <int K>
 struct Rows {
   using Offs = std::array<int64_t, K>;
-  std::vector<int64_t> shape;  // collapsed dims, outermost first
-  std::vector<Offs> strides;   // strides[d][k]: operand k's stride along collapsed dim d
+  SmallVec<int64_t, 8> shape;  // collapsed dims, outermost first
+  SmallVec<Offs, 8> strides;   // strides[d][k]: operand k's stride along collapsed dim d
   Offs start{};
   int64_t total = 1;
 
@@ -57,7 +57,8 @@ struct Rows {
     const int64_t len = row_length();
     const Offs st = steps();
     // Position of lo: its row's multi-index over the outer dims, and its column.
-    std::vector<int64_t> idx(nd > 1 ? nd - 1 : 0, 0);
+    SmallVec<int64_t, 8> idx;
+    idx.resize(nd > 1 ? nd - 1 : 0);
     Offs base = start;
     int64_t r = lo / len, j = lo % len;
     for (int d = nd - 2; d >= 0; d--) {

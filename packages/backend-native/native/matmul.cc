@@ -129,11 +129,24 @@ void k_matmul(Call& c) {
   Rows<2> batch(o.shape, nd - 2, {a.strides, b.strides}, {a.offset, b.offset});
   std::vector<std::array<int64_t, 2>> offs;
   offs.reserve(batch.total);
-  batch.walk(0, batch.total, [&](const Rows<2>::Offs& p, int64_t n, const Rows<2>::Offs& s) {
+  batch.walk(0, batch.total, [&](Rows<2>::Offs p, int64_t n, Rows<2>::Offs s) {
     for (int64_t i = 0; i < n; i++) offs.push_back({p[0] + i * s[0], p[1] + i * s[1]});
   });
   if (M == 0 || N == 0 || offs.empty()) return;
   const int64_t ars = a.strides[nd - 2], acs = a.strides[nd - 1], brs = b.strides[nd - 2], bcs = b.strides[nd - 1];
+  // A batch of matrices times one matrix (a Linear layer on [batch, seq, features]) is one GEMM
+  // when the batch's rows follow each other at a's row stride: [batch * M, K] @ [K, N].
+  const int64_t entries = static_cast<int64_t>(offs.size());
+  if (entries > 1 && entries * M <= INT_MAX) {
+    bool merged = true;
+    for (int64_t i = 1; merged && i < entries; i++) merged = offs[i][1] == offs[0][1] && offs[i][0] == offs[0][0] + i * M * ars;
+    if (merged) {
+      offs.resize(1);
+      if (o.dtype == F32) return float_matmul<float>(a, b, o, offs, entries * M, K, N, ars, acs, brs, bcs);
+      if (o.dtype == F64) return float_matmul<double>(a, b, o, offs, entries * M, K, N, ars, acs, brs, bcs);
+      return int_matmul(a, b, o, offs, entries * M, K, N, ars, acs, brs, bcs);
+    }
+  }
   if (o.dtype == F32) float_matmul<float>(a, b, o, offs, M, K, N, ars, acs, brs, bcs);
   else if (o.dtype == F64) float_matmul<double>(a, b, o, offs, M, K, N, ars, acs, brs, bcs);
   else int_matmul(a, b, o, offs, M, K, N, ars, acs, brs, bcs);

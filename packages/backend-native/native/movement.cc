@@ -10,7 +10,7 @@
 namespace tg {
 namespace {
 
-constexpr int64_t PAR = 1 << 16;
+constexpr int64_t PAR = 1 << 20;
 
 // Copies src (any strides) into dst storage at dst_off with dst_strides, same shape as src.
 void strided_copy(const View& src, void* dst, DType dd, int64_t dst_off, const int64_t* dst_strides) {
@@ -20,7 +20,7 @@ void strided_copy(const View& src, void* dst, DType dd, int64_t dst_off, const i
       using T = std::remove_pointer_t<decltype(tag)>;
       T* o = static_cast<T*>(dst);
       const T* s = src.ptr<T>();
-      rows.run(PAR, [&](const Rows<2>::Offs& p, int64_t n, const Rows<2>::Offs& st) {
+      rows.run(PAR, [&](Rows<2>::Offs p, int64_t n, Rows<2>::Offs st) {
         if (st[0] == 1 && st[1] == 1) std::memcpy(o + p[0], s + p[1], n * sizeof(T));
         else for (int64_t i = 0; i < n; i++) o[p[0] + i * st[0]] = s[p[1] + i * st[1]];
       });
@@ -31,7 +31,7 @@ void strided_copy(const View& src, void* dst, DType dd, int64_t dst_off, const i
     else moved(static_cast<uint8_t*>(nullptr));
     return;
   }
-  rows.run(PAR, [&](const Rows<2>::Offs& p, int64_t n, const Rows<2>::Offs& st) {
+  rows.run(PAR, [&](Rows<2>::Offs p, int64_t n, Rows<2>::Offs st) {
     for (int64_t i = 0; i < n; i++) store_any(dst, dd, p[0] + i * st[0], load_any(src.data, src.dtype, p[1] + i * st[1]));
   });
 }
@@ -132,7 +132,7 @@ void k_gather(Call& c) {
     const T* xb = x.ptr<T>();
     T* ob = o.ptr<T>() + o.offset;
     int64_t flat = 0;
-    rows.walk(0, rows.total, [&](const Rows<2>::Offs& p, int64_t n, const Rows<2>::Offs& s) {
+    rows.walk(0, rows.total, [&](Rows<2>::Offs p, int64_t n, Rows<2>::Offs s) {
       for (int64_t i = 0; i < n; i++) {
         int32_t ix = ib[p[0] + i * s[0]];
         if (ix < -len || ix >= len) out_of_range(c, ix, axis, len);
@@ -161,7 +161,7 @@ void k_scatterAdd(Call& c) {
   with_type(o.dtype, [&](auto* tag) {
     using T = std::remove_pointer_t<decltype(tag)>;
     T* ob = o.ptr<T>();
-    rows.walk(0, rows.total, [&](const Rows<3>::Offs& p, int64_t n, const Rows<3>::Offs& s) {
+    rows.walk(0, rows.total, [&](Rows<3>::Offs p, int64_t n, Rows<3>::Offs s) {
       for (int64_t i = 0; i < n; i++) {
         int32_t ix = ib[p[0] + i * s[0]];
         if (ix < -len || ix >= len) out_of_range(c, ix, axis, len);

@@ -19,10 +19,10 @@ static inline void cpu_relax() { std::this_thread::yield(); }
 namespace tg {
 namespace {
 
-// After finishing a task a worker polls this many times (a few tens of microseconds) for the next
-// one before it sleeps: back-to-back kernels then start without a wake-up, while an idle pool
-// gives both cores back to OpenBLAS and to other processes almost at once.
-constexpr int SPIN = 4000;
+// After a task a worker polls this many times (some tens of microseconds) for the next one before
+// it sleeps: back-to-back kernels then start without a wake-up, while an idle pool gives the cores
+// back to OpenBLAS and to other processes almost at once.
+constexpr int SPIN = 256;
 
 int default_threads() {
 #ifdef __linux__
@@ -38,39 +38,35 @@ int default_threads() {
 
 thread_local bool in_task = false;
 
+// A job's chunks are handed out through one atomic word, the ticket: job number (32 bits),
+// chunk count (16 bits) and next chunk (16 bits). A thread claims a chunk by advancing the
+// ticket with a compare-and-swap, which fails once the job has changed, so a worker that wakes
+// late never touches a job it has no chunk of. The caller waits only for claimed chunks to
+// finish, never for a worker the system has not scheduled yet: it takes the chunks itself.
+constexpr uint64_t job_of(uint64_t t) { return t >> 32; }
+constexpr uint64_t count_of(uint64_t t) { return (t >> 16) & 0xffff; }
+constexpr uint64_t next_of(uint64_t t) { return t & 0xffff; }
+
 class Pool {
  public:
-  ~Pool() {
-    {
-      std::lock_guard<std::mutex> lk(mu_);
-      stop_.store(true, std::memory_order_release);
-      word_.fetch_add(1 << 8, std::memory_order_release);
-    }
-    cv_.notify_all();
-    for (auto& t : workers_) t.join();
-  }
-
   void run(int threads, int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn) {
     ensure(threads - 1);
     fn_ = &fn;
     n_ = n;
     chunk_ = chunk;
-    chunks_ = (n + chunk - 1) / chunk;
-    next_.store(0, std::memory_order_relaxed);
+    const uint64_t chunks = static_cast<uint64_t>((n + chunk - 1) / chunk);
+    done_.store(0, std::memory_order_relaxed);
     error_ = nullptr;
-    const int helpers = static_cast<int>(std::min<int64_t>(threads - 1, chunks_ - 1));
-    active_.store(helpers, std::memory_order_relaxed);
+    const uint64_t job = job_of(ticket_.load(std::memory_order_relaxed)) + 1;
     {
-      // The job's number and how many workers it wants are published together, in one word.
       std::lock_guard<std::mutex> lk(mu_);
-      uint64_t w = word_.load(std::memory_order_relaxed);
-      word_.store((((w >> 8) + 1) << 8) | static_cast<uint64_t>(helpers), std::memory_order_release);
+      ticket_.store((job << 32) | (chunks << 16), std::memory_order_release);
     }
-    cv_.notify_all();
+    if (sleepers_.load(std::memory_order_acquire) > 0) cv_.notify_all();
     in_task = true;
-    work();
+    work(job);
     in_task = false;
-    while (active_.load(std::memory_order_acquire) != 0) cpu_relax();
+    while (done_.load(std::memory_order_acquire) != chunks) cpu_relax();
     fn_ = nullptr;
     if (error_) std::rethrow_exception(error_);
   }
@@ -78,58 +74,56 @@ class Pool {
  private:
   void ensure(int workers) {
     while (static_cast<int>(workers_.size()) < workers) {
-      // The worker starts from the current job number, read here: a thread that only starts
-      // running after the next job is published must still see that job as new.
-      int id = static_cast<int>(workers_.size());
-      uint64_t seen = word_.load(std::memory_order_acquire) >> 8;
-      workers_.emplace_back([this, id, seen] { loop(id, seen); });
+      // A new worker starts from the current job number, read here: one that only starts running
+      // after the next job is published must still see that job as new.
+      uint64_t seen = job_of(ticket_.load(std::memory_order_acquire));
+      workers_.emplace_back([this, seen] { loop(seen); });
     }
   }
 
-  void work() {
+  // Claims and runs chunks of `job` until none are left (or the job is another one).
+  void work(uint64_t job) {
+    uint64_t t = ticket_.load(std::memory_order_acquire);
     for (;;) {
-      int64_t i = next_.fetch_add(1, std::memory_order_relaxed);
-      if (i >= chunks_) return;
-      int64_t lo = i * chunk_, hi = std::min(n_, lo + chunk_);
+      if (job_of(t) != job || next_of(t) >= count_of(t)) return;
+      if (!ticket_.compare_exchange_weak(t, t + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+      const int64_t lo = static_cast<int64_t>(next_of(t)) * chunk_, hi = std::min(n_, lo + chunk_);
       try {
         (*fn_)(lo, hi);
       } catch (...) {
         std::lock_guard<std::mutex> lk(err_mu_);
         if (!error_) error_ = std::current_exception();
       }
+      done_.fetch_add(1, std::memory_order_release);
+      t = ticket_.load(std::memory_order_acquire);
     }
   }
 
-  void loop(int id, uint64_t seen) {
+  void loop(uint64_t seen) {
     in_task = true;
     for (;;) {
-      uint64_t w = 0;
-      for (int i = 0; i < SPIN && ((w = word_.load(std::memory_order_acquire)) >> 8) == seen; i++) cpu_relax();
-      if ((w >> 8) == seen) {
+      uint64_t job = seen;
+      for (int i = 0; i < SPIN && (job = job_of(ticket_.load(std::memory_order_acquire))) == seen; i++) cpu_relax();
+      if (job == seen) {
         std::unique_lock<std::mutex> lk(mu_);
-        cv_.wait(lk, [&] { return (word_.load(std::memory_order_acquire) >> 8) != seen; });
-        w = word_.load(std::memory_order_acquire);
+        sleepers_.fetch_add(1, std::memory_order_acq_rel);
+        cv_.wait(lk, [&] { return job_of(ticket_.load(std::memory_order_acquire)) != seen; });
+        sleepers_.fetch_sub(1, std::memory_order_acq_rel);
+        job = job_of(ticket_.load(std::memory_order_acquire));
       }
-      seen = w >> 8;
-      if (stop_.load(std::memory_order_acquire)) return;
-      // Only the first `helpers` workers take part in this job; the others go back to waiting.
-      // A worker counted in a job is waited for, so the job cannot end (and be replaced) before it.
-      if (id < static_cast<int>(w & 0xff)) {
-        work();
-        active_.fetch_sub(1, std::memory_order_release);
-      }
+      seen = job;
+      work(job);
     }
   }
 
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::atomic<uint64_t> word_{0};  // job number << 8 | workers wanted
-  std::atomic<bool> stop_{false};
+  std::atomic<int> sleepers_{0};
+  std::atomic<uint64_t> ticket_{0};
+  std::atomic<uint64_t> done_{0};
   const std::function<void(int64_t, int64_t)>* fn_ = nullptr;
-  int64_t n_ = 0, chunk_ = 1, chunks_ = 0;
-  std::atomic<int64_t> next_{0};
-  std::atomic<int> active_{0};
+  int64_t n_ = 0, chunk_ = 1;
   std::mutex err_mu_;
   std::exception_ptr error_;
 };
@@ -137,7 +131,7 @@ class Pool {
 int threads_setting = 0;
 
 Pool& pool() {
-  // Never destroyed: joining threads while the process exits would only slow the exit down.
+  // Never destroyed (its threads sleep until the process exits).
   static Pool* p = new Pool();
   return *p;
 }
@@ -159,9 +153,10 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
     fn(0, n);
     return;
   }
-  // A few chunks per thread, so a thread the OS delays does not hold up the others for long.
-  int64_t chunk = (n + 4 * threads - 1) / (4 * threads);
+  // Several chunks per thread, so that a thread the system delays holds up nobody for long.
+  int64_t chunk = (n + 8 * threads - 1) / (8 * threads);
   if (chunk < grain) chunk = grain;
+  if ((n + chunk - 1) / chunk > 0xffff) chunk = (n + 0xfffe) / 0xffff;
   pool().run(threads, n, chunk, fn);
 }
 

@@ -17,7 +17,7 @@ enum class R { Sum, Prod, Max, Min, ArgMax, ArgMin };
 
 constexpr bool arg(R op) { return op == R::ArgMax || op == R::ArgMin; }
 // Input elements from which a reduction is split over the thread pool.
-constexpr int64_t PAR = 1 << 15;
+constexpr int64_t PAR = 1 << 19;
 // Outputs accumulated together in the block order.
 constexpr int64_t BLOCK = 512;
 
@@ -36,11 +36,11 @@ inline void fold(double& m, int64_t& k, double v, int64_t j) {
   if constexpr (op == R::Sum) m += v;
   else if constexpr (op == R::Prod) m *= v;
   else {
+    // Branch-free, so that a block of outputs vectorizes.
     const bool better = (op == R::Max || op == R::ArgMax) ? v > m : v < m;
-    if (better || (v != v && m == m)) {
-      m = v;
-      if constexpr (arg(op)) k = j;
-    }
+    const bool take = better | ((v != v) & (m == m));
+    m = take ? v : m;
+    if constexpr (arg(op)) k = take ? j : k;
   }
 }
 
@@ -80,7 +80,7 @@ void reduce_typed(const View& x, const View& o, const std::vector<int64_t>& ksha
     const int64_t grain = std::max<int64_t>(1, PAR / std::max<int64_t>(count, 1));
     auto range = [&](int64_t lo, int64_t hi) {
       int64_t i = lo;
-      kept.walk(lo, hi, [&](const Rows<1>::Offs& p, int64_t n, const Rows<1>::Offs& s) {
+      kept.walk(lo, hi, [&](Rows<1>::Offs p, int64_t n, Rows<1>::Offs s) {
         for (int64_t q = 0; q < n; q++, i++) {
           const T* base = xb + p[0] + q * s[0];
           double m = start<op>();
@@ -89,7 +89,7 @@ void reduce_typed(const View& x, const View& o, const std::vector<int64_t>& ksha
             for (int64_t j = 0; j < count; j++) fold<op>(m, k, static_cast<double>(base[j * rstep]), j);
           } else {
             int64_t j = 0;
-            red.walk(0, count, [&](const Rows<1>::Offs& rp, int64_t rn, const Rows<1>::Offs& rs) {
+            red.walk(0, count, [&](Rows<1>::Offs rp, int64_t rn, Rows<1>::Offs rs) {
               for (int64_t t = 0; t < rn; t++, j++) fold<op>(m, k, static_cast<double>(base[rp[0] + t * rs[0]]), j);
             });
           }
@@ -115,11 +115,11 @@ void reduce_typed(const View& x, const View& o, const std::vector<int64_t>& ksha
     for (int64_t t = lo; t < hi; t++) {
       const int64_t ob = t / blocks, j0 = (t % blocks) * BLOCK, w = std::min(BLOCK, inner - j0);
       int64_t base = 0;
-      outer.walk(ob, ob + 1, [&](const Rows<1>::Offs& p, int64_t, const Rows<1>::Offs&) { base = p[0]; });
+      outer.walk(ob, ob + 1, [&](Rows<1>::Offs p, int64_t, const Rows<1>::Offs&) { base = p[0]; });
       const T* xp = xb + base + j0;
       for (int64_t q = 0; q < w; q++) m[q] = start<op>(), k[q] = 0;
       int64_t j = 0;
-      red.walk(0, count, [&](const Rows<1>::Offs& rp, int64_t rn, const Rows<1>::Offs& rs) {
+      red.walk(0, count, [&](Rows<1>::Offs rp, int64_t rn, Rows<1>::Offs rs) {
         for (int64_t r = 0; r < rn; r++, j++) {
           const T* row = xp + rp[0] + r * rs[0];
           for (int64_t q = 0; q < w; q++) fold<op>(m[q], k[q], static_cast<double>(row[q]), j);

@@ -12,6 +12,52 @@
 
 namespace tg {
 
+// A vector whose first N elements live inline: the views, dims and rows of a call need no heap
+// allocation at the ranks tensors usually have. Not copyable (it points into itself).
+template <class T, size_t N>
+class SmallVec {
+ public:
+  SmallVec() = default;
+  SmallVec(const SmallVec&) = delete;
+  SmallVec& operator=(const SmallVec&) = delete;
+  void push_back(const T& v) {
+    if (data_ != inline_) {
+      heap_.resize(n_);
+      heap_.push_back(v);
+      data_ = heap_.data();
+    } else if (n_ < N) {
+      inline_[n_] = v;
+    } else {
+      heap_.assign(inline_, inline_ + n_);
+      heap_.push_back(v);
+      data_ = heap_.data();
+    }
+    n_++;
+  }
+  void resize(size_t n) {
+    while (n_ < n) push_back(T());
+    n_ = n;
+  }
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  T& operator[](size_t i) { return data_[i]; }
+  const T& operator[](size_t i) const { return data_[i]; }
+  T& back() { return data_[n_ - 1]; }
+  const T& back() const { return data_[n_ - 1]; }
+  T* begin() { return data_; }
+  T* end() { return data_ + n_; }
+  const T* begin() const { return data_; }
+  const T* end() const { return data_ + n_; }
+  T* data() { return data_; }
+  const T* data() const { return data_; }
+
+ private:
+  T inline_[N];
+  std::vector<T> heap_;
+  T* data_ = inline_;
+  size_t n_ = 0;
+};
+
 // Storage types, in the order of the TypeScript DType names (bool is one byte per element).
 enum DType : int { F32 = 0, F64 = 1, I32 = 2, BOOL = 3 };
 const char* dtype_name(DType d);
@@ -67,10 +113,16 @@ class Attrs {
   int64_t at_ = 0;
 };
 
+// The views a kernel reads, with a check that the call brought as many as the kernel needs.
+class Inputs : public SmallVec<View, 8> {
+ public:
+  const View& at(size_t i) const;
+};
+
 struct Call {
   const char* op;
   View out;
-  std::vector<View> in;
+  Inputs in;
   Attrs attrs;
 };
 

@@ -10,7 +10,7 @@
 namespace tg {
 namespace {
 
-constexpr int64_t PAR = 1 << 15;
+constexpr int64_t PAR = 1 << 19;
 
 struct Window {
   int64_t kh, kw, sh, sw, ph, pw, dh, dw;

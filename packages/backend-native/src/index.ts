@@ -87,7 +87,8 @@ function required(op: string): Addon {
 // ---- calls -------------------------------------------------------------------------------------
 
 // One Float64Array carries every call's geometry and attributes to the addon (layout in
-// native/addon.cc): [used, per view (out, then inputs): offset, ndim, shape..., strides..., attributes...].
+// native/addon.cc): [used, per view (out, then inputs): dtype, offset, ndim, shape..., strides...,
+// attributes...].
 let scratch = new Float64Array(4096);
 
 function ensure(n: number): void {
@@ -98,20 +99,28 @@ function ensure(n: number): void {
   addon!.setScratch(scratch);
 }
 
+const DTYPE_CODE: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3 };
+const DTYPE_BYTES = [4, 8, 4, 1];
+
+/** Writes view v's record at p; returns where the next record goes. */
 function putView(v: View, p: number): number {
   const nd = v.shape.length;
-  ensure(p + 2 + 2 * nd);
-  const s = scratch;
-  s[p] = v.offset;
-  s[p + 1] = nd;
-  for (let d = 0; d < nd; d++) {
-    s[p + 2 + d] = v.shape[d]!;
-    s[p + 2 + nd + d] = v.strides[d]!;
+  const code = DTYPE_CODE[v.dtype];
+  // The addon trusts this code for the element size, so it must be the storage's.
+  if (code === undefined || v.buf.BYTES_PER_ELEMENT !== DTYPE_BYTES[code]) {
+    throw new TypeError(`nativeBackend: a ${String(v.dtype)} view over a ${v.buf.constructor.name} cannot be passed to a native kernel`);
   }
-  return p + 2 + 2 * nd;
+  if (p + 3 + 2 * nd > scratch.length) ensure(p + 3 + 2 * nd);
+  const s = scratch;
+  s[p] = code;
+  s[p + 1] = v.offset;
+  s[p + 2] = nd;
+  for (let d = 0; d < nd; d++) {
+    s[p + 3 + d] = v.shape[d]!;
+    s[p + 3 + nd + d] = v.strides[d]!;
+  }
+  return p + 3 + 2 * nd;
 }
-
-const DTYPE_CODE: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3 };
 
 /** Numbers as they are, booleans as 0/1, dtype names as their code, arrays as length then elements. */
 function putAttr(x: unknown, p: number, op: string): number {
@@ -154,6 +163,20 @@ function nativeKernel(a: Addon, id: number, op: string, attrNames: string[]): An
   };
 }
 
+/**
+ * Outputs of at most this many bytes keep the base (JavaScript) kernel by default: crossing into
+ * native code costs a few hundred nanoseconds, more than such a kernel, and V8 keeps typed arrays
+ * of up to 64 bytes inside its moving heap, so handing one to native code makes it copy the array
+ * out first. Such tensors are too small for threads or vector units to matter.
+ */
+export const DEFAULT_MIN_BYTES = 64;
+
+/** The native kernel for outputs larger than minBytes, the base kernel for the rest. */
+function sized(native: AnyKernel, base: AnyKernel | undefined, minBytes: number): AnyKernel {
+  if (base === undefined || minBytes <= 0) return native;
+  return (inputs, out, attrs) => (out.buf.byteLength <= minBytes ? base(inputs, out, attrs) : native(inputs, out, attrs));
+}
+
 let kernels: Record<string, AnyKernel> | undefined;
 
 function nativeKernels(a: Addon): Record<string, AnyKernel> {
@@ -169,19 +192,31 @@ function nativeKernels(a: Addon): Record<string, AnyKernel> {
 // ---- the public API ------------------------------------------------------------------------------
 
 export interface NativeBackendOptions {
-  /** Kernels for primitives the addon has none for (newer primitives than the addon). Default: `getBackend()` at call time. */
+  /** Kernels for the small outputs (see minBytes) and for primitives the addon has none for. Default: `getBackend()` at call time. */
   base?: Backend;
+  /**
+   * Outputs of at most this many bytes run on the base backend's kernel, where a native call costs
+   * more than the work (default {@link DEFAULT_MIN_BYTES}: 16 float32 or 8 float64 values); 0 runs
+   * every kernel natively.
+   */
+  minBytes?: number;
 }
 
 /**
  * The native backend: `setBackend(nativeBackend())`. Every primitive with a native kernel runs in
- * the addon (all of tapegrad's primitives when this package was built); any other keeps the base
- * backend's kernel. Throws an Error saying why when the addon is not built or does not load.
+ * the addon (all of tapegrad's primitives when this package was built), except on outputs of at
+ * most `minBytes` bytes; any other keeps the base backend's kernel. Throws an Error saying why when
+ * the addon is not built or does not load.
  */
 export function nativeBackend(opts: NativeBackendOptions = {}): Backend {
   const a = required('nativeBackend');
   const base = opts.base ?? getBackend();
-  return { ...base, ...nativeKernels(a), name: 'native' } as Backend;
+  const minBytes = opts.minBytes ?? DEFAULT_MIN_BYTES;
+  if (!(minBytes >= 0)) throw new RangeError(`nativeBackend: expected minBytes >= 0, got ${minBytes}`);
+  const kernels: Record<string, AnyKernel> = {};
+  const baseKernels = base as unknown as Record<string, AnyKernel | undefined>;
+  for (const [op, k] of Object.entries(nativeKernels(a))) kernels[op] = sized(k, baseKernels[op], minBytes);
+  return { ...base, ...kernels, name: 'native' } as Backend;
 }
 
 /** The primitives the addon has kernels for. */
