@@ -5,7 +5,9 @@
 // a leading axis), a block of outputs at once with the reduced elements outermost, which the
 // compiler vectorizes without reordering any output's sum.
 #include <algorithm>
+#include <climits>
 #include <limits>
+#include <type_traits>
 
 #include "iter.h"
 #include "tg.h"
@@ -18,21 +20,34 @@ enum class R { Sum, Prod, Max, Min, ArgMax, ArgMin };
 constexpr bool arg(R op) { return op == R::ArgMax || op == R::ArgMin; }
 // Input elements from which a reduction is split over the thread pool.
 constexpr int64_t PAR = 1 << 19;
-// Outputs accumulated together in the block order.
+// Outputs accumulated together in the block order: contiguous ones, and strided ones (whose
+// chains interleave while their cache lines stay in L1).
 constexpr int64_t BLOCK = 512;
+constexpr int64_t INTERLEAVE = 32;
 
-template <R op>
-constexpr double start() {
+// Sums and products accumulate in float64 (as the reference does); extremes compare in the
+// element type, which is exact, so a block of float32 outputs fills a whole vector register.
+template <R op, class T>
+using Acc = std::conditional_t<op == R::Sum || op == R::Prod, double, T>;
+
+template <R op, class A>
+constexpr A start() {
   if constexpr (op == R::Sum) return 0;
   if constexpr (op == R::Prod) return 1;
-  if constexpr (op == R::Max || op == R::ArgMax) return -std::numeric_limits<double>::infinity();
-  return std::numeric_limits<double>::infinity();
+  if constexpr (std::is_floating_point_v<A>) {
+    if constexpr (op == R::Max || op == R::ArgMax) return -std::numeric_limits<A>::infinity();
+    return std::numeric_limits<A>::infinity();
+  }
+  if constexpr (op == R::Max || op == R::ArgMax) return std::numeric_limits<A>::lowest();
+  return std::numeric_limits<A>::max();
 }
 
 // Folds element v (the j-th of its output) into (m, k). The first NaN wins and stays, as in the
-// reference (which stops at it).
-template <R op>
-inline void fold(double& m, int64_t& k, double v, int64_t j) {
+// reference (which stops at it). For integers, starting at the type's extreme instead of
+// -Infinity picks the same element: a first element equal to the start is only taken if nothing
+// beats it, and the index stays 0 either way.
+template <R op, class A, class K>
+inline void fold(A& m, K& k, A v, K j) {
   if constexpr (op == R::Sum) m += v;
   else if constexpr (op == R::Prod) m *= v;
   else {
@@ -64,6 +79,7 @@ void collapse1(std::vector<int64_t>& shape, std::vector<int64_t>& strides) {
 template <R op, class T>
 void reduce_typed(const View& x, const View& o, const std::vector<int64_t>& kshape, const std::vector<int64_t>& kstr,
                   const std::vector<int64_t>& rshape, const std::vector<int64_t>& rstr) {
+  using A = Acc<op, T>;
   const T* xb = x.ptr<T>();
   int64_t outputs = 1, count = 1;
   for (int64_t n : kshape) outputs *= n;
@@ -74,7 +90,11 @@ void reduce_typed(const View& x, const View& o, const std::vector<int64_t>& ksha
   const int64_t rstep = rshape.empty() ? 0 : rstr.back();
   auto store = [&](int64_t i, double m, int64_t k) { store_any(o.data, o.dtype, o.offset + i, arg(op) ? static_cast<double>(k) : m); };
 
-  const bool block_order = !kshape.empty() && kstr.back() == 1 && kshape.back() >= 4 && count > 1;
+  // Block order: a block of outputs along the innermost kept dim accumulates together, the reduced
+  // elements in the outer loop: each output still adds its elements in order, but the block's
+  // independent chains run side by side (vectorized when that dim is contiguous).
+  const int64_t width = kshape.empty() ? 0 : kstr.back() == 1 ? BLOCK : INTERLEAVE;
+  const bool block_order = !kshape.empty() && kshape.back() >= 4 && count > 1 && (kstr.back() == 1 || count >= 8) && count <= INT32_MAX;
   if (!block_order) {
     Rows<1> kept(kshape.data(), static_cast<int>(kshape.size()), {kstr.data()}, {x.offset});
     const int64_t grain = std::max<int64_t>(1, PAR / std::max<int64_t>(count, 1));
@@ -83,17 +103,17 @@ void reduce_typed(const View& x, const View& o, const std::vector<int64_t>& ksha
       kept.walk(lo, hi, [&](Rows<1>::Offs p, int64_t n, Rows<1>::Offs s) {
         for (int64_t q = 0; q < n; q++, i++) {
           const T* base = xb + p[0] + q * s[0];
-          double m = start<op>();
+          A m = start<op, A>();
           int64_t k = 0;
           if (one_row) {
-            for (int64_t j = 0; j < count; j++) fold<op>(m, k, static_cast<double>(base[j * rstep]), j);
+            for (int64_t j = 0; j < count; j++) fold<op>(m, k, static_cast<A>(base[j * rstep]), j);
           } else {
             int64_t j = 0;
             red.walk(0, count, [&](Rows<1>::Offs rp, int64_t rn, Rows<1>::Offs rs) {
-              for (int64_t t = 0; t < rn; t++, j++) fold<op>(m, k, static_cast<double>(base[rp[0] + t * rs[0]]), j);
+              for (int64_t t = 0; t < rn; t++, j++) fold<op>(m, k, static_cast<A>(base[rp[0] + t * rs[0]]), j);
             });
           }
-          store(i, m, k);
+          store(i, static_cast<double>(m), k);
         }
       });
     };
@@ -102,35 +122,37 @@ void reduce_typed(const View& x, const View& o, const std::vector<int64_t>& ksha
     return;
   }
 
-  // Block order: the innermost kept dim is contiguous; outputs [j0, j0 + w) of one outer position
-  // accumulate together, the reduced elements in the outer loop.
-  const int64_t inner = kshape.back();
+  const int64_t inner = kshape.back(), istep = kstr.back();
   std::vector<int64_t> oshape(kshape.begin(), kshape.end() - 1), ostr(kstr.begin(), kstr.end() - 1);
   Rows<1> outer(oshape.data(), static_cast<int>(oshape.size()), {ostr.data()}, {x.offset});
-  const int64_t blocks = (inner + BLOCK - 1) / BLOCK;
+  const int64_t blocks = (inner + width - 1) / width;
   const int64_t tasks = outer.total * blocks;
   auto range = [&](int64_t lo, int64_t hi) {
-    double m[BLOCK];
-    int64_t k[BLOCK];
+    A m[BLOCK];
+    int32_t k[BLOCK];
     for (int64_t t = lo; t < hi; t++) {
-      const int64_t ob = t / blocks, j0 = (t % blocks) * BLOCK, w = std::min(BLOCK, inner - j0);
+      const int64_t ob = t / blocks, j0 = (t % blocks) * width, w = std::min(width, inner - j0);
       int64_t base = 0;
-      outer.walk(ob, ob + 1, [&](Rows<1>::Offs p, int64_t, const Rows<1>::Offs&) { base = p[0]; });
-      const T* xp = xb + base + j0;
-      for (int64_t q = 0; q < w; q++) m[q] = start<op>(), k[q] = 0;
-      int64_t j = 0;
+      outer.walk(ob, ob + 1, [&](Rows<1>::Offs p, int64_t, Rows<1>::Offs) { base = p[0]; });
+      const T* xp = xb + base + j0 * istep;
+      for (int64_t q = 0; q < w; q++) m[q] = start<op, A>(), k[q] = 0;
+      int32_t j = 0;
       red.walk(0, count, [&](Rows<1>::Offs rp, int64_t rn, Rows<1>::Offs rs) {
         for (int64_t r = 0; r < rn; r++, j++) {
           const T* row = xp + rp[0] + r * rs[0];
-          for (int64_t q = 0; q < w; q++) fold<op>(m[q], k[q], static_cast<double>(row[q]), j);
+          if (istep == 1) {
+            for (int64_t q = 0; q < w; q++) fold<op>(m[q], k[q], static_cast<A>(row[q]), j);
+          } else {
+            for (int64_t q = 0; q < w; q++) fold<op>(m[q], k[q], static_cast<A>(row[q * istep]), j);
+          }
         }
       });
       const int64_t first = ob * inner + j0;
-      for (int64_t q = 0; q < w; q++) store(first + q, m[q], k[q]);
+      for (int64_t q = 0; q < w; q++) store(first + q, static_cast<double>(m[q]), k[q]);
     }
   };
   if (outputs * count < PAR) range(0, tasks);
-  else parallel_for(tasks, std::max<int64_t>(1, PAR / std::max<int64_t>(count * std::min(inner, BLOCK), 1)), range);
+  else parallel_for(tasks, std::max<int64_t>(1, PAR / std::max<int64_t>(count * std::min(inner, width), 1)), range);
 }
 
 template <R op>

@@ -79,17 +79,21 @@ void k_unfold2d(Call& c) {
             int64_t lo, hi;
             inside(W, OW, w.sw, w.pw, j * w.dw, lo, hi);
             const int64_t step = w.sw * s3;
+            // Rows are short (an output row of the image): plain loops, no library calls.
             for (int64_t oy = 0; oy < OH; oy++, p += OW) {
               const int64_t iy = oy * w.sh - w.ph + i * w.dh;
               if (iy < 0 || iy >= H) {
-                std::fill(p, p + OW, pad);
+                for (int64_t q = 0; q < OW; q++) p[q] = pad;
                 continue;
               }
-              std::fill(p, p + lo, pad);
+              for (int64_t q = 0; q < lo; q++) p[q] = pad;
               const T* src = xb + x.offset + n * s0 + ch * s1 + iy * s2 + (lo * w.sw - w.pw + j * w.dw) * s3;
-              if (step == 1) std::copy(src, src + (hi - lo), p + lo);
-              else for (int64_t q = lo; q < hi; q++, src += step) p[q] = *src;
-              std::fill(p + hi, p + OW, pad);
+              if (step == 1) {
+                for (int64_t q = lo; q < hi; q++) p[q] = src[q - lo];
+              } else {
+                for (int64_t q = lo; q < hi; q++) p[q] = src[(q - lo) * step];
+              }
+              for (int64_t q = hi; q < OW; q++) p[q] = pad;
             }
           }
         }
@@ -128,7 +132,11 @@ void k_fold2d(Call& c) {
               if (iy < 0 || iy >= H) continue;
               T* dst = ob + (nc * H + iy) * W - w.pw + j * w.dw;
               const T* src = cb + row + oy * OW * c2;
-              for (int64_t ox = lo; ox < hi; ox++) dst[ox * w.sw] = js_add(dst[ox * w.sw], src[ox * c2]);
+              if (w.sw == 1 && c2 == 1) {
+                for (int64_t ox = lo; ox < hi; ox++) dst[ox] = js_add(dst[ox], src[ox]);
+              } else {
+                for (int64_t ox = lo; ox < hi; ox++) dst[ox * w.sw] = js_add(dst[ox * w.sw], src[ox * c2]);
+              }
             }
           }
         }

@@ -12,17 +12,26 @@ import { wasmBackend } from '@tapegrad/backend-wasm';
 export const BACKEND_NAMES = ['js', 'wasm', 'native'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
+/** What choosing a backend needs from @tapegrad/backend-native (replaceable in tests). */
+export interface NativeModule {
+  isNativeAvailable(): boolean;
+  nativeBackend(opts: { base: Backend }): Backend;
+  nativeUnavailableReason(): string | null;
+}
+
+const NATIVE: NativeModule = { isNativeAvailable, nativeBackend, nativeUnavailableReason };
+
 /**
  * The backend called `name`, on top of the JavaScript reference kernels: `js`, `wasm` (float32
  * matmul in WebAssembly SIMD) or `native`. Throws when it is unknown or unavailable, saying why.
  */
-export function backendNamed(name: string, what = 'backendNamed'): Backend {
+export function backendNamed(name: string, what = 'backendNamed', native: NativeModule = NATIVE): Backend {
   switch (name) {
     case 'js': return jsBackend;
     case 'wasm': return wasmBackend({ base: jsBackend });
     case 'native':
-      if (!isNativeAvailable()) throw new Error(`${what}: the native backend was asked for but is unavailable: ${nativeUnavailableReason()}`);
-      return nativeBackend({ base: jsBackend });
+      if (!native.isNativeAvailable()) throw new Error(`${what}: the native backend was asked for but is unavailable: ${native.nativeUnavailableReason()}`);
+      return native.nativeBackend({ base: jsBackend });
     default:
       throw new TypeError(`${what}: expected one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(name)}`);
   }
@@ -33,18 +42,23 @@ let told = false;
 /**
  * Sets the default backend as `import 'tapegrad'` does in Node and returns it. An explicit choice
  * in `env.TAPEGRAD_BACKEND` always applies; otherwise the native backend replaces the JavaScript
- * reference (and only it: a backend someone already set is kept).
+ * reference (and only it: a backend someone already set is kept), and when the native backend is
+ * unavailable `warn` says why, once per process.
  */
-export function selectDefaultBackend(env: Record<string, string | undefined> = process.env): Backend {
+export function selectDefaultBackend(
+  env: Record<string, string | undefined> = process.env,
+  native: NativeModule = NATIVE,
+  warn: (message: string) => void = console.warn,
+): Backend {
   const choice = env.TAPEGRAD_BACKEND?.trim();
   if (choice) {
-    setBackend(backendNamed(choice, 'TAPEGRAD_BACKEND'));
+    setBackend(backendNamed(choice, 'TAPEGRAD_BACKEND', native));
   } else if (getBackend() === jsBackend) {
-    if (isNativeAvailable()) {
-      setBackend(nativeBackend({ base: jsBackend }));
+    if (native.isNativeAvailable()) {
+      setBackend(native.nativeBackend({ base: jsBackend }));
     } else if (!told) {
       told = true;
-      console.warn(`tapegrad: running on the JavaScript kernels, the native backend is unavailable: ${nativeUnavailableReason()} (TAPEGRAD_BACKEND=js chooses the JavaScript kernels without this note)`);
+      warn(`tapegrad: running on the JavaScript kernels, the native backend is unavailable: ${native.nativeUnavailableReason()} (TAPEGRAD_BACKEND=js chooses the JavaScript kernels without this note)`);
     }
   }
   return getBackend();
