@@ -4,12 +4,13 @@
  * (offset, NaN between elements) inputs. Where every primitive a row runs, forward and backward,
  * is exactly rounded in the reference (arithmetic, comparisons, movement, reductions summed in
  * order), native results must be bit-identical; where a row runs a transcendental function, pow
- * or matmul, they must agree to 1e-12 (float64) or 1e-5 (float32) of the result's scale.
+ * or matmul, they must agree to 1e-12 (float64) or 1e-5 (float32) of the result's scale. Outputs
+ * start full of junk, as the native backend does not zero them: a kernel must write every element.
  * Rows added to the op table, and primitives added to tapegrad, are covered without editing this file.
  */
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Generator, PRIMITIVES, cast, getBackend, randn, setBackend, type Backend, type Tensor } from '@tapegrad/tensor';
+import { Generator, PRIMITIVES, cast, getBackend, randn, setBackend, type Backend, type DType, type Tensor, type TypedArray } from '@tapegrad/tensor';
 import { vjp } from '@tapegrad/autograd';
 import { isNativeAvailable, nativeBackend, nativeKernelNames, nativeUnavailableReason } from '@tapegrad/backend-native';
 import { jsBackend } from '../../packages/tensor/src/backend/js/index.js';
@@ -28,6 +29,15 @@ const LAYOUTS: [string, (t: Tensor) => Tensor][] = [['dense', (t) => t], ['colum
 
 /** A backend whose every kernel throws: as the native backend's base, it proves no primitive falls back to JavaScript. */
 const trap = Object.fromEntries(KERNEL_PRIMITIVES.map((p) => [p, () => { throw new Error(`no native kernel for '${p}'`); }])) as unknown as Backend;
+
+/**
+ * Output storage full of junk (NaN, or a sentinel for integers and bools): the native backend does
+ * not zero its outputs, so every kernel must write every element, which this makes visible.
+ */
+function junk(dtype: DType, size: number): TypedArray {
+  const a = dtype === 'float32' ? new Float32Array(size) : dtype === 'float64' ? new Float64Array(size) : dtype === 'int32' ? new Int32Array(size) : new Uint8Array(size);
+  return a.fill(dtype === 'float32' || dtype === 'float64' ? NaN : 123);
+}
 
 /** `b` with every kernel call's primitive added to `seen`. */
 function recording(b: Backend, seen: Set<string>): Backend {
@@ -87,7 +97,7 @@ describe('op-table rows on the native backend agree with the reference', () => {
 
   for (const row of OP_TABLE) {
     it(rowId(row), () => {
-      const native = nativeBackend({ base: trap, minBytes: 0 });
+      const native: Backend = { ...nativeBackend({ base: trap, minBytes: 0 }), allocate: junk };
       fc.assert(
         fc.property(caseArb(row), (c) => {
           const f64 = inputTensors(row, c.shapes, c.values);

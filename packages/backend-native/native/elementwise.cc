@@ -15,7 +15,7 @@ namespace {
 // Elements from which an op is split over the thread pool. Memory-bound ops gain little from a
 // second thread and lose much when it is slow to wake (a shared machine), so only very large ones
 // are split; transcendental ones pay for it from a few ten thousand elements.
-constexpr int64_t PAR_CHEAP = 1 << 20;
+constexpr int64_t PAR_CHEAP = 1 << 18;
 constexpr int64_t PAR_COSTLY = 1 << 15;
 // Elements staged per buffer in the vectorized paths.
 constexpr int64_t BLOCK = 256;
@@ -328,11 +328,40 @@ void k_where(Call& c) {
 
 // copy and cast: a strided read into the output. Same dtype moves bits; a cast to bool is
 // `value !== 0` (NaN is true); every other conversion is JavaScript's typed-array store.
+// A transposition (the input's inner stride is not 1 where the output's is) copied row by row
+// reads one element per cache line; tiles of TILE x TILE read and write whole lines.
+template <class Bits>
+bool transposed_copy(const Rows<2>& rows, const View& x, const View& o) {
+  constexpr int64_t TILE = 32;
+  if (rows.shape.size() != 2 || rows.strides[1][0] != 1 || rows.strides[1][1] == 1 || rows.strides[0][0] != rows.shape[1]) return false;
+  const int64_t R = rows.shape[0], L = rows.shape[1], ri = rows.strides[0][1], li = rows.strides[1][1];
+  Bits* ob = reinterpret_cast<Bits*>(o.ptr<uint8_t>() + o.offset * sizeof(Bits));
+  const Bits* xb = reinterpret_cast<const Bits*>(x.ptr<uint8_t>()) + x.offset;
+  const int64_t tiles_r = (R + TILE - 1) / TILE;
+  auto range = [&](int64_t lo, int64_t hi) {
+    for (int64_t t = lo; t < hi; t++) {
+      const int64_t i0 = t * TILE, i1 = std::min(R, i0 + TILE);
+      for (int64_t j0 = 0; j0 < L; j0 += TILE) {
+        const int64_t j1 = std::min(L, j0 + TILE);
+        for (int64_t i = i0; i < i1; i++)
+          for (int64_t j = j0; j < j1; j++) ob[i * L + j] = xb[i * ri + j * li];
+      }
+    }
+  };
+  if (R * L < PAR_CHEAP) range(0, tiles_r);
+  else parallel_for(tiles_r, 1, range);
+  return true;
+}
+
 void k_copy(Call& c) {
   const View& x = c.in.at(0);
   const View& o = c.out;
   same_shape(c, x, o, "input");
   Rows<2> rows(o.shape, o.ndim, {o.strides, x.strides}, {o.offset, x.offset});
+  if (x.dtype == o.dtype) {
+    const int64_t size = dtype_bytes(o.dtype);
+    if (size == 8 ? transposed_copy<uint64_t>(rows, x, o) : size == 4 ? transposed_copy<uint32_t>(rows, x, o) : transposed_copy<uint8_t>(rows, x, o)) return;
+  }
   const bool to_bool = o.dtype == BOOL && x.dtype != BOOL;
   with_type(x.dtype, [&](auto* itag) {
     using I = std::remove_pointer_t<decltype(itag)>;

@@ -90,7 +90,9 @@ void k_pad(Call& c) {
     off += starts[d] * o.strides[d];
     strides[d] = o.strides[d] * steps[d];
   }
-  if (value != 0) fill(o, value);
+  // The output is not zeroed beforehand: fill it all (+0 for a zero value, as the reference's
+  // zeroed output has).
+  fill(o, value == 0 ? 0.0 : value);
   if (!empty) strided_copy(x, o.data, o.dtype, off, strides.data());
 }
 
@@ -158,6 +160,7 @@ void k_scatterAdd(Call& c) {
   const int64_t os = o.strides[axis];
   Rows<3> rows(index.shape, index.ndim, {index.strides, ts.data(), src.strides}, {index.offset, o.offset, src.offset});
   const int32_t* ib = index.ptr<int32_t>();
+  fill(o, 0);  // outputs are not zeroed beforehand
   with_type(o.dtype, [&](auto* tag) {
     using T = std::remove_pointer_t<decltype(tag)>;
     T* ob = o.ptr<T>();

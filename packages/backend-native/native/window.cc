@@ -120,6 +120,7 @@ void k_fold2d(Call& c) {
     const T* cb = cols.ptr<T>();
     T* ob = o.ptr<T>() + o.offset;
     parallel_for(N * C, std::max<int64_t>(1, PAR / std::max<int64_t>(w.kh * w.kw * OH * OW, 1)), [&](int64_t lo_nc, int64_t hi_nc) {
+      std::fill(ob + lo_nc * H * W, ob + hi_nc * H * W, T(0));  // outputs are not zeroed beforehand
       for (int64_t nc = lo_nc; nc < hi_nc; nc++) {
         const int64_t n = nc / C, ch = nc % C;
         for (int64_t i = 0; i < w.kh; i++) {

@@ -12,6 +12,7 @@
  * ```
  * (`import 'tapegrad'` in Node does this by itself.)
  */
+import { Buffer } from 'node:buffer';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -177,6 +178,34 @@ function sized(native: AnyKernel, base: AnyKernel | undefined, minBytes: number)
   return (inputs, out, attrs) => (out.buf.byteLength <= minBytes ? base(inputs, out, attrs) : native(inputs, out, attrs));
 }
 
+const ARRAYS: Record<DType, new (buffer: ArrayBuffer, byteOffset: number, length: number) => Storage> = {
+  float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array,
+};
+const ZEROED: Record<DType, new (length: number) => Storage> = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array };
+
+/**
+ * Output storage. Outputs larger than minBytes, which native kernels write, are not zero-filled
+ * first (Node's allocUnsafeSlow): every native kernel writes all of its output, and zeroing a
+ * fresh array costs about as much as an elementwise kernel. Small outputs, which the base
+ * kernels fill, are zeroed as usual.
+ */
+function allocator(minBytes: number): (dtype: DType, size: number) => Storage {
+  return (dtype, size) => {
+    const bytes = size * DTYPE_BYTES[DTYPE_CODE[dtype]]!;
+    if (bytes <= minBytes) return new ZEROED[dtype](size);
+    const b = Buffer.allocUnsafeSlow(bytes);
+    return new ARRAYS[dtype](b.buffer as ArrayBuffer, b.byteOffset, size);
+  };
+}
+
+/** A base kernel that may assume a zeroed output, given one. */
+function zeroingFirst(base: AnyKernel): AnyKernel {
+  return (inputs, out, attrs) => {
+    out.buf.fill(0);
+    base(inputs, out, attrs);
+  };
+}
+
 let kernels: Record<string, AnyKernel> | undefined;
 
 function nativeKernels(a: Addon): Record<string, AnyKernel> {
@@ -213,10 +242,15 @@ export function nativeBackend(opts: NativeBackendOptions = {}): Backend {
   const base = opts.base ?? getBackend();
   const minBytes = opts.minBytes ?? DEFAULT_MIN_BYTES;
   if (!(minBytes >= 0)) throw new RangeError(`nativeBackend: expected minBytes >= 0, got ${minBytes}`);
-  const kernels: Record<string, AnyKernel> = {};
+  const native = nativeKernels(a);
+  const kernels: Record<string, unknown> = { name: 'native', allocate: allocator(minBytes) };
+  for (const [op, k] of Object.entries(base)) {
+    // Primitives the addon has no kernel for keep the base's, which may expect a zeroed output.
+    if (typeof k === 'function' && !(op in native) && op !== 'allocate') kernels[op] = zeroingFirst(k as AnyKernel);
+  }
   const baseKernels = base as unknown as Record<string, AnyKernel | undefined>;
-  for (const [op, k] of Object.entries(nativeKernels(a))) kernels[op] = sized(k, baseKernels[op], minBytes);
-  return { ...base, ...kernels, name: 'native' } as Backend;
+  for (const [op, k] of Object.entries(native)) kernels[op] = sized(k, baseKernels[op], minBytes);
+  return kernels as unknown as Backend;
 }
 
 /** The primitives the addon has kernels for. */

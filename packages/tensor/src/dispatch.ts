@@ -11,8 +11,9 @@ import { Tensor } from './tensor.js';
  */
 export function runKernel<P extends KernelPrimitive>(op: P, inputs: Tensor[], attrs: PrimitiveAttrs[P], shape: readonly number[], dtype: DType): Tensor {
   const start = isTimingEnabled() ? performance.now() : -1;
-  const out = Tensor.empty(shape, dtype);
-  (getBackend()[op] as Kernel<P>)(inputs, out, attrs);
+  const backend = getBackend();
+  const out = Tensor.empty(shape, dtype, backend.allocate);
+  (backend[op] as Kernel<P>)(inputs, out, attrs);
   if (isAnomalyEnabled()) checkFinite(op, inputs, out, attrs);
   record(op, inputs, out, attrs);
   if (start >= 0 && out.node !== null) addOpTime(out.node, 'forward', performance.now() - start);

@@ -51,14 +51,14 @@ export class Tensor {
     this._requiresGrad = false;
   }
 
-  /** A fresh zero-filled contiguous tensor. */
-  static empty(shape: readonly number[], dtype: DType): Tensor {
+  /** A fresh contiguous tensor: zero-filled, or over storage from `alloc` (a backend's allocator). */
+  static empty(shape: readonly number[], dtype: DType, alloc: (dtype: DType, size: number) => TypedArray = allocate): Tensor {
     // Chains of ops pass one shape array along; its (immutable) strides are computed once.
     if (shape !== lastShape) {
       lastShape = shape;
       lastStrides = contiguousStrides(shape);
     }
-    return new Tensor(allocate(dtype, shapeSize(shape)), shape, lastStrides, 0, dtype);
+    return new Tensor(alloc(dtype, shapeSize(shape)), shape, lastStrides, 0, dtype);
   }
 
   get ndim(): number {

@@ -18,7 +18,14 @@ export interface View {
 export type Kernel<P extends KernelPrimitive> = (inputs: readonly View[], out: View, attrs: PrimitiveAttrs[P]) => void;
 
 /** A backend is one kernel per primitive that has storage to compute; forgetting one is a type error. */
-export type Backend = { readonly name: string } & { readonly [P in KernelPrimitive]: Kernel<P> };
+export type Backend = {
+  readonly name: string;
+  /**
+   * Optional: storage for a kernel output of `size` elements, which need not be zeroed (every
+   * kernel of this backend writes all of its output). Without it outputs are fresh zeroed arrays.
+   */
+  readonly allocate?: (dtype: DType, size: number) => TypedArray;
+} & { readonly [P in KernelPrimitive]: Kernel<P> };
 
 let current: Backend = jsBackend;
 
