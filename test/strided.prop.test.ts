@@ -6,36 +6,14 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Generator, Tensor, mul, randn, sum, type TypedArray } from '@tapegrad/tensor';
+import { Generator, mul, randn, sum } from '@tapegrad/tensor';
 import { vjp } from '@tapegrad/autograd';
 import { caseArb } from './arbitraries.js';
+import { gapped as strided } from './layouts.js';
 import { OP_TABLE, asFunction, floatPositions, inputTensors, rowId, single } from './op-table.js';
 
 const SEED = 424242;
 const RUNS = 4;
-
-/** Fresh storage of the same kind as x's, n elements long. */
-function allocateLike(x: Tensor, n: number): TypedArray {
-  return new (x.buf.constructor as new (n: number) => TypedArray)(n);
-}
-
-/** The same values as `x`, in a column-major, gapped layout at offset 3, with junk in the gaps. */
-function strided(x: Tensor): Tensor {
-  const n = x.size;
-  const buf = allocateLike(x, 2 * n + 4);
-  buf.fill(x.dtype === 'float32' || x.dtype === 'float64' ? NaN : x.dtype === 'bool' ? 1 : 987654);
-  const strides = x.shape.map((_, d) => 2 * x.shape.slice(0, d).reduce((a, b) => a * b, 1));
-  const values = x.data();
-  const idx = new Array<number>(x.ndim).fill(0);
-  for (let flat = 0; flat < n; flat++) {
-    buf[3 + idx.reduce((o, v, d) => o + v * strides[d]!, 0)] = values[flat]!;
-    for (let d = x.ndim - 1; d >= 0; d--) {
-      if (++idx[d]! < x.shape[d]!) break;
-      idx[d] = 0;
-    }
-  }
-  return new Tensor(buf, x.shape.slice(), strides, 3, x.dtype);
-}
 
 describe('ops on non-contiguous inputs give exactly what they give on contiguous ones', () => {
   for (const row of OP_TABLE) {

@@ -14,7 +14,9 @@ export default defineConfig({
       { find: /^@tapegrad\/nn$/, replacement: src('nn') },
       { find: /^@tapegrad\/graph$/, replacement: src('graph') },
       { find: /^@tapegrad\/backend-wasm$/, replacement: src('backend-wasm') },
-      { find: /^tapegrad$/, replacement: src('tapegrad') },
+      { find: /^@tapegrad\/backend-native$/, replacement: src('backend-native') },
+      // Node's view of the umbrella (its "node" export condition), which chooses the default backend.
+      { find: /^tapegrad$/, replacement: fileURLToPath(new URL('../packages/tapegrad/src/node.ts', import.meta.url)) },
     ],
   },
   test: {
@@ -22,6 +24,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     testTimeout: 60_000,
     pool: 'forks',
+    setupFiles: ['./test/setup/default-backend.ts'],
     reporters: ['default', './test/setup/summary-reporter.ts'],
   },
 });

@@ -14,7 +14,9 @@ columns. To add a benchmark case, add a function to KINDS below (same name as
 the case's `torch.kind` in src/cases.ts).
 """
 import json
+import math
 import os
+import re
 import sys
 import time
 
@@ -162,12 +164,188 @@ def kind_mlp_step(p):
     return run, check
 
 
+def load_filled(model, seed, scale):
+    """Same weights as loadFilled() in src/training-cases.ts: parameter i from fill(seed + i)."""
+    with torch.no_grad():
+        for i, (_, prm) in enumerate(model.named_parameters()):
+            prm.copy_(torch.from_numpy(fill(prm.numel(), seed + i, -scale, scale)).reshape(prm.shape))
+    return {k: v.clone() for k, v in model.state_dict().items()}
+
+
+class Block(torch.nn.Module):
+    """The pre-norm transformer block of transformerStepCase() in src/training-cases.ts."""
+
+    def __init__(self, d, heads, ff):
+        super().__init__()
+        self.heads = heads
+        self.ln1 = torch.nn.LayerNorm(d)
+        self.q = torch.nn.Linear(d, d)
+        self.k = torch.nn.Linear(d, d)
+        self.v = torch.nn.Linear(d, d)
+        self.o = torch.nn.Linear(d, d)
+        self.ln2 = torch.nn.LayerNorm(d)
+        self.fc1 = torch.nn.Linear(d, ff)
+        self.fc2 = torch.nn.Linear(ff, d)
+
+    def forward(self, x):
+        b, t, d = x.shape
+        dh = d // self.heads
+        h = self.ln1(x)
+
+        def split(u):
+            return u.reshape(b, t, self.heads, dh).permute(0, 2, 1, 3)
+
+        q, k, v = split(self.q(h)), split(self.k(h)), split(self.v(h))
+        att = torch.softmax(torch.matmul(q, k.transpose(-1, -2)) * (1 / math.sqrt(dh)), -1)
+        mixed = torch.matmul(att, v).permute(0, 2, 1, 3).reshape(b, t, d)
+        x1 = x + self.o(mixed)
+        return x1 + self.fc2(torch.nn.functional.gelu(self.fc1(self.ln2(x1))))
+
+
+def kind_transformer_step(p):
+    b, t, d = p["batch"], p["seq"], p["d"]
+    model = Block(d, p["heads"], p["ff"])
+    initial = load_filled(model, p["seedW"], p["scale"])
+    x = tensor_from(b * t * d, p["seedX"], (b, t, d))
+    target = tensor_from(b * t * d, p["seedT"], (b, t, d))
+    opt = torch.optim.SGD(model.parameters(), lr=p["lr"])
+    mse = torch.nn.functional.mse_loss
+
+    def step():
+        opt.zero_grad()
+        loss = mse(model(x), target)
+        loss.backward()
+        opt.step()
+        return loss
+
+    def check():
+        model.load_state_dict(initial)
+        before = float(step())
+        with torch.no_grad():
+            return [before, float(mse(model(x), target))]
+
+    return step, check
+
+
+def demo_cnn():
+    """The CNN of packages/examples/src/mnist-cnn.ts (demoCnn() in src/training-cases.ts)."""
+    nn = torch.nn
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(16 * 7 * 7, 128), nn.ReLU(),
+        nn.Linear(128, 10),
+    )
+
+
+def labels_from(count, seed):
+    return torch.from_numpy(np.floor(fill(count, seed, 0.0, 10.0)).astype(np.int64))
+
+
+def kind_cnn_step(p):
+    n = p["batch"]
+    model = demo_cnn()
+    initial = load_filled(model, p["seedW"], p["scale"])
+    x = tensor_from(n * 784, p["seedX"], (n, 1, 28, 28), 0.0, 1.0)
+    y = labels_from(n, p["seedY"])
+    state = {"opt": torch.optim.Adam(model.parameters(), lr=p["lr"])}
+    ce = torch.nn.functional.cross_entropy
+
+    def step():
+        loss = ce(model(x), y)
+        state["opt"].zero_grad()
+        loss.backward()
+        state["opt"].step()
+        return loss
+
+    def check():
+        model.load_state_dict(initial)
+        state["opt"] = torch.optim.Adam(model.parameters(), lr=p["lr"])
+        before = float(step())
+        with torch.no_grad():
+            return [before, float(ce(model(x), y))]
+
+    return step, check
+
+
+def kind_cnn_epoch(p):
+    train, test, batch = p["train"], p["test"], p["batch"]
+    model = demo_cnn()
+    load_filled(model, p["seedW"], p["scale"])
+    x = tensor_from(train * 784, p["seedX"], (train, 1, 28, 28), 0.0, 1.0)
+    y = labels_from(train, p["seedY"])
+    xt = tensor_from(test * 784, p["seedX"] + 2, (test, 1, 28, 28), 0.0, 1.0)
+    yt = labels_from(test, p["seedY"] + 2)
+    opt = torch.optim.Adam(model.parameters(), lr=p["lr"])
+    gen = torch.Generator().manual_seed(0)
+    ce = torch.nn.functional.cross_entropy
+
+    def epoch():
+        model.train()
+        order = torch.randperm(train, generator=gen)
+        for i in range(0, train, batch):
+            idx = order[i:i + batch]
+            loss = ce(model(x[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            loss.item()
+        model.eval()
+        with torch.no_grad():
+            for i in range(0, test, p["evalBatch"]):
+                logits = model(xt[i:i + p["evalBatch"]])
+                ce(logits, yt[i:i + p["evalBatch"]], reduction="sum").item()
+                (logits.argmax(1) == yt[i:i + p["evalBatch"]]).float().sum().item()
+
+    return epoch, None
+
+
 KINDS = {
     "matmul": kind_matmul,
     "ewise_fma": kind_ewise_fma,
     "op_chain": kind_op_chain,
     "mlp_step": kind_mlp_step,
+    "transformer_step": kind_transformer_step,
+    "cnn_step": kind_cnn_step,
+    "cnn_epoch": kind_cnn_epoch,
 }
+
+
+def blas_in_use():
+    """Which BLAS torch's GEMMs call: the library libblas.so.3 resolves to in this process.
+
+    Debian's torch links the generic libblas.so.3, which the alternatives system points at
+    OpenBLAS (libopenblas0-pthread) or at the slow reference implementation (libblas3).
+    """
+    torch.matmul(torch.ones(64, 64), torch.ones(64, 64))
+    paths = set()
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                parts = line.split()
+                if len(parts) >= 6 and re.match(r"lib(open)?blas|libmkl|libblis|libcblas|libsatlas|libtatlas", os.path.basename(parts[5])):
+                    paths.add(os.path.realpath(parts[5]))
+    except OSError:
+        pass
+    generic = sorted(q for q in paths if os.path.basename(q).startswith("libblas"))
+    chosen = generic[0] if generic else (sorted(paths)[0] if paths else None)
+    if chosen is None:
+        return {"name": "unknown (no BLAS library mapped)", "path": None, "reference": False}
+    low = chosen.lower()
+    if "openblas" in low:
+        name = "OpenBLAS"
+    elif "mkl" in low:
+        name = "MKL"
+    elif "blis" in low:
+        name = "BLIS"
+    elif "atlas" in low:
+        name = "ATLAS"
+    elif "/blas/" in low or os.path.basename(low).startswith("libblas"):
+        name = "reference BLAS"
+    else:
+        name = os.path.basename(chosen)
+    return {"name": name, "path": chosen, "reference": name == "reference BLAS"}
 
 # --- timing (mirrors src/harness.ts) ------------------------------------------
 
@@ -219,6 +397,15 @@ def main():
     request = json.load(sys.stdin)
     timing = request.get("timing", {})
     results = {}
+    blas = blas_in_use()
+    if blas["reference"]:
+        # A torch column on the reference BLAS would make every native GEMM look fast: refuse it.
+        print(json.dumps({
+            "available": False,
+            "reason": f"torch runs on the reference BLAS ({blas['path']}); install libopenblas0-pthread "
+                      "so that its GEMMs run on OpenBLAS, then run the bench again",
+        }))
+        return
     for case in request["cases"]:
         cid, kind = case["id"], case["kind"]
         fn = KINDS.get(kind)
@@ -230,7 +417,8 @@ def main():
             opts = dict(timing)
             opts.update(case.get("timing") or {})
             r = measure(run, opts)
-            r["check"] = check()
+            if check is not None:
+                r["check"] = check()
             results[cid] = r
             print(f"  torch      {cid:<24} {r['secondsPerCall']:.3e} s/call", file=sys.stderr, flush=True)
         except Exception as exc:  # report and go on with the other cases
@@ -244,6 +432,7 @@ def main():
         "interopThreads": torch.get_num_interop_threads(),
         "python": sys.version.split()[0],
         "ompWaitPolicy": os.environ.get("OMP_WAIT_POLICY"),
+        "blas": f"{blas['name']} ({blas['path']})",
         "results": results,
     }))
 

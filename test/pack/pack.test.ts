@@ -11,21 +11,17 @@ const root = resolve(__dirname, '../..');
 const tsc = join(root, 'node_modules/typescript/bin/tsc');
 const work = mkdtempSync(join(tmpdir(), 'tapegrad-pack-'));
 const tarballs = new Map<string, string>();
+const run = promisify(execFile);
 
-// Commands run asynchronously: a test that blocks its worker for a minute (packing and installing
-// on a busy 2-core machine can take that long) makes the test runner's own messages time out.
-const execAsync = promisify(execFile);
-async function run(cmd: string, args: string[], cwd: string): Promise<string> {
-  return (await execAsync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })).stdout;
-}
-
-async function pnpm(args: string[], cwd: string): Promise<string> {
+// Every command runs asynchronously: a test that blocks its worker for a minute (packing, or the
+// native build, on a busy 2-core machine) makes the test runner's own messages time out.
+async function pnpm(args: string[], cwd: string): Promise<void> {
   const exec = process.env.npm_execpath;
-  if (exec && /pnpm/.test(exec)) return run(process.execPath, [exec, ...args], cwd);
-  return run('npx', ['-y', 'pnpm@9', ...args], cwd);
+  if (exec && /pnpm/.test(exec)) await run(process.execPath, [exec, ...args], { cwd, encoding: 'utf8' });
+  else await run('npx', ['-y', 'pnpm@9', ...args], { cwd, encoding: 'utf8' });
 }
 
-async function consumer(name: string, deps: string[], code: string, opts: { online?: boolean } = {}): Promise<string> {
+async function consumer(name: string, deps: string[], code: string, opts: { online?: boolean; env?: Record<string, string> } = {}): Promise<string> {
   const dir = join(work, name);
   mkdirSync(dir, { recursive: true });
   const pkgs = Object.fromEntries(deps.map((d) => [d, `file:${tarballs.get(d)}`]));
@@ -38,19 +34,20 @@ async function consumer(name: string, deps: string[], code: string, opts: { onli
   }));
   // Only tapegrad's own tarballs are needed, except where a package has a registry dependency.
   const net = opts.online ? [] : ['--offline'];
-  await run('npm', ['install', ...net, '--no-audit', '--no-fund', '--loglevel=error'], dir);
-  await run(process.execPath, [tsc, '-p', 'tsconfig.json'], dir);
-  return (await run(process.execPath, ['out/index.js'], dir)).trim();
+  const env = { ...process.env, TAPEGRAD_BACKEND: '', ...opts.env };
+  await run('npm', ['install', ...net, '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, encoding: 'utf8', env });
+  await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: dir, encoding: 'utf8' });
+  return (await run(process.execPath, ['out/index.js'], { cwd: dir, encoding: 'utf8', env })).stdout.trim();
 }
 
 beforeAll(async () => {
-  for (const pkg of ['tensor', 'autograd', 'nn', 'graph', 'backend-wasm', 'tapegrad']) {
+  for (const pkg of ['tensor', 'autograd', 'nn', 'graph', 'backend-wasm', 'backend-native', 'tapegrad']) {
     const dir = join(root, 'packages', pkg);
     if (!existsSync(join(dir, 'dist/index.js'))) throw new Error(`packages/${pkg} is not built: run \`pnpm build\` first`);
     await pnpm(['pack', '--pack-destination', work], dir);
   }
   for (const f of readdirSync(work)) {
-    const m = /^(tapegrad-(tensor|autograd|nn|graph|backend-wasm)|tapegrad)-\d.*\.tgz$/.exec(f);
+    const m = /^(tapegrad-(tensor|autograd|nn|graph|backend-wasm|backend-native)|tapegrad)-\d.*\.tgz$/.exec(f);
     if (m) tarballs.set(m[2] ? `@tapegrad/${m[2]}` : 'tapegrad', join(work, f));
   }
 }, 120_000);
@@ -122,12 +119,30 @@ describe('packages install and import on their own', () => {
     expect(JSON.parse(out)).toEqual({ simd: true, name: 'wasm', close: true });
   }, 120_000);
 
-  it('the umbrella tapegrad re-exports everything', async () => {
-    const out = await consumer('umbrella', ['@tapegrad/tensor', '@tapegrad/autograd', '@tapegrad/nn', 'tapegrad'], `
-      import { tensor, tanh, sum, grad, type Tensor } from 'tapegrad';
+  const UMBRELLA = ['@tapegrad/tensor', '@tapegrad/autograd', '@tapegrad/nn', '@tapegrad/backend-native', '@tapegrad/backend-wasm', 'tapegrad'];
+
+  it('the umbrella tapegrad re-exports everything, and installs and runs on the JavaScript kernels when the native build is skipped', async () => {
+    const out = await consumer('umbrella', UMBRELLA, `
+      import { tensor, tanh, sum, grad, getBackend, type Tensor } from 'tapegrad';
       const g = grad((x: Tensor) => sum(tanh(x)))(tensor([0], { dtype: 'float64' })) as Tensor;
-      console.log(g.item());
-    `);
-    expect(out).toBe('1');
+      console.log(JSON.stringify({ value: g.item(), backend: getBackend().name }));
+    `, { env: { TAPEGRAD_NATIVE_BUILD: '0' } });
+    expect(JSON.parse(out)).toEqual({ value: 1, backend: 'js' });
   }, 120_000);
+
+  it('@tapegrad/backend-native builds from its tarball at install (npm\'s node-gyp), and import \'tapegrad\' runs on it', async () => {
+    const out = await consumer('native', UMBRELLA, `
+      import { getBackend, jsBackend, matmul, randn, setBackend } from 'tapegrad';
+      import { nativeInfo } from '@tapegrad/backend-native';
+      const a = randn([64, 96], { seed: 1 }), b = randn([96, 80], { seed: 2 });
+      const fast = matmul(a, b).data();
+      const name = getBackend().name;
+      setBackend(jsBackend);
+      const reference = matmul(a, b).data();
+      let worst = 0;
+      for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs(fast[i]! - reference[i]!));
+      console.log(JSON.stringify({ name, blas: /OpenBLAS/.test(nativeInfo().blas), close: worst < 1e-3 }));
+    `);
+    expect(JSON.parse(out)).toEqual({ name: 'native', blas: true, close: true });
+  }, 600_000);
 });

@@ -23,6 +23,7 @@ import type { TimingOptions } from './harness.js';
 import type { Tapegrad } from './frameworks/tapegrad.js';
 import type { Tfjs } from './frameworks/tfjs.js';
 import { fill } from './data.js';
+import { cnnEpochCase, cnnStepCase, transformerStepCase } from './training-cases.js';
 
 export interface Workload {
   /** one timed call */
@@ -303,4 +304,7 @@ export const cases: BenchCase[] = [
   ewiseCase(1_000_000),
   opChainCase(1000, 16),
   mlpStepCase(128, [784, 256, 128, 10], 0.01),
+  transformerStepCase(16, 64, 128, 4),
+  cnnStepCase(64),
+  cnnEpochCase(8000, 2000, 64),
 ];

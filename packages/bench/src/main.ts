@@ -1,5 +1,5 @@
 /**
- * `pnpm bench`: tapegrad (JS and opt-in wasm backends) vs TensorFlow.js (cpu, wasm) vs PyTorch.
+ * `pnpm bench`: tapegrad (JS, wasm and native backends) vs TensorFlow.js (cpu, wasm) vs PyTorch.
  *
  * Runs every case of ./cases.ts in every framework (one framework after the
  * other, so they never compete for the 2 cores), prints ONE table to stdout and
@@ -7,19 +7,21 @@
  *
  * Options (after `pnpm bench --`):
  *   --filter=SUBSTR            only cases whose id contains SUBSTR (comma-separated list allowed)
- *   --frameworks=a,b           only these columns (tapegrad,tapegrad-wasm,tfjs-cpu,tfjs-wasm,torch)
+ *   --frameworks=a,b           only these columns (tapegrad,tapegrad-wasm,tapegrad-native,tfjs-cpu,tfjs-wasm,torch)
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { cases as allCases, type BenchCase, type Workload } from './cases.js';
+
+type Backend = ReturnType<Tapegrad['getBackend']>;
 import { measure, type Timing } from './harness.js';
-import { loadTapegrad } from './frameworks/tapegrad.js';
+import { loadTapegrad, type Tapegrad } from './frameworks/tapegrad.js';
 import { useTfjs, type TfjsInfo } from './frameworks/tfjs.js';
 import { runTorch, PYTHON, type TorchReport } from './frameworks/torch.js';
 
-const FRAMEWORKS = ['tapegrad', 'tapegrad-wasm', 'tfjs-cpu', 'tfjs-wasm', 'torch'] as const;
+const FRAMEWORKS = ['tapegrad', 'tapegrad-wasm', 'tapegrad-native', 'tfjs-cpu', 'tfjs-wasm', 'torch'] as const;
 type Framework = (typeof FRAMEWORKS)[number];
 const ANCHORS = ['tfjs-cpu', 'tfjs-wasm', 'torch'] as const;
 
@@ -82,27 +84,43 @@ function markColumn(fw: Framework, reason: string): void {
   log(`  ${fw.padEnd(10)} skipped: ${reason}`);
 }
 
+/** Runs every tapegrad case in column `fw` with `backend` set (the previous one is put back). */
+function onBackend(fw: Framework, tg: Tapegrad, backend: Backend): void {
+  const previous = tg.setBackend(backend);
+  try {
+    for (const c of cases) if (c.tapegrad) runCase(fw, c, () => c.tapegrad!(tg));
+  } finally {
+    tg.setBackend(previous);
+  }
+}
+
+/** The reference TypeScript kernels (`setBackend(jsBackend)`), whatever `import 'tapegrad'` chose. */
 async function benchTapegrad(): Promise<void> {
   const loaded = await loadTapegrad();
   if ('error' in loaded) return markColumn('tapegrad', loaded.error);
-  columnNote.tapegrad = 'packages/tapegrad build, public API only';
-  for (const c of cases) if (c.tapegrad) runCase('tapegrad', c, () => c.tapegrad!(loaded.tg));
+  columnNote.tapegrad = 'packages/tapegrad build, public API only, setBackend(jsBackend): the TypeScript reference kernels';
+  onBackend('tapegrad', loaded.tg, loaded.tg.jsBackend);
 }
 
 /** The same tapegrad workloads with `setBackend(wasmBackend())` (@tapegrad/backend-wasm) in force. */
 async function benchTapegradWasm(): Promise<void> {
   const loaded = await loadTapegrad();
   if ('error' in loaded) return markColumn('tapegrad-wasm', loaded.error);
-  const { setBackend } = loaded.tg;
   const { wasmBackend, wasmSimdSupported } = await import('@tapegrad/backend-wasm');
   if (!wasmSimdSupported()) return markColumn('tapegrad-wasm', 'WebAssembly SIMD not supported by this engine');
   columnNote['tapegrad-wasm'] = 'tapegrad with setBackend(wasmBackend()): WebAssembly SIMD float32 matmul';
-  const previous = setBackend(wasmBackend());
-  try {
-    for (const c of cases) if (c.tapegrad) runCase('tapegrad-wasm', c, () => c.tapegrad!(loaded.tg));
-  } finally {
-    setBackend(previous);
-  }
+  onBackend('tapegrad-wasm', loaded.tg, wasmBackend({ base: loaded.tg.jsBackend }));
+}
+
+/** The same tapegrad workloads on @tapegrad/backend-native (what `import 'tapegrad'` chooses in Node when it is built). */
+async function benchTapegradNative(): Promise<void> {
+  const loaded = await loadTapegrad();
+  if ('error' in loaded) return markColumn('tapegrad-native', loaded.error);
+  const { isNativeAvailable, nativeBackend, nativeInfo, nativeUnavailableReason } = await import('@tapegrad/backend-native');
+  if (!isNativeAvailable()) return markColumn('tapegrad-native', `native backend unavailable: ${nativeUnavailableReason()}`);
+  const info = nativeInfo();
+  columnNote['tapegrad-native'] = `tapegrad with setBackend(nativeBackend()): ${info.blas}; ${info.vectorMath}; ${info.threads} threads`;
+  onBackend('tapegrad-native', loaded.tg, nativeBackend({ base: loaded.tg.jsBackend }));
 }
 
 const tfjsInfo: Partial<Record<'cpu' | 'wasm', TfjsInfo>> = {};
@@ -136,7 +154,7 @@ async function benchTorch(): Promise<void> {
   }
   columnNote.torch =
     `torch ${torchReport.version}, ${torchReport.threads} threads, ` +
-    `OMP_WAIT_POLICY=${torchReport.ompWaitPolicy}, python ${torchReport.python}`;
+    `OMP_WAIT_POLICY=${torchReport.ompWaitPolicy}, python ${torchReport.python}, BLAS: ${torchReport.blas}`;
   for (const c of withTorch) {
     const r = torchReport.results[c.id];
     if (!r) cells.get(c.id)!.torch = { error: 'no result from torch_bench.py' };
@@ -187,9 +205,14 @@ function fmt(v: number | undefined): string {
 }
 const fmtList = (xs: number[]): string => `[${xs.map((x) => x.toPrecision(5)).join(', ')}]`;
 
+/** The tapegrad column the speedups are computed from: native when it ran, else the JS one. */
+function speedupColumn(): Framework {
+  return cases.some((c) => cells.get(c.id)!['tapegrad-native']?.value !== undefined) ? 'tapegrad-native' : 'tapegrad';
+}
+
 function speedup(c: BenchCase, anchor: Framework): number | undefined {
   const row = cells.get(c.id)!;
-  const t = row.tapegrad?.value;
+  const t = row[speedupColumn()]?.value;
   const a = row[anchor]?.value;
   if (t === undefined || a === undefined || t <= 0 || a <= 0) return undefined;
   return c.better === 'higher' ? t / a : a / t;
@@ -202,6 +225,7 @@ function renderTable(): string {
     'better',
     'tapegrad',
     'tapegrad-wasm',
+    'tapegrad-native',
     'tfjs-cpu',
     'tfjs-wasm',
     'torch',
@@ -246,6 +270,7 @@ async function main(): Promise<void> {
 
   if (selected.has('tapegrad')) await benchTapegrad();
   if (selected.has('tapegrad-wasm')) await benchTapegradWasm();
+  if (selected.has('tapegrad-native')) await benchTapegradNative();
   if (selected.has('tfjs-cpu')) await benchTfjs('cpu');
   if (selected.has('tfjs-wasm')) await benchTfjs('wasm');
   if (selected.has('torch')) await benchTorch();
@@ -257,7 +282,7 @@ async function main(): Promise<void> {
   out.push('');
   out.push(`tapegrad benchmark — ${cpu}, ${os.cpus().length} cores, Node ${process.version}, ${new Date().toISOString()}`);
   out.push('Each value is the median of several timed runs after a warm-up; all frameworks get the same float32 inputs.');
-  out.push('"vs X" columns are speedups: how many times faster tapegrad is than X (>1 = tapegrad faster, <1 = slower),');
+  out.push(`"vs X" columns are speedups: how many times faster ${speedupColumn()} is than X (>1 = tapegrad faster, <1 = slower),`);
   out.push('computed in the direction of the "better" column (higher GFLOP/s, lower ns/elem, us/op and ms/step).');
   out.push('');
   out.push(renderTable());
@@ -286,7 +311,7 @@ async function main(): Promise<void> {
       tfjs: tfjsInfo,
       torch: torchReport,
     },
-    speedupDefinition: 'how many times faster tapegrad is than the anchor (>1 = tapegrad faster)',
+    speedupDefinition: `how many times faster ${speedupColumn()} is than the anchor (>1 = tapegrad faster)`,
     columns: FRAMEWORKS.map((f) => ({ id: f, note: columnNote[f] ?? null })),
     cases: cases.map((c) => ({
       id: c.id,

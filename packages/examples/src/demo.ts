@@ -10,6 +10,7 @@ import { run as runCnn } from './mnist-cnn.js';
 import { run as runMlp } from './mnist-mlp.js';
 import { cli, isMain, withDefaults, type OptionSpecs, type Values } from './util/cli.js';
 import { logger, outputDir, shown, type Log } from './util/output.js';
+import { BACKEND_OPTION, backendDescription, onBackend } from './util/train.js';
 
 export const options = {
   model: { kind: 'string', default: 'both', choices: ['both', 'mlp', 'cnn'], help: 'which network(s) to train' },
@@ -17,7 +18,7 @@ export const options = {
   trainSize: { kind: 'number', default: 8000, integer: true, min: 1, max: 8000, help: 'training digits used (of 8,000)' },
   out: { kind: 'optional-string', help: 'folder for the plots (default packages/examples/out/demo)' },
   graph: { kind: 'optional-string', help: 'write the computation graph of the first loss as interactive HTML' },
-  backend: { kind: 'string', default: 'wasm', choices: ['js', 'wasm'], help: 'kernels: WebAssembly SIMD (@tapegrad/backend-wasm) or the TypeScript reference backend' },
+  backend: BACKEND_OPTION,
   quiet: { kind: 'boolean', default: false, help: 'print nothing' },
 } satisfies OptionSpecs;
 

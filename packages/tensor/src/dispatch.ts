@@ -31,8 +31,9 @@ function anyBatched(inputs: readonly Tensor[]): boolean {
 export function runKernel<P extends KernelPrimitive>(op: P, inputs: Tensor[], attrs: PrimitiveAttrs[P], shape: readonly number[], dtype: DType): Tensor {
   if (batching !== null && anyBatched(inputs)) return batching(op, inputs, attrs, shape, dtype);
   const start = isTimingEnabled() ? performance.now() : -1;
-  const out = Tensor.empty(shape, dtype, op);
-  (getBackend()[op] as Kernel<P>)(inputs, out, attrs);
+  const backend = getBackend();
+  const out = Tensor.empty(shape, dtype, op, backend.allocate);
+  (backend[op] as Kernel<P>)(inputs, out, attrs);
   if (isAnomalyEnabled()) checkNaN(op, inputs, out);
   record(op, inputs, out, attrs);
   if (start >= 0 && out.node !== null) addOpTime(out.node, 'forward', performance.now() - start);

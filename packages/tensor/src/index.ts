@@ -38,3 +38,4 @@ export type {
   Primitive, PrimitiveAttrs, KernelPrimitive, ViewPrimitive, ReduceAttrs, WindowAttrs, ScatterAttrs, ScatterReduce, ScanAttrs, SortAttrs,
 } from './primitives.js';
 export { getBackend, setBackend, type Backend, type Kernel, type KernelTable, type View } from './backend/backend.js';
+export { jsBackend } from './backend/js/index.js';

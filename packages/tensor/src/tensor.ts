@@ -96,12 +96,13 @@ export class Tensor {
   }
 
   /**
-   * A fresh zero-filled contiguous tensor: the one place storage is allocated, so the element-count
-   * limit is checked here (a RangeError naming `op`, the function that asked, the shape and the limit).
+   * A fresh contiguous tensor: the one place storage is allocated, so the element-count limit is
+   * checked here (a RangeError naming `op`, the function that asked, the shape and the limit).
+   * Zero-filled, unless `alloc` (a backend's allocator) provides storage its kernel overwrites.
    */
-  static empty(shape: readonly number[], dtype: DType, op = 'Tensor.empty'): Tensor {
+  static empty(shape: readonly number[], dtype: DType, op = 'Tensor.empty', alloc?: (dtype: DType, size: number) => TypedArray): Tensor {
     const n = checkDims(shape, op);
-    const buf = allocate(dtype, n, op);
+    const buf = alloc === undefined ? allocate(dtype, n, op) : alloc(dtype, n);
     // Chains of ops pass one shape array along; its (immutable) strides are computed once.
     if (shape !== lastShape) {
       lastShape = shape;

@@ -27,6 +27,8 @@ export type TorchReport =
       interopThreads: number;
       python: string;
       ompWaitPolicy: string;
+      /** the BLAS library torch's GEMMs run on, and its path (torch_bench.py refuses the reference BLAS) */
+      blas: string;
       results: Record<string, TorchCaseResult>;
     }
   | { available: false; reason: string };

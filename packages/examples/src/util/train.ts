@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import {
-  Adam, CosineAnnealingLR, DataLoader, TensorDataset, backward, crossEntropy, manualSeed, noGrad, setBackend, type Module, type Tensor,
+  Adam, CosineAnnealingLR, DataLoader, TensorDataset, backward, crossEntropy, getBackend, jsBackend, manualSeed, noGrad, setBackend,
+  type Backend, type Module, type Tensor,
 } from 'tapegrad';
+import { nativeBackend } from '@tapegrad/backend-native';
 import { wasmBackend } from '@tapegrad/backend-wasm';
 import { loadMnist } from '../data/mnist.js';
 import type { OptionSpecs, Values } from './cli.js';
@@ -141,15 +143,35 @@ export function trainingOptions(example: string, defaults: { epochs: number; lr:
     testSize: { kind: 'number', default: 2000, integer: true, min: 1, max: 2000, help: 'held-out digits for the test accuracy (of 2,000)' },
     out: { kind: 'optional-string', help: `folder for the loss curve (default packages/examples/out/${example})` },
     graph: { kind: 'optional-string', help: 'write the computation graph of the first loss as interactive HTML' },
-    backend: { kind: 'string', default: 'js', choices: ['js', 'wasm'], help: 'kernels: the TypeScript reference backend, or WebAssembly SIMD (@tapegrad/backend-wasm: float32 matmul, so Linear and Conv2d, several times faster)' },
+    backend: BACKEND_OPTION,
     quiet: { kind: 'boolean', default: false, help: 'print nothing' },
   } satisfies OptionSpecs;
 }
 
+/** The --backend option of the MNIST examples and the demo. */
+export const BACKEND_OPTION = {
+  kind: 'string', default: 'default', choices: ['default', 'native', 'wasm', 'js'],
+  help: "kernels: the ones `import 'tapegrad'` chose (native when its addon is built), native (C++, OpenBLAS), WebAssembly SIMD (float32 matmul), or the TypeScript reference",
+} as const;
+
+const KERNELS: Record<string, string> = { native: 'native C++ kernels (OpenBLAS, SLEEF)', wasm: 'WebAssembly SIMD kernels', js: 'TypeScript kernels' };
+
+/** The backend in use, said in words: `native (native C++ kernels (OpenBLAS, SLEEF))`. */
+export function backendDescription(): string {
+  const name = getBackend().name;
+  return `the ${name} backend (${KERNELS[name] ?? 'custom kernels'})`;
+}
+
+function backendFor(name: string): Backend {
+  if (name === 'native') return nativeBackend({ base: jsBackend });
+  if (name === 'wasm') return wasmBackend({ base: jsBackend });
+  return jsBackend;
+}
+
 /** Runs `fn` on the chosen kernels, restoring the previous backend afterwards. */
-async function onBackend<T>(backend: string, fn: () => Promise<T>): Promise<T> {
-  if (backend !== 'wasm') return fn();
-  const previous = setBackend(wasmBackend());
+export async function onBackend<T>(backend: string, fn: () => Promise<T>): Promise<T> {
+  if (backend === 'default') return fn();
+  const previous = setBackend(backendFor(backend));
   try {
     return await fn();
   } finally {
@@ -170,13 +192,15 @@ export async function runMnistExample(example: string, name: string, o: Training
   const t0 = performance.now();
   const data = loadMnist({ trainSize: o.trainSize, testSize: o.testSize });
   const parameterCount = model.parameters().reduce((n, p) => n + p.size, 0);
-  log(`${name} ${describe} (${parameterCount.toLocaleString('en-US')} parameters): ${data.xTrain.shape[0]} training digits, ${data.xTest.shape[0]} held out; Adam lr ${o.lr}, batch ${o.batchSize}, ${o.epochs} epochs; ${o.backend === 'wasm' ? 'WebAssembly SIMD' : 'TypeScript'} kernels`);
-  const result = await onBackend(o.backend, () => trainClassifier({
+  const result = await onBackend(o.backend, () => {
+    log(`${name} ${describe} (${parameterCount.toLocaleString('en-US')} parameters): ${data.xTrain.shape[0]} training digits, ${data.xTest.shape[0]} held out; Adam lr ${o.lr}, batch ${o.batchSize}, ${o.epochs} epochs; on ${backendDescription()}`);
+    return trainClassifier({
     name, model, xTrain: toInput(data.xTrain), yTrain: data.yTrain, xTest: toInput(data.xTest), yTest: data.yTest,
     epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, cosine: o.cosine, seed: o.seed,
     log, stream: o.quiet || o.log !== undefined ? NULL_STREAM : process.stdout, graph: o.graph,
     outDir: o.out !== undefined || !o.quiet ? outputDir(example, o.out) : null,
-  }));
+    });
+  });
   const totalSeconds = (performance.now() - t0) / 1000;
   log(`test accuracy: ${(100 * result.testAccuracy).toFixed(2)}% on ${data.xTest.shape[0]} held-out digits (training ${result.seconds.toFixed(1)} s, total ${totalSeconds.toFixed(1)} s)`);
   return { ...result, model, parameterCount, totalSeconds };

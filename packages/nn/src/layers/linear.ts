@@ -1,4 +1,4 @@
-import { ShapeError, add, matmul, type Tensor } from '@tapegrad/tensor';
+import { ShapeError, add, matmul, reshape, type Tensor } from '@tapegrad/tensor';
 import { kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { checkSize, fmtShape, initSource, newParameter, type LayerInitOptions, layerInput, layerOptions } from './common.js';
@@ -39,7 +39,11 @@ export class Linear extends Module {
     if (x.ndim === 0 || x.shape[x.ndim - 1] !== this.inFeatures) {
       throw new ShapeError(`Linear: expected input [..., ${this.inFeatures}], got ${fmtShape(x.shape)}`);
     }
-    const y = matmul(x, this.weight.T);
-    return this.bias === null ? y : add(y, this.bias);
+    // Leading dims fold into one (a view of a contiguous input): one 2-D matmul, whose gradient
+    // for the weight is one matmul too, not a batch of them summed afterwards.
+    const flat = x.ndim > 2 ? reshape(x, [-1, this.inFeatures]) : x;
+    const y = matmul(flat, this.weight.T);
+    const out = this.bias === null ? y : add(y, this.bias);
+    return x.ndim > 2 ? reshape(out, [...x.shape.slice(0, -1), this.outFeatures]) : out;
   }
 }

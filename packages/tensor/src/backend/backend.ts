@@ -22,7 +22,14 @@ export type Kernel<P extends KernelPrimitive> = (inputs: readonly View[], out: V
 export type KernelTable<P extends KernelPrimitive> = { readonly [K in P]: Kernel<K> };
 
 /** A backend is one kernel per primitive that has storage to compute; forgetting one is a type error. */
-export type Backend = { readonly name: string } & KernelTable<KernelPrimitive>;
+export type Backend = {
+  readonly name: string;
+  /**
+   * Optional: storage for a kernel output of `size` elements, which need not be zeroed (every
+   * kernel of this backend writes all of its output). Without it outputs are fresh zeroed arrays.
+   */
+  readonly allocate?: (dtype: DType, size: number) => TypedArray;
+} & KernelTable<KernelPrimitive>;
 
 let current: Backend = jsBackend;
 

@@ -1,0 +1,172 @@
+// Batched matmul: float32/float64 through CBLAS (OpenBLAS), int32 as a plain loop that wraps like
+// the reference. Strided operands go to BLAS as they are whenever one of their strides is 1
+// (a transposed view becomes a transposed-operand call, as in every matmul gradient); any other
+// layout is packed into a contiguous scratch first. Many small matrices (attention heads,
+// convolution groups) are spread over the thread pool, one single-threaded GEMM each; large ones
+// run one at a time on OpenBLAS's own threads.
+#include <cblas.h>
+
+#include <algorithm>
+#include <climits>
+
+#include "iter.h"
+#include "tg.h"
+
+namespace tg {
+namespace {
+
+// Multiply-adds per matrix below which OpenBLAS runs a GEMM on one thread (65536 * 4, its
+// GEMM_MULTITHREAD_THRESHOLD), so such matrices are better spread over the pool instead.
+constexpr int64_t SMALL_GEMM = 262144;
+
+inline void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
+  cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+}
+inline void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const double* a, int lda, const double* b, int ldb, double* c, int ldc) {
+  cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc);
+}
+
+// How BLAS can read a rows x cols matrix with strides (rs, cs) in place: row-major (NoTrans) when
+// its columns are contiguous, the transpose of a row-major matrix (Trans) when its rows are.
+bool blas_layout(int64_t rs, int64_t cs, int64_t rows, int64_t cols, CBLAS_TRANSPOSE& t, int64_t& ld) {
+  if ((cs == 1 || cols == 1) && (rows == 1 || rs >= std::max<int64_t>(cols, 1))) {
+    t = CblasNoTrans;
+    ld = rows == 1 ? std::max<int64_t>(cols, 1) : rs;
+  } else if ((rs == 1 || rows == 1) && (cols == 1 || cs >= std::max<int64_t>(rows, 1))) {
+    t = CblasTrans;
+    ld = cols == 1 ? std::max<int64_t>(rows, 1) : cs;
+  } else {
+    return false;
+  }
+  return ld <= INT_MAX;
+}
+
+template <class T>
+struct Operand {
+  const T* p;
+  CBLAS_TRANSPOSE t;
+  int ld;
+};
+
+// The matrix at base as BLAS reads it: in place, or packed row-major into `scratch`.
+template <class T>
+Operand<T> operand(const T* base, int64_t rs, int64_t cs, int64_t rows, int64_t cols, std::vector<T>& scratch) {
+  CBLAS_TRANSPOSE t;
+  int64_t ld;
+  if (blas_layout(rs, cs, rows, cols, t, ld)) return {base, t, static_cast<int>(ld)};
+  scratch.resize(rows * cols);
+  for (int64_t i = 0; i < rows; i++)
+    for (int64_t j = 0; j < cols; j++) scratch[i * cols + j] = base[i * rs + j * cs];
+  return {scratch.data(), CblasNoTrans, static_cast<int>(std::max<int64_t>(cols, 1))};
+}
+
+template <class T>
+void float_matmul(const View& a, const View& b, const View& o, const std::vector<std::array<int64_t, 2>>& offs,
+                  int64_t M, int64_t K, int64_t N, int64_t ars, int64_t acs, int64_t brs, int64_t bcs) {
+  const T* ab = a.ptr<T>();
+  const T* bb = b.ptr<T>();
+  T* ob = o.ptr<T>() + o.offset;
+  auto one = [&](int64_t i) {
+    thread_local std::vector<T> sa, sb;
+    T* c = ob + i * M * N;
+    if (K == 0) {
+      std::fill(c, c + M * N, T(0));
+      return;
+    }
+    Operand<T> x = operand(ab + offs[i][0], ars, acs, M, K, sa);
+    Operand<T> y = operand(bb + offs[i][1], brs, bcs, K, N, sb);
+    gemm(x.t, y.t, static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), x.p, x.ld, y.p, y.ld, c, static_cast<int>(N));
+  };
+  const int64_t batch = static_cast<int64_t>(offs.size());
+  if (batch > 1 && M * N * K < SMALL_GEMM) {
+    parallel_for(batch, std::max<int64_t>(1, SMALL_GEMM / std::max<int64_t>(M * N * K, 1)), [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; i++) one(i);
+    });
+  } else {
+    for (int64_t i = 0; i < batch; i++) one(i);
+  }
+}
+
+// int32: sums of products modulo 2^32, as Math.imul and `| 0` give in the reference.
+void int_matmul(const View& a, const View& b, const View& o, const std::vector<std::array<int64_t, 2>>& offs,
+                int64_t M, int64_t K, int64_t N, int64_t ars, int64_t acs, int64_t brs, int64_t bcs) {
+  const int32_t* ab = a.ptr<int32_t>();
+  const int32_t* bb = b.ptr<int32_t>();
+  int32_t* ob = o.ptr<int32_t>() + o.offset;
+  const int64_t rows = static_cast<int64_t>(offs.size()) * M;
+  parallel_for(rows, std::max<int64_t>(1, (1 << 15) / std::max<int64_t>(N * K, 1)), [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; r++) {
+      const int64_t i = r / M, row = r % M;
+      const int32_t* ar = ab + offs[i][0] + row * ars;
+      for (int64_t j = 0; j < N; j++) {
+        uint32_t s = 0;
+        const int32_t* bc = bb + offs[i][1] + j * bcs;
+        for (int64_t k = 0; k < K; k++) s += static_cast<uint32_t>(ar[k * acs]) * static_cast<uint32_t>(bc[k * brs]);
+        ob[r * N + j] = static_cast<int32_t>(s);
+      }
+    }
+  });
+}
+
+}  // namespace
+
+// a [..., M, K] @ b [..., K, N] with equal (already broadcast) batch dims, any strides.
+void k_matmul(Call& c) {
+  const View& a = c.in.at(0);
+  const View& b = c.in.at(1);
+  const View& o = c.out;
+  const int nd = o.ndim;
+  bool ok = nd >= 2 && a.ndim == nd && b.ndim == nd;
+  for (int d = 0; ok && d < nd - 2; d++) ok = a.shape[d] == o.shape[d] && b.shape[d] == o.shape[d];
+  const int64_t M = ok ? o.shape[nd - 2] : 0, N = ok ? o.shape[nd - 1] : 0, K = ok ? a.shape[nd - 1] : 0;
+  ok = ok && a.shape[nd - 2] == M && b.shape[nd - 2] == K && b.shape[nd - 1] == N;
+  if (!ok) fail(Error::Range, "matmul: cannot multiply " + fmt_shape(a) + " by " + fmt_shape(b) + " into " + fmt_shape(o));
+  if (a.dtype != o.dtype || b.dtype != o.dtype || o.dtype == BOOL) {
+    fail(Error::Type, std::string("matmul: expected float32, float64 or int32 operands of the output's dtype, got ") + dtype_name(a.dtype) + ", " + dtype_name(b.dtype) + " into " + dtype_name(o.dtype));
+  }
+  if (M > INT_MAX || N > INT_MAX || K > INT_MAX) fail(Error::Range, "matmul: matrices too large for BLAS: " + fmt_shape(o));
+  // Offsets of every batch entry's matrices, in row-major batch order.
+  Rows<2> batch(o.shape, nd - 2, {a.strides, b.strides}, {a.offset, b.offset});
+  std::vector<std::array<int64_t, 2>> offs;
+  offs.reserve(batch.total);
+  batch.walk(0, batch.total, [&](Rows<2>::Offs p, int64_t n, Rows<2>::Offs s) {
+    for (int64_t i = 0; i < n; i++) offs.push_back({p[0] + i * s[0], p[1] + i * s[1]});
+  });
+  if (M == 0 || N == 0 || offs.empty()) return;
+  const int64_t ars = a.strides[nd - 2], acs = a.strides[nd - 1], brs = b.strides[nd - 2], bcs = b.strides[nd - 1];
+  // A batch of matrices times one matrix (a Linear layer on [batch, seq, features]) is one GEMM
+  // when the batch's rows follow each other at a's row stride: [batch * M, K] @ [K, N].
+  const int64_t entries = static_cast<int64_t>(offs.size());
+  if (entries > 1 && entries * M <= INT_MAX) {
+    bool merged = true;
+    for (int64_t i = 1; merged && i < entries; i++) merged = offs[i][1] == offs[0][1] && offs[i][0] == offs[0][0] + i * M * ars;
+    if (merged) {
+      offs.resize(1);
+      if (o.dtype == F32) return float_matmul<float>(a, b, o, offs, entries * M, K, N, ars, acs, brs, bcs);
+      if (o.dtype == F64) return float_matmul<double>(a, b, o, offs, entries * M, K, N, ars, acs, brs, bcs);
+      return int_matmul(a, b, o, offs, entries * M, K, N, ars, acs, brs, bcs);
+    }
+  }
+  if (o.dtype == F32) float_matmul<float>(a, b, o, offs, M, K, N, ars, acs, brs, bcs);
+  else if (o.dtype == F64) float_matmul<double>(a, b, o, offs, M, K, N, ars, acs, brs, bcs);
+  else int_matmul(a, b, o, offs, M, K, N, ars, acs, brs, bcs);
+}
+
+// Which BLAS this build calls, for nativeInfo().
+std::string blas_info() {
+#ifdef OPENBLAS_VERSION
+  return std::string("OpenBLAS ") + openblas_get_config() + " (" + openblas_get_corename() + ", " + std::to_string(openblas_get_num_threads()) + " threads)";
+#else
+  return "CBLAS";
+#endif
+}
+
+void set_blas_threads(int n) {
+#ifdef OPENBLAS_VERSION
+  openblas_set_num_threads(n);
+#else
+  (void)n;
+#endif
+}
+
+}  // namespace tg

@@ -1,0 +1,345 @@
+/**
+ * The native kernels on the cases the op table does not reach: 0-d and empty tensors, reversed,
+ * broadcast and offset views, int32 and bool, special float values, tensors large enough for the
+ * thread pool and the blocked loops, errors, and the JavaScript glue (scratch growth, storage at
+ * a byte offset, small outputs on the reference kernels). Every result is compared with the
+ * TypeScript reference kernel on the same views.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  Tensor, argmax, cast, fold2d, gather, matmul, max, maximum, minimum, prod, rand, randn, reshape, scatterAdd, setBackend,
+  sum, tensor, transpose, unfold2d, where, type Backend, type DType, type View,
+} from '@tapegrad/tensor';
+import { nativeBackend } from '@tapegrad/backend-native';
+import { jsBackend } from '../../packages/tensor/src/backend/js/index.js';
+import { scatterAddZeros } from '@tapegrad/tensor/internal';
+
+const native = nativeBackend({ base: jsBackend, minBytes: 0 });
+type Storage = View['buf'];
+const ARRAYS: Record<DType, new (n: number) => Storage> = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array };
+
+function fresh(shape: number[], dtype: DType): View {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
+  return { buf: new ARRAYS[dtype](n), offset: 0, shape, strides, dtype };
+}
+
+/** A view with explicit strides and offset over storage filled by `value(i)` at every position it covers (NaN / sentinels elsewhere). */
+function view(shape: number[], strides: number[], offset: number, dtype: DType, value: (flat: number) => number): View {
+  let hi = offset;
+  shape.forEach((n, d) => { if (strides[d]! > 0) hi += (n - 1) * strides[d]!; });
+  const buf = new ARRAYS[dtype](hi + 2).fill(dtype === 'float32' || dtype === 'float64' ? NaN : 77);
+  const idx = shape.map(() => 0);
+  const n = shape.reduce((a, b) => a * b, 1);
+  for (let flat = 0; flat < n; flat++) {
+    buf[offset + idx.reduce((o, v, d) => o + v * strides[d]!, 0)] = value(flat);
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++idx[d]! < shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  return { buf, offset, shape, strides, dtype };
+}
+
+type Kernel = (inputs: readonly View[], out: View, attrs: object) => void;
+const kernel = (b: Backend, op: string): Kernel => (b as unknown as Record<string, Kernel>)[op]!;
+
+/** The kernel's output on both backends, as plain arrays. */
+function both(op: string, inputs: View[], outShape: number[], outDtype: DType, attrs: object = {}): [number[], number[]] {
+  const a = fresh(outShape, outDtype), b = fresh(outShape, outDtype);
+  kernel(jsBackend, op)(inputs, a, attrs);
+  kernel(native, op)(inputs, b, attrs);
+  return [Array.from(b.buf as ArrayLike<number>), Array.from(a.buf as ArrayLike<number>)];
+}
+
+/** Equal bit for bit (NaN equals NaN; -0 differs from 0). */
+function expectSame(got: number[], want: number[]): void {
+  expect(got.length).toBe(want.length);
+  got.forEach((g, i) => { if (!Object.is(g, want[i])) expect(`[${i}] ${g}`).toBe(`[${i}] ${want[i]}`); });
+}
+
+/** Equal where the reference is not finite or zero, else within rtol relative. */
+function expectClose(got: number[], want: number[], rtol: number): void {
+  expect(got.length).toBe(want.length);
+  got.forEach((g, i) => {
+    const w = want[i]!;
+    const ok = Object.is(g, w) || (Number.isFinite(w) && w !== 0 && Math.abs(g - w) <= rtol * Math.abs(w));
+    if (!ok) expect(`[${i}] ${g}`).toBe(`[${i}] ${w}`);
+  });
+}
+
+function on<T>(backend: Backend, f: () => T): T {
+  const previous = setBackend(backend);
+  try {
+    return f();
+  } finally {
+    setBackend(previous);
+  }
+}
+const onNative = <T>(f: () => T): T => on(native, f);
+const onJs = <T>(f: () => T): T => on(jsBackend, f);
+const values = (t: Tensor): number[] => Array.from(t.data() as ArrayLike<number>);
+
+describe('0-d and empty tensors', () => {
+  it('0-d operands of every kernel family', () => {
+    const x = view([], [], 2, 'float64', () => 0.75);
+    const y = view([], [], 0, 'float64', () => -2);
+    for (const op of ['neg', 'exp', 'tanh', 'sqrt', 'relu', 'copy']) expectClose(...both(op, [x], [], 'float64'), 1e-15);
+    for (const op of ['add', 'mul', 'div', 'pow', 'maximum', 'lt']) expectClose(...both(op, [x, y], [], op === 'lt' ? 'bool' : 'float64'), 1e-15);
+    expectSame(...both('sum', [x], [], 'float64', { axes: [], keepdims: false }));
+    expectSame(...both('where', [view([], [], 1, 'bool', () => 1), x, y], [], 'float64'));
+    expectSame(...both('cast', [x], [], 'int32', { dtype: 'int32' }));
+  });
+
+  it('empty tensors: elementwise, reductions (sum 0, prod 1), matmul with K = 0, concat, pad', () => {
+    const e = fresh([2, 0, 3], 'float32');
+    expectSame(...both('exp', [e], [2, 0, 3], 'float32'));
+    expectSame(...both('add', [e, e], [2, 0, 3], 'float32'));
+    expectSame(...both('sum', [e], [2, 3], 'float32', { axes: [1], keepdims: false }));
+    expectSame(...both('prod', [e], [2, 3], 'float32', { axes: [1], keepdims: false }));
+    expectSame(...both('sum', [e], [2, 0], 'float32', { axes: [2], keepdims: false }));
+    expectSame(...both('max', [e], [2, 0], 'float32', { axes: [2], keepdims: false }));
+    const a = fresh([2, 0], 'float64'), b = fresh([0, 3], 'float64');
+    expectSame(...both('matmul', [a, b], [2, 3], 'float64'));
+    expectSame(...both('matmul', [fresh([0, 3], 'float64'), fresh([3, 2], 'float64')], [0, 2], 'float64'));
+    const full = view([2, 2], [2, 1], 0, 'float64', (i) => i + 1);
+    expectSame(...both('concat', [fresh([0, 2], 'float64'), full], [2, 2], 'float64', { axis: 0 }));
+    expectSame(...both('pad', [fresh([0], 'float64')], [3], 'float64', { shape: [3], starts: [1], steps: [1], value: 0.5 }));
+    expectSame(...both('unfold2d', [fresh([0, 1, 3, 3], 'float32')], [0, 4, 4], 'float32', { kernel: [2, 2], stride: [1, 1], padding: [0, 0], dilation: [1, 1], padValue: 0 }));
+    expectSame(...both('gather', [full, fresh([2, 0], 'int32')], [2, 0], 'float64', { axis: 1 }));
+  });
+});
+
+describe('strided views', () => {
+  const rows = 37, cols = 29;
+  const layouts: [string, number[], number][] = [
+    ['reversed rows and columns', [-cols, -1], rows * cols - 1],
+    ['column-major with an offset', [1, rows], 5],
+    ['gapped', [2 * cols + 1, 2], 3],
+    ['a broadcast row (stride 0)', [0, 1], 0],
+  ];
+  for (const [name, strides, offset] of layouts) {
+    it(`${name}: elementwise, reductions, copy and matmul read them`, () => {
+      for (const dtype of ['float32', 'float64'] as const) {
+        const x = view([rows, cols], strides, offset, dtype, (i) => Math.sin(i) * 3);
+        const y = view([rows, cols], [cols, 1], 0, dtype, (i) => Math.cos(i));
+        expectSame(...both('mul', [x, y], [rows, cols], dtype));
+        expectSame(...both('sub', [y, x], [rows, cols], dtype));
+        expectSame(...both('maximum', [x, y], [rows, cols], dtype));
+        expectClose(...both('exp', [x], [rows, cols], dtype), dtype === 'float64' ? 1e-15 : 1e-6);
+        expectSame(...both('copy', [x], [rows, cols], dtype));
+        for (const axes of [[0], [1], [0, 1]]) {
+          const shape = [rows, cols].filter((_, d) => !axes.includes(d));
+          for (const op of ['sum', 'max', 'argmin']) expectSame(...both(op, [x], shape, op === 'argmin' ? 'int32' : dtype, { axes, keepdims: false }));
+        }
+        const t = view([cols, rows], [strides[1]!, strides[0]!], offset, dtype, (i) => Math.cos(i * 0.3));
+        expectClose(...both('matmul', [x, t], [rows, rows], dtype), dtype === 'float64' ? 1e-12 : 1e-4);
+      }
+    });
+  }
+});
+
+describe('int32 and bool', () => {
+  const I = (xs: number[]): View => view([xs.length], [1], 0, 'int32', (i) => xs[i]!);
+  const B = (xs: number[]): View => view([xs.length], [1], 0, 'bool', (i) => xs[i]!);
+
+  it('int32 arithmetic wraps modulo 2^32 as typed-array stores do (mul as Math.imul)', () => {
+    const a = I([2147483647, -2147483648, 65536, 46341, 7, -7, 0]);
+    const b = I([1, -1, 65536, 46341, 2, 2, 0]);
+    for (const op of ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum']) expectSame(...both(op, [a, b], [7], 'int32'));
+    expect(both('add', [a, b], [7], 'int32')[0][0]).toBe(-2147483648);
+    expect(both('mul', [a, b], [7], 'int32')[0][2]).toBe(0);
+    for (const op of ['neg', 'abs', 'sign', 'relu']) expectSame(...both(op, [a], [7], 'int32'));
+    expect(both('neg', [a], [7], 'int32')[0][1]).toBe(-2147483648);
+  });
+
+  it('int32 reductions accumulate in float64 and store as int32; bool sums are int32', () => {
+    const a = I([65536, 65536, -3, 5, 2147483647, 9]);
+    for (const op of ['sum', 'prod', 'max', 'min']) expectSame(...both(op, [a], [], 'int32', { axes: [0], keepdims: false }));
+    for (const op of ['argmax', 'argmin']) expectSame(...both(op, [a], [], 'int32', { axes: [0], keepdims: false }));
+    const flags = B([1, 0, 1, 1, 0]);
+    expectSame(...both('sum', [flags], [], 'int32', { axes: [0], keepdims: false }));
+    expectSame(...both('max', [flags], [], 'bool', { axes: [0], keepdims: false }));
+    expect(onNative(() => sum(tensor([true, false, true, true])).item())).toBe(3);
+  });
+
+  it('comparisons, where and maximum over int32 and bool', () => {
+    const a = I([3, -1, 7, 7]), b = I([3, 2, -8, 9]);
+    for (const op of ['eq', 'ne', 'lt', 'le', 'gt', 'ge']) {
+      expectSame(...both(op, [a, b], [4], 'bool'));
+      expectSame(...both(op, [B([1, 0, 1, 0]), B([1, 1, 0, 0])], [4], 'bool'));
+    }
+    expectSame(...both('where', [B([1, 0, 1, 0]), a, b], [4], 'int32'));
+    expectSame(...both('where', [B([1, 0, 1, 0]), B([1, 1, 0, 0]), B([0, 0, 1, 1])], [4], 'bool'));
+    expectSame(...both('maximum', [B([1, 0, 1, 0]), B([1, 1, 0, 0])], [4], 'bool'));
+    expectSame(...both('matmul', [view([2, 2], [2, 1], 0, 'int32', (i) => [65536, 3, 65536, -4][i]!), view([2, 2], [2, 1], 0, 'int32', (i) => [65536, 1, 7, 2][i]!)], [2, 2], 'int32'));
+  });
+
+  it('casts: truncation and wrapping into int32, NaN and infinities to 0, non-zero (NaN included) to true', () => {
+    const xs = [2.7, -2.7, NaN, Infinity, -Infinity, 3e9, -3e9, -0, 0, 0.5, 1e20];
+    for (const dtype of ['float64', 'float32'] as const) {
+      const x = view([xs.length], [1], 0, dtype, (i) => xs[i]!);
+      expectSame(...both('cast', [x], [xs.length], 'int32', { dtype: 'int32' }));
+      expectSame(...both('cast', [x], [xs.length], 'bool', { dtype: 'bool' }));
+    }
+    expect(both('cast', [view([3], [1], 0, 'float64', (i) => [3e9, NaN, -2.7][i]!)], [3], 'int32', { dtype: 'int32' })[0]).toEqual([3e9 - 2 ** 32, 0, -2]);
+    expectSame(...both('cast', [I([2147483647, -5, 16777217])], [3], 'float32', { dtype: 'float32' }));
+    expectSame(...both('cast', [B([1, 0])], [2], 'float64', { dtype: 'float64' }));
+    expectSame(...both('cast', [view([2], [1], 0, 'float64', (i) => [1e40, 1 + 2 ** -30][i]!)], [2], 'float32', { dtype: 'float32' }));
+  });
+});
+
+describe('special values', () => {
+  const SPECIAL = [0, -0, Infinity, -Infinity, NaN, 1e-310, -1e-310, 1e-30, -1, 1, -0.5, 0.5, 3, 20, -20, 88, -88, 700, 710, -745, -750, 1e300, -1e300, Math.PI, 1e15];
+
+  it('unary transcendental functions agree with the reference at zeros, infinities, NaN, subnormals and extremes', () => {
+    for (const dtype of ['float64', 'float32'] as const) {
+      const x = view([SPECIAL.length], [1], 0, dtype, (i) => SPECIAL[i]!);
+      for (const op of ['exp', 'log', 'log1p', 'sqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'erf', 'neg', 'abs', 'sign', 'relu']) {
+        const [got, want] = both(op, [x], [SPECIAL.length], dtype);
+        // Denormal results are below any relative tolerance's reach in float32: compare them absolutely.
+        const tiny = dtype === 'float64' ? 1e-300 : 1e-37;
+        got.forEach((g, i) => {
+          const w = want[i]!;
+          const ok = Object.is(g, w) || (Number.isFinite(w) && Math.abs(g - w) <= (dtype === 'float64' ? 1e-12 : 1e-5) * Math.abs(w)) || (Math.abs(w) < tiny && Math.abs(g) < tiny);
+          if (!ok) expect(`${dtype} ${op}(${SPECIAL[i]}) = ${g}`).toBe(`${dtype} ${op}(${SPECIAL[i]}) = ${w}`);
+        });
+      }
+    }
+  });
+
+  it('pow follows JavaScript where C differs (1 ** NaN, (-1) ** Infinity) and elsewhere agrees', () => {
+    const pairs = [[1, NaN], [-1, Infinity], [-1, -Infinity], [1, Infinity], [NaN, 0], [0, -1], [-0, -1], [-8, 1 / 3], [-2, 3], [2, 0.5], [10, -310], [Infinity, -0.5]];
+    const a = view([pairs.length], [1], 0, 'float64', (i) => pairs[i]![0]!);
+    const b = view([pairs.length], [1], 0, 'float64', (i) => pairs[i]![1]!);
+    const [got, want] = both('pow', [a, b], [pairs.length], 'float64');
+    expectClose(got, want, 1e-15);
+    expect(got.slice(0, 5)).toEqual([NaN, NaN, NaN, NaN, 1]);
+  });
+
+  it('maximum, minimum and reductions treat NaN and signed zeros as the reference does', () => {
+    const xs = [-0, 0, NaN, 5, 5, -Infinity, NaN];
+    const ys = [0, -0, 1, NaN, 5, -Infinity, 2];
+    const a = view([7], [1], 0, 'float64', (i) => xs[i]!), b = view([7], [1], 0, 'float64', (i) => ys[i]!);
+    for (const op of ['maximum', 'minimum', 'eq', 'lt', 'ge']) expectSame(...both(op, [a, b], [7], op === 'maximum' || op === 'minimum' ? 'float64' : 'bool'));
+    for (const op of ['max', 'min']) expectSame(...both(op, [a], [], 'float64', { axes: [0], keepdims: false }));
+    for (const op of ['argmax', 'argmin']) expectSame(...both(op, [a], [], 'int32', { axes: [0], keepdims: false }));
+    expect(both('argmax', [a], [], 'int32', { axes: [0], keepdims: false })[0]).toEqual([2]);
+    const zeros = view([2], [1], 0, 'float64', (i) => [-0, 0][i]!);
+    expectSame(...both('max', [zeros], [], 'float64', { axes: [0], keepdims: false }));
+  });
+
+  it('sums add in the reference order, so cancellation comes out the same', () => {
+    const xs = [1, 1e16, -1e16, 3, 1e308, 1e308, -1e308];
+    const x = view([7], [1], 0, 'float64', (i) => xs[i]!);
+    expectSame(...both('sum', [x], [], 'float64', { axes: [0], keepdims: false }));
+    expect(both('sum', [view([3], [1], 0, 'float64', (i) => xs[i]!)], [], 'float64', { axes: [0], keepdims: false })[0]).toEqual([0]);
+  });
+});
+
+describe('large tensors (thread pool, blocked loops)', () => {
+  const big = (shape: number[], seed: number, dtype: 'float32' | 'float64' = 'float32'): Tensor => randn(shape, { seed, dtype });
+
+  it('elementwise and transcendental ops over a million elements, dense and transposed', () => {
+    const a = big([1024, 1100], 1), b = big([1024, 1100], 2);
+    const aT = transpose(big([1100, 1024], 3), 0, 1);
+    for (const f of [(x: Tensor, y: Tensor) => x.mul(y).add(x), (x: Tensor, y: Tensor) => where(x.gt(y), x, 0), (x: Tensor) => x.contiguous()]) {
+      expectSame(onNative(() => values(f(a, b))), onJs(() => values(f(a, b))));
+      expectSame(onNative(() => values(f(aT, b))), onJs(() => values(f(aT, b))));
+    }
+    for (const f of [(x: Tensor) => x.exp(), (x: Tensor) => x.tanh(), (x: Tensor) => x.sigmoid(), (x: Tensor) => x.erf()]) {
+      expectClose(onNative(() => values(f(a))), onJs(() => values(f(a))), 1e-6);
+      const d = cast(a.slice([0, 0], [64, 1100]), 'float64');
+      expectClose(onNative(() => values(f(d))), onJs(() => values(f(d))), 1e-12);
+    }
+  });
+
+  it('reductions over leading, trailing and several axes of large inputs, in the reference order', () => {
+    const x = big([300, 40, 90], 4, 'float64');
+    for (const axes of [[0], [1], [2], [0, 2], [0, 1, 2]]) {
+      for (const f of [(t: Tensor) => sum(t, axes), (t: Tensor) => max(t, axes), (t: Tensor) => prod(t.mul(0.001).add(1), axes)]) {
+        expectSame(onNative(() => values(f(x))), onJs(() => values(f(x))));
+      }
+    }
+    for (const axis of [0, 1, 2]) expectSame(onNative(() => values(argmax(x, axis))), onJs(() => values(argmax(x, axis))));
+  });
+
+  it('batched matmul: many small matrices on the pool, a batch times one matrix as one GEMM, large ones on OpenBLAS threads', () => {
+    const cases: [number[], number[]][] = [[[64, 33, 17], [64, 17, 40]], [[8, 128, 64], [64, 96]], [[300, 200], [200, 310]]];
+    for (const [sa, sb] of cases) {
+      for (const dtype of ['float32', 'float64'] as const) {
+        const a = big(sa, 5, dtype), b = big(sb, 6, dtype);
+        const scale = onJs(() => values(matmul(a.abs(), b.abs())));
+        const got = onNative(() => values(matmul(a, b))), want = onJs(() => values(matmul(a, b)));
+        const worst = got.reduce((m, g, i) => Math.max(m, Math.abs(g - want[i]!) / scale[i]!), 0);
+        expect(worst).toBeLessThanOrEqual(dtype === 'float32' ? 1e-5 : 1e-12);
+      }
+    }
+  });
+
+  it('unfold2d, fold2d, gather and scatterAdd on batches large enough to be split', () => {
+    const x = big([32, 8, 28, 28], 7);
+    const opts = { stride: [2, 1] as [number, number], padding: [1, 2] as [number, number], dilation: [1, 2] as [number, number] };
+    expectSame(onNative(() => values(unfold2d(x, 3, opts))), onJs(() => values(unfold2d(x, 3, opts))));
+    const cols = onJs(() => unfold2d(x, 3, opts));
+    expectSame(onNative(() => values(fold2d(cols, [28, 28], 3, opts))), onJs(() => values(fold2d(cols, [28, 28], 3, opts))));
+    const src = big([500, 300], 8, 'float64');
+    const index = reshape(tensor(Int32Array.from({ length: 500 * 300 }, (_, i) => (i * 7919) % 300), { dtype: 'int32' }), [500, 300]);
+    expectSame(onNative(() => values(gather(src, 1, index))), onJs(() => values(gather(src, 1, index))));
+    expectSame(onNative(() => values(scatterAddZeros(src, 1, index, [500, 300]))), onJs(() => values(scatterAddZeros(src, 1, index, [500, 300]))));
+  });
+});
+
+describe('errors and the JavaScript glue', () => {
+  it('an out-of-range gather or scatterAdd index is the reference RangeError', () => {
+    const x = tensor([[1, 2], [3, 4]]);
+    const bad = tensor([[0, 2]], { dtype: 'int32' });
+    const message = onJs(() => { try { gather(x, 1, bad); return ''; } catch (e) { return (e as Error).message; } });
+    expect(message).toMatch(/out of range/);
+    expect(() => onNative(() => gather(x, 1, bad))).toThrow(new RangeError(message));
+    expect(() => onNative(() => scatterAddZeros(tensor([[1, 2]]), 1, bad, [1, 2]))).toThrow(RangeError);
+  });
+
+  it('refuses views that reach outside their storage, shapes that do not match, and storage of the wrong dtype', () => {
+    const k = kernel(native, 'add');
+    const small = { buf: new Float32Array(40), offset: 0, shape: [10], strides: [1], dtype: 'float32' as const };
+    const outside = { ...small, offset: 35 };
+    expect(() => k([outside, small], fresh([10], 'float32'), {})).toThrow(/reaches outside its storage/);
+    expect(() => k([{ ...small, strides: [-1] }, small], fresh([10], 'float32'), {})).toThrow(RangeError);
+    expect(() => k([small, { ...small, shape: [5] }], fresh([10], 'float32'), {})).toThrow(/shape/);
+    expect(() => k([{ ...small, dtype: 'float64' }, small], fresh([10], 'float32'), {})).toThrow(TypeError);
+    expect(() => kernel(native, 'matmul')([fresh([2, 3], 'float32'), fresh([4, 2], 'float32')], fresh([2, 2], 'float32'), {})).toThrow(/matmul/);
+  });
+
+  it('storage that starts at a byte offset, and a rank large enough to grow the scratch', () => {
+    const backing = new Float64Array(64).map((_, i) => i);
+    const t = new Tensor(new Float64Array(backing.buffer, 8 * 5, 40), [5, 8], [8, 1], 0, 'float64');
+    expectSame(onNative(() => values(t.mul(2).sum(0))), onJs(() => values(t.mul(2).sum(0))));
+    const deep = reshape(rand([40], { seed: 3 }), [...new Array(2500).fill(1), 40]);
+    expectSame(onNative(() => values(deep.add(deep).exp().sum(-1))).map((v) => Math.round(v * 1e3)), onJs(() => values(deep.add(deep).exp().sum(-1))).map((v) => Math.round(v * 1e3)));
+  });
+
+  it('by default, outputs of at most 64 bytes run on the base kernel, larger ones natively', () => {
+    const calls: number[] = [];
+    const base: Backend = { ...jsBackend, add: (i, o, a) => { calls.push(o.buf.length); jsBackend.add(i, o, a); } };
+    const b = nativeBackend({ base });
+    const previous = setBackend(b);
+    try {
+      tensor([1, 2, 3, 4]).add(1);
+      randn([1000]).add(1);
+      randn([8], { dtype: 'float64' }).add(1);
+      randn([9], { dtype: 'float64' }).add(1);
+    } finally {
+      setBackend(previous);
+    }
+    expect(calls).toEqual([4, 8]);
+    expect(b.name).toBe('native');
+    expect(() => nativeBackend({ minBytes: -1 })).toThrow(RangeError);
+  });
+
+  it('maximum and minimum of tensors with ties keep the reference choice of zero sign', () => {
+    const a = tensor([-0, 0, 1], { dtype: 'float64' }), b = tensor([0, -0, 1], { dtype: 'float64' });
+    expectSame(onNative(() => values(maximum(a, b))), onJs(() => values(maximum(a, b))));
+    expectSame(onNative(() => values(minimum(a, b))), onJs(() => values(minimum(a, b))));
+  });
+});
