@@ -51,7 +51,7 @@ describe('the fuzz table covers the public API', () => {
 
   it('has an entry for every function of the namespaces @tapegrad/tensor exports (linalg)', () => {
     const ids = new Set(TENSOR_API.map((e) => e.id));
-    const namespaces = Object.entries(tensorApi).filter(([, v]) => v !== null && typeof v === 'object' && Object.values(v).some((f) => typeof f === 'function'));
+    const namespaces = Object.entries(tensorApi).filter(([name, v]) => !(name in NOT_FUZZED) && v !== null && typeof v === 'object' && Object.values(v).some((f) => typeof f === 'function'));
     expect(namespaces.map(([name]) => name)).toContain('linalg');
     const missing = namespaces.flatMap(([ns, v]) => Object.entries(v as object).filter(([, f]) => typeof f === 'function').map(([name]) => `${ns}.${name}`)).filter((id) => !ids.has(id));
     expect(missing).toEqual([]);

@@ -886,5 +886,6 @@ export const NOT_FUZZED: Readonly<Record<string, string>> = {
   AnomalyError: 'an Error subclass: its constructor is the platform Error constructor',
   Tensor: 'fuzzed as `new Tensor`, `Tensor.empty` and one entry per method',
   Generator: 'fuzzed as `new Generator`',
+  jsBackend: 'the reference Backend: its kernels are called by the dispatcher with views it has checked, not by users',
   LinAlgError: 'an Error subclass (linalg ops throw it): nothing to fuzz in its constructor',
 };

@@ -220,6 +220,7 @@ function nativeKernels(a: Addon): Record<string, AnyKernel> {
 
 // ---- the public API ------------------------------------------------------------------------------
 
+/** Options of {@link nativeBackend}: the backend for small outputs and missing kernels, and the size threshold. */
 export interface NativeBackendOptions {
   /** Kernels for the small outputs (see minBytes) and for primitives the addon has none for. Default: `getBackend()` at call time. */
   base?: Backend;
