@@ -301,6 +301,98 @@ def kind_cnn_epoch(p):
     return epoch, None
 
 
+def mlp_params(p, sizes):
+    """The MLP of perSampleCase()/hvpCase() in src/research-cases.ts: [W0, b0, W1, b1, ...], W of shape [in, out]."""
+    shapes = []
+    for i in range(len(sizes) - 1):
+        shapes += [(sizes[i], sizes[i + 1]), (sizes[i + 1],)]
+    params = [tensor_from(int(np.prod(s)), p["seedW"] + k, s, -p["scale"], p["scale"]) for k, s in enumerate(shapes)]
+    return params, shapes
+
+
+def mlp_forward(qs, x):
+    h = x
+    for i in range(0, len(qs), 2):
+        h = h @ qs[i] + qs[i + 1]
+        if i + 2 < len(qs):
+            h = torch.tanh(h)
+    return h
+
+
+def kind_per_sample(p):
+    sizes, batch = p["sizes"], p["batch"]
+    ps, _ = mlp_params(p, sizes)
+    x = tensor_from(batch * sizes[0], p["seedX"], (batch, sizes[0]))
+    y = tensor_from(batch * sizes[-1], p["seedY"], (batch, sizes[-1]))
+
+    def loss(qs, xi, yi):
+        return ((mlp_forward(qs, xi) - yi) ** 2).sum()
+
+    if p["mode"] == "vmap":
+        try:
+            from torch.func import grad, vmap
+        except ImportError:
+            from functorch import grad, vmap
+        per_sample = vmap(grad(loss), in_dims=(None, 0, 0))
+
+        def compute():
+            return list(per_sample(tuple(ps), x, y))
+    else:
+        def compute():
+            rows = []
+            for i in range(batch):
+                qs = [q.detach().requires_grad_(True) for q in ps]
+                rows.append(torch.autograd.grad(loss(qs, x[i], y[i]), qs))
+            return [torch.stack([r[k] for r in rows]) for k in range(len(ps))]
+
+    return (lambda: compute()), (lambda: [mean_abs(t) for t in compute()])
+
+
+def kind_hvp(p):
+    sizes, batch = p["sizes"], p["batch"]
+    ps, shapes = mlp_params(p, sizes)
+    vs = [tensor_from(int(np.prod(s)), p["seedV"] + k, s) for k, s in enumerate(shapes)]
+    x = tensor_from(batch * sizes[0], p["seedX"], (batch, sizes[0]))
+    y = tensor_from(batch * sizes[-1], p["seedY"], (batch, sizes[-1]))
+
+    def loss(*qs):
+        return ((mlp_forward(qs, x) - y) ** 2).mean()
+
+    def compute():
+        return torch.autograd.functional.hvp(loss, tuple(ps), tuple(vs))[1]
+
+    return (lambda: compute()), (lambda: [mean_abs(t) for t in compute()])
+
+
+def kind_encoder_layer_step(p):
+    """encoderLayerCase() in src/research-cases.ts: parameters filled in sorted-name order."""
+    b, t, d = p["batch"], p["seq"], p["d"]
+    layer = torch.nn.TransformerEncoderLayer(d, p["heads"], p["ff"], dropout=0.0, batch_first=True)
+    with torch.no_grad():
+        named = dict(layer.named_parameters())
+        for i, name in enumerate(sorted(named)):
+            prm = named[name]
+            prm.copy_(torch.from_numpy(fill(prm.numel(), p["seedW"] + i, -p["scale"], p["scale"])).reshape(prm.shape))
+    initial = {k: v.clone() for k, v in layer.state_dict().items()}
+    x = tensor_from(b * t * d, p["seedX"], (b, t, d))
+    target = tensor_from(b * t * d, p["seedT"], (b, t, d))
+    opt = torch.optim.AdamW(layer.parameters(), lr=p["lr"])
+    mse = torch.nn.functional.mse_loss
+
+    def step():
+        opt.zero_grad()
+        loss = mse(layer(x), target)
+        loss.backward()
+        opt.step()
+        return loss
+
+    def check():
+        layer.load_state_dict(initial)
+        return [float(step())]
+
+    return step, check
+
+
 KINDS = {
     "matmul": kind_matmul,
     "ewise_fma": kind_ewise_fma,
@@ -309,6 +401,9 @@ KINDS = {
     "transformer_step": kind_transformer_step,
     "cnn_step": kind_cnn_step,
     "cnn_epoch": kind_cnn_epoch,
+    "per_sample": kind_per_sample,
+    "hvp": kind_hvp,
+    "encoder_layer_step": kind_encoder_layer_step,
 }
 
 

@@ -24,6 +24,7 @@ import type { Tapegrad } from './frameworks/tapegrad.js';
 import type { Tfjs } from './frameworks/tfjs.js';
 import { fill } from './data.js';
 import { cnnEpochCase, cnnStepCase, transformerStepCase } from './training-cases.js';
+import { encoderLayerCase, hvpCase, perSampleCase } from './research-cases.js';
 
 export interface Workload {
   /** one timed call */
@@ -307,4 +308,8 @@ export const cases: BenchCase[] = [
   transformerStepCase(16, 64, 128, 4),
   cnnStepCase(64),
   cnnEpochCase(8000, 2000, 64),
+  encoderLayerCase(16, 64, 64, 4, 256),
+  perSampleCase('vmap', 64, [32, 64, 64, 1]),
+  perSampleCase('loop', 64, [32, 64, 64, 1]),
+  hvpCase(128, [32, 64, 64, 1]),
 ];
