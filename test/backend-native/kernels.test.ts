@@ -344,3 +344,40 @@ describe('errors and the JavaScript glue', () => {
     expectSame(onNative(() => values(minimum(a, b))), onJs(() => values(minimum(a, b))));
   });
 });
+
+describe('several JavaScript threads', () => {
+  it('Workers load the addon and run native kernels while the main thread does, with the same results', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const entry = new URL('../../packages/tapegrad/dist/node.js', import.meta.url).href;
+    // The built package, as a Worker gets it (the suite builds first).
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      import(${JSON.stringify(entry)}).then((tg) => {
+        const out = [];
+        for (let i = 0; i < 20; i++) {
+          const a = tg.randn([300, 200], { seed: i }), b = tg.randn([200, 250], { seed: i + 1 });
+          out.push(tg.sum(tg.exp(tg.matmul(a, b).mul(0.01))).item() + tg.sum(tg.tanh(a)).item());
+        }
+        parentPort.postMessage({ backend: tg.getBackend().name, out });
+      });
+    `;
+    const run = () => new Promise<{ backend: string; out: number[] }>((ok, fail) => {
+      const w = new Worker(code, { eval: true });
+      w.once('message', (m) => { ok(m); void w.terminate(); });
+      w.once('error', fail);
+    });
+    const workers = [run(), run()];
+    const here = onNative(() => {
+      const out: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        const a = randn([300, 200], { seed: i }), b = randn([200, 250], { seed: i + 1 });
+        out.push(sum(matmul(a, b).mul(0.01).exp()).item() + sum(a.tanh()).item());
+      }
+      return out;
+    });
+    for (const w of await Promise.all(workers)) {
+      expect(w.backend).toBe('native');
+      expect(w.out).toEqual(here);
+    }
+  }, 60_000);
+});

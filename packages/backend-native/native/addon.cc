@@ -72,14 +72,16 @@ std::vector<int64_t> Attrs::list() {
 
 namespace {
 
+// Per JavaScript thread (the main thread, or each worker_threads Worker that loads the addon).
 struct Scratch {
   napi_ref ref = nullptr;
   double* data = nullptr;
   size_t length = 0;
-} scratch;
+};
+thread_local Scratch scratch;
 
 // Shapes and strides of the views of one call, as integers (reused from call to call).
-std::vector<int64_t> dims;
+thread_local std::vector<int64_t> dims;
 
 napi_value throw_error(napi_env env, Error::Kind kind, const std::string& msg) {
   if (kind == Error::Type) napi_throw_type_error(env, nullptr, msg.c_str());

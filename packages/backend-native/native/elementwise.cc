@@ -13,8 +13,8 @@ namespace tg {
 namespace {
 
 // Elements from which an op is split over the thread pool. Memory-bound ops gain little from a
-// second thread and lose much when it is slow to wake (a shared machine), so only very large ones
-// are split; transcendental ones pay for it from a few ten thousand elements.
+// second thread and lose much when it is slow to wake (a shared machine), so only large ones (a
+// quarter million elements) are split; transcendental ones pay for it from 32K elements.
 constexpr int64_t PAR_CHEAP = 1 << 18;
 constexpr int64_t PAR_COSTLY = 1 << 15;
 // Elements staged per buffer in the vectorized paths.

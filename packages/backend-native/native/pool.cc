@@ -128,7 +128,7 @@ class Pool {
   std::exception_ptr error_;
 };
 
-int threads_setting = 0;
+std::atomic<int> threads_setting{0};
 
 Pool& pool() {
   // Never destroyed (its threads sleep until the process exits).
@@ -150,6 +150,13 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
   const int threads = pool_threads();
   if (grain < 1) grain = 1;
   if (threads <= 1 || in_task || n < 2 * grain) {
+    fn(0, n);
+    return;
+  }
+  // One job at a time: a second JavaScript thread (a Worker) arriving meanwhile runs inline.
+  static std::mutex busy;
+  std::unique_lock<std::mutex> lk(busy, std::try_to_lock);
+  if (!lk.owns_lock()) {
     fn(0, n);
     return;
   }

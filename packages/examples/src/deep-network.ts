@@ -21,6 +21,7 @@ import { cli, isMain, withDefaults, type OptionSpecs, type Values } from './util
 import { exportGraph } from './util/graph-hook.js';
 import { logger, outputDir, shown, writeText, type Log } from './util/output.js';
 import { NULL_STREAM, Progress } from './util/progress.js';
+import { backendDescription } from './util/backend.js';
 import { lossCurveSvg } from './util/svg.js';
 
 /** The activations g[l] a layer can use. */
@@ -175,7 +176,7 @@ export async function run(given: Partial<DeepNetworkOptions> = {}): Promise<Deep
     }));
     log(`cost curve written to ${shown(lossCurve)}`);
   }
-  log(`done in ${seconds.toFixed(1)} s`);
+  log(`done in ${seconds.toFixed(1)} s on ${backendDescription()}`);
   return { costs, trainAccuracy, testAccuracy, baselineAccuracy, params, parameterCount, seconds, lossCurve };
 }
 

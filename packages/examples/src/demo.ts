@@ -10,7 +10,7 @@ import { run as runCnn } from './mnist-cnn.js';
 import { run as runMlp } from './mnist-mlp.js';
 import { cli, isMain, withDefaults, type OptionSpecs, type Values } from './util/cli.js';
 import { logger, outputDir, shown, type Log } from './util/output.js';
-import { BACKEND_OPTION, backendDescription, onBackend } from './util/train.js';
+import { BACKEND_OPTION, backendDescription, onBackend } from './util/backend.js';
 
 export const options = {
   model: { kind: 'string', default: 'both', choices: ['both', 'mlp', 'cnn'], help: 'which network(s) to train' },

@@ -15,6 +15,7 @@ import { binaryTask, loadMnist } from './data/mnist.js';
 import { cli, isMain, withDefaults, type OptionSpecs, type Values } from './util/cli.js';
 import { exportGraph } from './util/graph-hook.js';
 import { logger, outputDir, shown, writeText, type Log } from './util/output.js';
+import { backendDescription } from './util/backend.js';
 import { lossCurveSvg } from './util/svg.js';
 
 export const options = {
@@ -117,7 +118,7 @@ export async function run(given: Partial<LogisticRegressionOptions> = {}): Promi
     ));
     log(`cost curve written to ${shown(lossCurve)}`);
   }
-  log(`done in ${seconds.toFixed(1)} s`);
+  log(`done in ${seconds.toFixed(1)} s on ${backendDescription()}`);
   return { costs, trainAccuracy, testAccuracy, baselineAccuracy, w, b, seconds, lossCurve };
 }
 

@@ -17,6 +17,7 @@ import { accuracy as binaryAccuracy, cost as logisticCost, forward as logisticFo
 import { cli, isMain, withDefaults, type OptionSpecs, type Values } from './util/cli.js';
 import { exportGraph } from './util/graph-hook.js';
 import { logger, outputDir, shown, writeText, type Log } from './util/output.js';
+import { backendDescription } from './util/backend.js';
 import { decisionBoundarySvg, lossCurveSvg, makeGrid, paddedRange } from './util/svg.js';
 
 const ACTIVATIONS = ['tanh', 'relu', 'sigmoid'] as const;
@@ -149,7 +150,7 @@ export async function run(given: Partial<ShallowNetworkOptions> = {}): Promise<S
     )));
     for (const f of files) log(`wrote ${shown(f)}`);
   }
-  log(`done in ${seconds.toFixed(1)} s`);
+  log(`done in ${seconds.toFixed(1)} s on ${backendDescription()}`);
   return {
     network: { costs: netCosts, trainAccuracy: netTrain, testAccuracy: netTest },
     logistic: { costs: lrCosts, trainAccuracy: lrTrain, testAccuracy: lrTest },
