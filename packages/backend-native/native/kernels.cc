@@ -26,6 +26,7 @@
   /* movement.cc */                                             \
   X(pad, "shape starts steps value") X(concat, "axis")          \
   X(gather, "axis") X(scatterAdd, "axis shape")                 \
+  X(scatter, "axis reduce includeSelf")                         \
   /* window.cc */                                               \
   X(unfold2d, "kernel stride padding dilation padValue")        \
   X(fold2d, "kernel stride padding dilation outputSize")        \

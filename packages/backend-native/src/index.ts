@@ -16,7 +16,7 @@ import { Buffer } from 'node:buffer';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { getBackend, type Backend, type DType, type View } from '@tapegrad/tensor';
+import { getBackend, type Backend, type DType, type ScatterReduce, type View } from '@tapegrad/tensor';
 
 type Storage = View['buf'];
 
@@ -123,7 +123,10 @@ function putView(v: View, p: number): number {
   return p + 3 + 2 * nd;
 }
 
-/** Numbers as they are, booleans as 0/1, dtype names as their code, arrays as length then elements. */
+/** scatter's reductions, by their code in native/movement.cc (enum Reduce). */
+const SCATTER_REDUCE: readonly ScatterReduce[] = ['none', 'sum', 'prod', 'mean', 'amax', 'amin'];
+
+/** Numbers as they are, booleans as 0/1, scatter's reduction by its code, dtype names as their code, arrays as length then elements. */
 function putAttr(x: unknown, p: number, op: string): number {
   ensure(p + 1);
   if (typeof x === 'number') {
@@ -136,6 +139,10 @@ function putAttr(x: unknown, p: number, op: string): number {
   }
   if (typeof x === 'string' && x in DTYPE_CODE) {
     scratch[p] = DTYPE_CODE[x as DType];
+    return p + 1;
+  }
+  if (op === 'scatter' && typeof x === 'string' && SCATTER_REDUCE.includes(x as ScatterReduce)) {
+    scratch[p] = SCATTER_REDUCE.indexOf(x as ScatterReduce);
     return p + 1;
   }
   if (Array.isArray(x)) {
