@@ -32,6 +32,8 @@
   X(fold2d, "kernel stride padding dilation outputSize")        \
   /* matmul.cc */                                               \
   X(matmul, "")                                                 \
+  /* linalg.cc */                                               \
+  X(solve, "") X(slogdet, "") X(cholesky, "")                   \
   /* scan.cc */                                                 \
   X(cumsum, "axis reverse") X(cumprod, "axis reverse")          \
   X(logcumsumexp, "axis reverse")                               \

@@ -16,7 +16,7 @@ import { Buffer } from 'node:buffer';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { getBackend, type Backend, type DType, type ScatterReduce, type View } from '@tapegrad/tensor';
+import { getBackend, LinAlgError, type Backend, type DType, type ScatterReduce, type View } from '@tapegrad/tensor';
 
 type Storage = View['buf'];
 
@@ -155,9 +155,33 @@ function putAttr(x: unknown, p: number, op: string): number {
 
 type AnyKernel = (inputs: readonly View[], out: View, attrs: Record<string, unknown>) => void;
 
+/**
+ * A factorization's kernel, whose failure on one batch entry comes out of the addon as an Error
+ * with code `TG_LINALG:<flat index>`: rethrown as tapegrad's LinAlgError with that entry's index
+ * over the batch dims of the first input.
+ */
+function linalgErrors(kernel: AnyKernel): AnyKernel {
+  return (inputs, out, attrs) => {
+    try {
+      kernel(inputs, out, attrs);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== 'string' || !code.startsWith('TG_LINALG:')) throw err;
+      let flat = Number(code.slice('TG_LINALG:'.length));
+      const batch = inputs[0]!.shape.slice(0, -2);
+      const index = batch.map(() => 0);
+      for (let d = batch.length - 1; d >= 0; d--) {
+        index[d] = flat % batch[d]!;
+        flat = Math.floor(flat / batch[d]!);
+      }
+      throw new LinAlgError((err as Error).message, index);
+    }
+  };
+}
+
 /** The JavaScript side of one native kernel: geometry and attributes into the scratch, then one call. */
 function nativeKernel(a: Addon, id: number, op: string, attrNames: string[]): AnyKernel {
-  return (inputs, out, attrs) => {
+  const kernel: AnyKernel = (inputs, out, attrs) => {
     let p = putView(out, 1);
     for (let i = 0; i < inputs.length; i++) p = putView(inputs[i]!, p);
     for (let i = 0; i < attrNames.length; i++) p = putAttr(attrs[attrNames[i]!], p, op);
@@ -169,7 +193,11 @@ function nativeKernel(a: Addon, id: number, op: string, attrNames: string[]): An
       default: a.run(id, out.buf, ...inputs.map((x) => x.buf));
     }
   };
+  return LINALG_FAILING.has(op) ? linalgErrors(kernel) : kernel;
 }
+
+/** The kernels that may throw a LinAlgError. */
+const LINALG_FAILING = new Set(['solve', 'cholesky', 'qr', 'eigh', 'svd']);
 
 /**
  * Outputs of at most this many bytes keep the base (JavaScript) kernel by default: crossing into
