@@ -33,7 +33,7 @@
   /* matmul.cc */                                               \
   X(matmul, "")                                                 \
   /* linalg.cc */                                               \
-  X(solve, "") X(slogdet, "") X(cholesky, "")                   \
+  X(solve, "") X(slogdet, "") X(cholesky, "") X(qr, "")         \
   /* scan.cc */                                                 \
   X(cumsum, "axis reverse") X(cumprod, "axis reverse")          \
   X(logcumsumexp, "axis reverse")                               \

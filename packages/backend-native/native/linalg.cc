@@ -3,6 +3,7 @@
 // (whatever the input's dtype and strides), factorized, and rounded into the output once, as the
 // reference kernels (packages/tensor/src/backend/js/linalg.ts) do; a failure becomes the same
 // LinAlgError, with the batch entry that failed.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,8 @@
 extern "C" {
 void dgetrf_(const int* m, const int* n, double* a, const int* lda, int* ipiv, int* info);
 void dgetrs_(const char* trans, const int* n, const int* nrhs, const double* a, const int* lda, const int* ipiv, double* b, const int* ldb, int* info, size_t trans_len);
+void dgeqrf_(const int* m, const int* n, double* a, const int* lda, double* tau, double* work, const int* lwork, int* info);
+void dorgqr_(const int* m, const int* n, const int* k, double* a, const int* lda, const double* tau, double* work, const int* lwork, int* info);
 void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info, size_t uplo_len);
 }
 
@@ -141,6 +144,38 @@ void k_cholesky(Call& c) {
     const int64_t base = o.offset + i * n * n;
     for (int64_t r = 0; r < n; r++)
       for (int64_t col = 0; col < n; col++) store_any(o.data, o.dtype, base + r * n + col, col <= r ? a[col * n + r] : 0.0);
+  }
+}
+
+// Reduced QR (dgeqrf, then dorgqr for Q), packed per matrix as [m + k, n], k = min(m, n): Q in
+// rows :m (first k columns, the rest 0), R in rows m:. LAPACK's reflections are the reference's
+// (beta = -sign(a_jj) |column|, none where the column is already zero), so the signs agree.
+void k_qr(Call& c) {
+  const Matrices A(c, c.in.at(0));
+  need_float_out(c);
+  if (A.rows > 46340 || A.cols > 46340) fail(Error::Range, "qr: matrices " + fmt_shape(A.v) + " are too large for LAPACK's int32 sizes");
+  const int m = static_cast<int>(A.rows), n = static_cast<int>(A.cols), k = std::min(m, n);
+  const int64_t count = static_cast<int64_t>(A.offs.size()), per = static_cast<int64_t>(m + k) * n;
+  need_out_size(c, count * per);
+  std::vector<double> a(static_cast<size_t>(m) * n), tau(std::max(k, 1));
+  const int lwork = std::max(n, 1) * 64;
+  std::vector<double> work(lwork);
+  const View& o = c.out;
+  for (int64_t i = 0; i < count; i++) {
+    const int64_t base = o.offset + i * per;
+    if (k == 0) {
+      for (int64_t j = 0; j < per; j++) store_any(o.data, o.dtype, base + j, 0.0);
+      continue;
+    }
+    A.load(i, a.data());
+    int info = 0;
+    dgeqrf_(&m, &n, a.data(), &m, tau.data(), work.data(), &lwork, &info);
+    // R first (its upper triangle), then Q over the reflectors.
+    for (int64_t r = 0; r < k; r++)
+      for (int64_t col = 0; col < n; col++) store_any(o.data, o.dtype, base + (m + r) * n + col, col >= r ? a[col * m + r] : 0.0);
+    dorgqr_(&m, &k, &k, a.data(), &m, tau.data(), work.data(), &lwork, &info);
+    for (int64_t r = 0; r < m; r++)
+      for (int64_t col = 0; col < n; col++) store_any(o.data, o.dtype, base + r * n + col, col < k ? a[col * m + r] : 0.0);
   }
 }
 
