@@ -15,7 +15,9 @@
         "native/reduce.cc",
         "native/movement.cc",
         "native/window.cc",
-        "native/matmul.cc"
+        "native/matmul.cc",
+        "native/scan.cc",
+        "native/linalg.cc"
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++14"],

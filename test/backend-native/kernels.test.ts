@@ -381,3 +381,35 @@ describe('several JavaScript threads', () => {
     }
   }, 60_000);
 });
+
+describe('factorizations that fail', () => {
+  /** The error a kernel throws, with its class, message and batch index. */
+  function failure(backend: Backend, op: 'solve' | 'cholesky', inputs: View[], out: View): unknown {
+    try {
+      (backend[op] as (i: readonly View[], o: View, a: unknown) => void)(inputs, out, {});
+    } catch (err) {
+      const e = err as { name: string; message: string; batchIndex?: unknown };
+      return { name: e.name, message: e.message, batchIndex: e.batchIndex };
+    }
+    return 'no error';
+  }
+  const eye = (i: number): number => (Math.floor(i / 3) % 3 === i % 3 ? 1 : 0);
+
+  it('solve: a singular matrix in a batch is a LinAlgError naming its batch index, as in the reference', () => {
+    // Batch [2, 2] of 3x3 matrices: identity, except entry [1, 0] whose last row is zero.
+    const a = view([2, 2, 3, 3], [18, 9, 3, 1], 0, 'float64', (i) => (i >= 18 && i < 27 && Math.floor(i / 3) % 3 === 2 ? 0 : eye(i)));
+    const b = view([2, 2, 3, 1], [3, 6, 1, 1], 0, 'float64', (i) => i + 1);
+    const want = failure(jsBackend, 'solve', [a, b], fresh([2, 2, 3, 1], 'float64'));
+    expect(want).toMatchObject({ name: 'LinAlgError', batchIndex: [1, 0] });
+    expect(failure(native, 'solve', [a, b], fresh([2, 2, 3, 1], 'float64'))).toEqual(want);
+  });
+
+  it('cholesky: a matrix that is not positive definite, or has NaN, is a LinAlgError naming its batch index', () => {
+    for (const bad of [-1, NaN]) {
+      const a = view([3, 3, 3], [9, 3, 1], 0, 'float32', (i) => (i === 9 + 4 ? bad : eye(i)));
+      const want = failure(jsBackend, 'cholesky', [a], fresh([3, 3, 3], 'float32'));
+      expect(want).toMatchObject({ name: 'LinAlgError', batchIndex: [1] });
+      expect(failure(native, 'cholesky', [a], fresh([3, 3, 3], 'float32'))).toEqual(want);
+    }
+  });
+});

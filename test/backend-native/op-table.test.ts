@@ -23,12 +23,26 @@ const SEED = 31337;
 const RUNS = 5;
 const KERNEL_PRIMITIVES = PRIMITIVES.filter((p) => familyOf(p) !== 'view');
 /** Primitives whose reference result is not exactly rounded, so another correct kernel may differ in the last bits. */
-const ROUNDED = new Set(['exp', 'log', 'log1p', 'sin', 'cos', 'tanh', 'sigmoid', 'erf', 'pow', 'matmul']);
+const ROUNDED = new Set([
+  'exp', 'log', 'log1p', 'sin', 'cos', 'tanh', 'sigmoid', 'erf', 'pow', 'matmul',
+  'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'erfc', 'expm1', 'log2', 'log10', 'atan2', 'hypot', 'logcumsumexp',
+  'solve', 'slogdet', 'cholesky', 'qr', 'eigh', 'svd',
+]);
 const RTOL = { float64: 1e-12, float32: 1e-5 } as const;
 const LAYOUTS: [string, (t: Tensor) => Tensor][] = [['dense', (t) => t], ['column-major', columnMajor], ['gapped', gapped]];
 
 /** A backend whose every kernel throws: as the native backend's base, it proves no primitive falls back to JavaScript. */
-const trap = Object.fromEntries(KERNEL_PRIMITIVES.map((p) => [p, () => { throw new Error(`no native kernel for '${p}'`); }])) as unknown as Backend;
+/**
+ * Primitives without a native kernel yet: the native backend runs the reference kernel for them
+ * (packages/backend-native/README.md says so). The list may only shrink: the test below fails when
+ * it names a primitive that has a native kernel, or when another primitive lacks one.
+ */
+const NOT_YET_NATIVE: readonly string[] = ['eigh', 'svd'];
+
+const trap = Object.fromEntries(KERNEL_PRIMITIVES.map((p) => [
+  p,
+  NOT_YET_NATIVE.includes(p) ? (jsBackend as unknown as Record<string, unknown>)[p] : () => { throw new Error(`no native kernel for '${p}'`); },
+])) as unknown as Backend;
 
 /**
  * Output storage full of junk (NaN, or a sentinel for integers and bools): the native backend does
@@ -84,9 +98,9 @@ describe('the native backend', () => {
     expect(isNativeAvailable()).toBe(true);
   });
 
-  it('has a native kernel for every kernel primitive', () => {
+  it('has a native kernel for every kernel primitive but the ones listed as not yet native', () => {
     const names = new Set(nativeKernelNames());
-    expect(KERNEL_PRIMITIVES.filter((p) => !names.has(p))).toEqual([]);
+    expect(KERNEL_PRIMITIVES.filter((p) => !names.has(p))).toEqual(NOT_YET_NATIVE);
   });
 });
 

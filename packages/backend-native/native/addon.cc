@@ -29,6 +29,7 @@ const char* dtype_name(DType d) {
 }
 
 void fail(Error::Kind kind, const std::string& message) { throw Error{kind, message}; }
+void fail_linalg(const std::string& message, int64_t batch) { throw Error{Error::LinAlg, message, batch}; }
 
 std::string fmt_shape(const View& v) {
   std::string s = "[";
@@ -83,8 +84,11 @@ thread_local Scratch scratch;
 // Shapes and strides of the views of one call, as integers (reused from call to call).
 thread_local std::vector<int64_t> dims;
 
-napi_value throw_error(napi_env env, Error::Kind kind, const std::string& msg) {
-  if (kind == Error::Type) napi_throw_type_error(env, nullptr, msg.c_str());
+napi_value throw_error(napi_env env, Error::Kind kind, const std::string& msg, int64_t batch = -1) {
+  // A LinAlgError travels as an Error whose code names the batch entry; the JavaScript side
+  // (src/index.ts) rethrows it as tapegrad's LinAlgError.
+  if (kind == Error::LinAlg) napi_throw_error(env, ("TG_LINALG:" + std::to_string(batch)).c_str(), msg.c_str());
+  else if (kind == Error::Type) napi_throw_type_error(env, nullptr, msg.c_str());
   else if (kind == Error::Range) napi_throw_range_error(env, nullptr, msg.c_str());
   else napi_throw_error(env, nullptr, msg.c_str());
   return nullptr;
@@ -169,7 +173,7 @@ napi_value Run(napi_env env, napi_callback_info info) {
     call.attrs = Attrs(scratch.data + at, static_cast<int64_t>(end - at));
     k.fn(call);
   } catch (const Error& e) {
-    return throw_error(env, e.kind, e.message);
+    return throw_error(env, e.kind, e.message, e.batch);
   } catch (const std::exception& e) {
     return throw_error(env, Error::Plain, std::string(k.name) + ": " + e.what());
   }

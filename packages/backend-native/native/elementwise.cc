@@ -24,12 +24,15 @@ inline int64_t padded(int64_t n) { return (n + vmath::VEC - 1) / vmath::VEC * vm
 
 // ---- unary ----------------------------------------------------------------------------------------
 
-enum class U { Neg, Abs, Sign, Relu, Sqrt, Exp, Log, Log1p, Sin, Cos, Tanh, Sigmoid, Erf };
+enum class U {
+  Neg, Abs, Sign, Relu, Sqrt, Floor, Ceil, Round, Trunc,  // exactly rounded
+  Exp, Log, Log1p, Sin, Cos, Tanh, Sigmoid, Erf, Asin, Acos, Atan, Sinh, Cosh, Asinh, Acosh, Atanh, Erfc, Expm1, Log2, Log10
+};
 
 // Ops that IEEE arithmetic rounds exactly, so they run in the element type.
-constexpr bool exact(U op) { return op == U::Neg || op == U::Abs || op == U::Sign || op == U::Relu || op == U::Sqrt; }
+constexpr bool exact(U op) { return op <= U::Trunc; }
 // Ops whose int32 result JavaScript computes without leaving int32 range (modulo 2^32).
-constexpr bool int_exact(U op) { return op == U::Neg || op == U::Abs || op == U::Sign || op == U::Relu; }
+constexpr bool int_exact(U op) { return op != U::Sqrt && exact(op); }
 
 template <U op, class T>
 inline T exact1(T x) {
@@ -38,6 +41,10 @@ inline T exact1(T x) {
   if constexpr (op == U::Sign) return x > 0 ? T(1) : x < 0 ? T(-1) : x;  // keeps -0 and NaN
   if constexpr (op == U::Relu) return x <= 0 ? T(0) : x;                 // NaN stays NaN
   if constexpr (op == U::Sqrt) return std::sqrt(x);
+  if constexpr (op == U::Floor) return std::floor(x);
+  if constexpr (op == U::Ceil) return std::ceil(x);
+  if constexpr (op == U::Round) return std::nearbyint(x);  // halves to even (the default rounding mode), keeps -0
+  if constexpr (op == U::Trunc) return std::trunc(x);
 }
 
 template <U op>
@@ -47,7 +54,7 @@ inline int32_t int1(int32_t x) {
   if constexpr (op == U::Abs) return x < 0 ? static_cast<int32_t>(0u - u) : x;
   if constexpr (op == U::Sign) return x > 0 ? 1 : x < 0 ? -1 : 0;
   if constexpr (op == U::Relu) return x <= 0 ? 0 : x;
-  return x;
+  return x;  // floor, ceil, round, trunc: integers are their own
 }
 
 // Applies op in place to a buffer of padded length (a multiple of vmath::VEC).
@@ -63,6 +70,18 @@ inline void apply(C* b, int64_t n) {
   else if constexpr (op == U::Tanh) vmath::tanh(b, n);
   else if constexpr (op == U::Sigmoid) vmath::sigmoid(b, n);
   else if constexpr (op == U::Erf) vmath::erf(b, n);
+  else if constexpr (op == U::Asin) vmath::asin(b, n);
+  else if constexpr (op == U::Acos) vmath::acos(b, n);
+  else if constexpr (op == U::Atan) vmath::atan(b, n);
+  else if constexpr (op == U::Sinh) vmath::sinh(b, n);
+  else if constexpr (op == U::Cosh) vmath::cosh(b, n);
+  else if constexpr (op == U::Asinh) vmath::asinh(b, n);
+  else if constexpr (op == U::Acosh) vmath::acosh(b, n);
+  else if constexpr (op == U::Atanh) vmath::atanh(b, n);
+  else if constexpr (op == U::Erfc) vmath::erfc(b, n);
+  else if constexpr (op == U::Expm1) vmath::expm1(b, n);
+  else if constexpr (op == U::Log2) vmath::log2(b, n);
+  else if constexpr (op == U::Log10) vmath::log10(b, n);
 }
 
 template <U op>
@@ -132,9 +151,25 @@ void unary(Call& c) {
 
 // ---- binary -----------------------------------------------------------------------------------------
 
-enum class B { Add, Sub, Mul, Div, Pow, Max, Min, Eq, Ne, Lt, Le, Gt, Ge };
+enum class B { Add, Sub, Mul, Div, Pow, Atan2, Hypot, Fmod, Remainder, Max, Min, Eq, Ne, Lt, Le, Gt, Ge };
 
 constexpr bool compare(B op) { return op >= B::Eq; }
+constexpr bool costly(B op) { return op == B::Pow || op == B::Atan2 || op == B::Hypot || op == B::Fmod || op == B::Remainder; }
+
+// Integer fmod and remainder by zero have no value: the same RangeError as the reference, raised
+// before any thread starts.
+template <B op>
+void check_divisors(const View& b, const View& o) {
+  if constexpr (op == B::Fmod || op == B::Remainder) {
+    if (o.dtype != I32) return;
+    Rows<1> rows(o.shape, o.ndim, {b.strides}, {b.offset});
+    bool zero = false;
+    rows.run(INT64_MAX, [&](Rows<1>::Offs p, int64_t n, Rows<1>::Offs s) {
+      for (int64_t i = 0; i < n && !zero; i++) zero = load_any(b.data, b.dtype, p[0] + i * s[0]) == 0;
+    });
+    if (zero) fail(Error::Range, std::string(op == B::Fmod ? "fmod" : "remainder") + ": integer division by zero");
+  }
+}
 
 // JavaScript's a ** b where C's pow differs: a NaN exponent always gives NaN, and so does
 // (+-1) ** (+-Infinity).
@@ -162,12 +197,28 @@ inline auto bin(T x, T y) {
     else if constexpr (op == B::Sub) return static_cast<int32_t>(a - b);
     else if constexpr (op == B::Mul) return static_cast<int32_t>(a * b);
     else if constexpr (op == B::Div) return to_int32(static_cast<double>(x) / y);
+    // Divisors were checked non-zero (check_divisors); x % -1 is 0, also for INT32_MIN.
+    else if constexpr (op == B::Fmod) return y == -1 ? 0 : x % y;
+    else if constexpr (op == B::Remainder) {
+      const int32_t r = y == -1 ? 0 : x % y;
+      return r != 0 && (r < 0) != (y < 0) ? r + y : r;  // opposite signs: no overflow
+    }
+    else if constexpr (op == B::Atan2) return to_int32(std::atan2(x, y));
+    else if constexpr (op == B::Hypot) return to_int32(std::hypot(x, y));
     else return to_int32(js_pow(x, y));
   } else {
     if constexpr (op == B::Add) return T(x + y);
     else if constexpr (op == B::Sub) return T(x - y);
     else if constexpr (op == B::Mul) return T(x * y);
     else if constexpr (op == B::Div) return T(x / y);
+    else if constexpr (op == B::Fmod) return T(std::fmod(x, y));  // exact, the dividend's sign (JavaScript's %)
+    else if constexpr (op == B::Remainder) {
+      // The divisor's sign; the correction is added in double and rounded, as JavaScript does.
+      const T r = std::fmod(x, y);
+      return r != 0 && (r < 0) != (y < 0) ? T(static_cast<double>(r) + static_cast<double>(y)) : r;
+    }
+    else if constexpr (op == B::Atan2) return T(std::atan2(static_cast<double>(x), static_cast<double>(y)));
+    else if constexpr (op == B::Hypot) return T(std::hypot(static_cast<double>(x), static_cast<double>(y)));
     else return T(js_pow(x, y));  // float32 too: pow of the float32 values in double, then rounded
   }
 }
@@ -186,7 +237,7 @@ void binary_rows(const Rows<3>& rows, const View& a, const View& b, const View& 
   const T* ab = a.ptr<T>();
   const T* bb = b.ptr<T>();
   O* ob = o.ptr<O>();
-  rows.run(op == B::Pow ? PAR_COSTLY : PAR_CHEAP, [&](Rows<3>::Offs p, int64_t n, Rows<3>::Offs s) {
+  rows.run(costly(op) ? PAR_COSTLY : PAR_CHEAP, [&](Rows<3>::Offs p, int64_t n, Rows<3>::Offs s) {
     O* out = ob + p[0];
     const T* x = ab + p[1];
     const T* y = bb + p[2];
@@ -211,6 +262,7 @@ void binary(Call& c) {
   const View& o = c.out;
   same_shape(c, a, o, "first operand");
   same_shape(c, b, o, "second operand");
+  check_divisors<op>(b, o);
   Rows<3> rows(o.shape, o.ndim, {o.strides, a.strides, b.strides}, {o.offset, a.offset, b.offset});
   if (a.dtype == b.dtype) {
     if constexpr (compare(op)) {
@@ -250,12 +302,32 @@ void k_cos(Call& c) { unary<U::Cos>(c); }
 void k_tanh(Call& c) { unary<U::Tanh>(c); }
 void k_sigmoid(Call& c) { unary<U::Sigmoid>(c); }
 void k_erf(Call& c) { unary<U::Erf>(c); }
+void k_floor(Call& c) { unary<U::Floor>(c); }
+void k_ceil(Call& c) { unary<U::Ceil>(c); }
+void k_round(Call& c) { unary<U::Round>(c); }
+void k_trunc(Call& c) { unary<U::Trunc>(c); }
+void k_asin(Call& c) { unary<U::Asin>(c); }
+void k_acos(Call& c) { unary<U::Acos>(c); }
+void k_atan(Call& c) { unary<U::Atan>(c); }
+void k_sinh(Call& c) { unary<U::Sinh>(c); }
+void k_cosh(Call& c) { unary<U::Cosh>(c); }
+void k_asinh(Call& c) { unary<U::Asinh>(c); }
+void k_acosh(Call& c) { unary<U::Acosh>(c); }
+void k_atanh(Call& c) { unary<U::Atanh>(c); }
+void k_erfc(Call& c) { unary<U::Erfc>(c); }
+void k_expm1(Call& c) { unary<U::Expm1>(c); }
+void k_log2(Call& c) { unary<U::Log2>(c); }
+void k_log10(Call& c) { unary<U::Log10>(c); }
 
 void k_add(Call& c) { binary<B::Add>(c); }
 void k_sub(Call& c) { binary<B::Sub>(c); }
 void k_mul(Call& c) { binary<B::Mul>(c); }
 void k_div(Call& c) { binary<B::Div>(c); }
 void k_pow(Call& c) { binary<B::Pow>(c); }
+void k_atan2(Call& c) { binary<B::Atan2>(c); }
+void k_hypot(Call& c) { binary<B::Hypot>(c); }
+void k_fmod(Call& c) { binary<B::Fmod>(c); }
+void k_remainder(Call& c) { binary<B::Remainder>(c); }
 void k_maximum(Call& c) { binary<B::Max>(c); }
 void k_minimum(Call& c) { binary<B::Min>(c); }
 void k_eq(Call& c) { binary<B::Eq>(c); }

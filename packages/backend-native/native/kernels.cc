@@ -9,8 +9,13 @@
   X(neg, "") X(abs, "") X(sign, "") X(exp, "") X(log, "")       \
   X(log1p, "") X(sqrt, "") X(sin, "") X(cos, "") X(tanh, "")    \
   X(sigmoid, "") X(relu, "") X(erf, "")                         \
+  X(floor, "") X(ceil, "") X(round, "") X(trunc, "")            \
+  X(asin, "") X(acos, "") X(atan, "") X(sinh, "") X(cosh, "")   \
+  X(asinh, "") X(acosh, "") X(atanh, "") X(erfc, "")            \
+  X(expm1, "") X(log2, "") X(log10, "")                         \
   X(cast, "dtype") X(copy, "")                                  \
   X(add, "") X(sub, "") X(mul, "") X(div, "") X(pow, "")        \
+  X(atan2, "") X(hypot, "") X(fmod, "") X(remainder, "")        \
   X(maximum, "") X(minimum, "")                                 \
   X(eq, "") X(ne, "") X(lt, "") X(le, "") X(gt, "") X(ge, "")   \
   X(where, "")                                                  \
@@ -21,11 +26,19 @@
   /* movement.cc */                                             \
   X(pad, "shape starts steps value") X(concat, "axis")          \
   X(gather, "axis") X(scatterAdd, "axis shape")                 \
+  X(scatter, "axis reduce includeSelf")                         \
   /* window.cc */                                               \
   X(unfold2d, "kernel stride padding dilation padValue")        \
   X(fold2d, "kernel stride padding dilation outputSize")        \
   /* matmul.cc */                                               \
-  X(matmul, "")
+  X(matmul, "")                                                 \
+  /* linalg.cc */                                               \
+  X(solve, "") X(slogdet, "") X(cholesky, "") X(qr, "")         \
+  /* scan.cc */                                                 \
+  X(cumsum, "axis reverse") X(cumprod, "axis reverse")          \
+  X(logcumsumexp, "axis reverse")                               \
+  X(cumargmax, "axis") X(cumargmin, "axis")                     \
+  X(argsort, "axis descending")
 
 namespace tg {
 

@@ -175,4 +175,74 @@ void k_scatterAdd(Call& c) {
   });
 }
 
+// How scatter combines the values landing on one place (the order of SCATTER_REDUCE in src/index.ts).
+enum class Reduce { None, Sum, Prod, Mean, Amax, Amin };
+
+// out = self with src combined into the places index names along attrs.axis (inputs: self, index,
+// src): replaced (the last write in index order wins), summed, multiplied, averaged (int32 rounds
+// down) or the larger/smaller kept (NaN wins). Without includeSelf a place that receives values
+// starts from its reduction's identity. Every step computes in double and stores in out's dtype, as
+// the reference's typed-array updates do.
+void k_scatter(Call& c) {
+  const View& self = c.in.at(0);
+  const View& index = c.in.at(1);
+  const View& src = c.in.at(2);
+  const View& o = c.out;
+  const int64_t axis = c.attrs.integer();
+  const int64_t code = c.attrs.integer();
+  const bool include_self = c.attrs.num() != 0;
+  if (code < 0 || code > static_cast<int64_t>(Reduce::Amin)) fail(Error::Range, "scatter: unknown reduction code " + std::to_string(code));
+  const Reduce reduce = static_cast<Reduce>(code);
+  same_shape(c, self, o, "self");
+  same_shape(c, src, index, "src");
+  const int64_t len = check_index(c, index, o, axis);
+  // Every place and src offset first, in index order, so a bad index fails before any update.
+  const std::vector<int64_t> ts = without_axis(o.strides, o.ndim, axis);
+  const int64_t step = o.strides[axis];
+  Rows<3> rows(index.shape, index.ndim, {index.strides, ts.data(), src.strides}, {index.offset, o.offset, src.offset});
+  const int32_t* ib = index.ptr<int32_t>();
+  std::vector<int64_t> places, from;
+  places.reserve(rows.total);
+  from.reserve(rows.total);
+  rows.walk(0, rows.total, [&](Rows<3>::Offs p, int64_t n, Rows<3>::Offs s) {
+    for (int64_t i = 0; i < n; i++) {
+      const int32_t ix = ib[p[0] + i * s[0]];
+      if (ix < -len || ix >= len) out_of_range(c, ix, axis, len);
+      places.push_back(p[1] + i * s[1] + (ix < 0 ? ix + len : ix) * step);
+      from.push_back(p[2] + i * s[2]);
+    }
+  });
+  strided_copy(self, o.data, o.dtype, o.offset, o.strides);
+  const size_t n = places.size();
+  with_type(o.dtype, [&](auto* tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    T* ob = o.ptr<T>();
+    auto value = [&](size_t i) { return load_any(src.data, src.dtype, from[i]); };
+    if (!include_self && reduce != Reduce::None) {
+      const double start = reduce == Reduce::Prod ? 1 : reduce == Reduce::Amax ? -INFINITY : reduce == Reduce::Amin ? INFINITY : 0;
+      for (size_t i = 0; i < n; i++) ob[places[i]] = store_as<T>(start);
+    }
+    for (size_t i = 0; i < n; i++) {
+      T& dst = ob[places[i]];
+      const double v = value(i), d = static_cast<double>(dst);
+      switch (reduce) {
+        case Reduce::None: dst = store_as<T>(v); break;
+        case Reduce::Sum: case Reduce::Mean: dst = store_as<T>(d + v); break;
+        case Reduce::Prod: dst = store_as<T>(d * v); break;
+        case Reduce::Amax: if (v > d || v != v) dst = store_as<T>(v); break;
+        case Reduce::Amin: if (v < d || v != v) dst = store_as<T>(v); break;
+      }
+    }
+    if (reduce != Reduce::Mean) return;
+    std::vector<int32_t> counts(o.offset + o.size(), 0);
+    for (size_t i = 0; i < n; i++) counts[places[i]]++;
+    const bool floor = o.dtype == I32;
+    for (size_t p = 0; p < counts.size(); p++) {
+      if (counts[p] == 0) continue;
+      const double q = static_cast<double>(ob[p]) / (counts[p] + (include_self ? 1 : 0));
+      ob[p] = store_as<T>(floor ? std::floor(q) : q);
+    }
+  });
+}
+
 }  // namespace tg

@@ -65,10 +65,13 @@ inline int64_t dtype_bytes(DType d) { return d == F64 ? 8 : d == BOOL ? 1 : 4; }
 
 // A kernel failure: `kind` chooses the JavaScript error class it becomes.
 struct Error {
-  enum Kind { Type, Range, Plain } kind;
+  enum Kind { Type, Range, Plain, LinAlg } kind;
   std::string message;
+  int64_t batch = -1;  // LinAlg: the flat index of the batch entry that failed
 };
 [[noreturn]] void fail(Error::Kind kind, const std::string& message);
+// A LinAlgError on the JavaScript side, for batch entry `batch` (flat, row-major).
+[[noreturn]] void fail_linalg(const std::string& message, int64_t batch);
 
 // A strided window onto a typed array, as a kernel sees it. `data` points at the array's first
 // element (N-API's napi_get_typedarray_info already adds the array's byte offset); nothing is

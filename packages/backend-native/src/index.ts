@@ -16,7 +16,8 @@ import { Buffer } from 'node:buffer';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { getBackend, type Backend, type DType, type View } from '@tapegrad/tensor';
+import { getBackend, LinAlgError, type Backend, type DType, type ScatterReduce, type View } from '@tapegrad/tensor';
+import { PRIMITIVE_TABLE, familyOf } from '@tapegrad/tensor/internal';
 
 type Storage = View['buf'];
 
@@ -123,7 +124,10 @@ function putView(v: View, p: number): number {
   return p + 3 + 2 * nd;
 }
 
-/** Numbers as they are, booleans as 0/1, dtype names as their code, arrays as length then elements. */
+/** scatter's reductions, by their code in native/movement.cc (enum Reduce). */
+const SCATTER_REDUCE: readonly ScatterReduce[] = ['none', 'sum', 'prod', 'mean', 'amax', 'amin'];
+
+/** Numbers as they are, booleans as 0/1, scatter's reduction by its code, dtype names as their code, arrays as length then elements. */
 function putAttr(x: unknown, p: number, op: string): number {
   ensure(p + 1);
   if (typeof x === 'number') {
@@ -138,6 +142,10 @@ function putAttr(x: unknown, p: number, op: string): number {
     scratch[p] = DTYPE_CODE[x as DType];
     return p + 1;
   }
+  if (op === 'scatter' && typeof x === 'string' && SCATTER_REDUCE.includes(x as ScatterReduce)) {
+    scratch[p] = SCATTER_REDUCE.indexOf(x as ScatterReduce);
+    return p + 1;
+  }
   if (Array.isArray(x)) {
     scratch[p++] = x.length;
     for (const e of x) p = putAttr(e, p, op);
@@ -148,9 +156,33 @@ function putAttr(x: unknown, p: number, op: string): number {
 
 type AnyKernel = (inputs: readonly View[], out: View, attrs: Record<string, unknown>) => void;
 
+/**
+ * A factorization's kernel, whose failure on one batch entry comes out of the addon as an Error
+ * with code `TG_LINALG:<flat index>`: rethrown as tapegrad's LinAlgError with that entry's index
+ * over the batch dims of the first input.
+ */
+function linalgErrors(kernel: AnyKernel): AnyKernel {
+  return (inputs, out, attrs) => {
+    try {
+      kernel(inputs, out, attrs);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== 'string' || !code.startsWith('TG_LINALG:')) throw err;
+      let flat = Number(code.slice('TG_LINALG:'.length));
+      const batch = inputs[0]!.shape.slice(0, -2);
+      const index = batch.map(() => 0);
+      for (let d = batch.length - 1; d >= 0; d--) {
+        index[d] = flat % batch[d]!;
+        flat = Math.floor(flat / batch[d]!);
+      }
+      throw new LinAlgError((err as Error).message, index);
+    }
+  };
+}
+
 /** The JavaScript side of one native kernel: geometry and attributes into the scratch, then one call. */
 function nativeKernel(a: Addon, id: number, op: string, attrNames: string[]): AnyKernel {
-  return (inputs, out, attrs) => {
+  const kernel: AnyKernel = (inputs, out, attrs) => {
     let p = putView(out, 1);
     for (let i = 0; i < inputs.length; i++) p = putView(inputs[i]!, p);
     for (let i = 0; i < attrNames.length; i++) p = putAttr(attrs[attrNames[i]!], p, op);
@@ -162,7 +194,11 @@ function nativeKernel(a: Addon, id: number, op: string, attrNames: string[]): An
       default: a.run(id, out.buf, ...inputs.map((x) => x.buf));
     }
   };
+  return LINALG_FAILING.has(op) ? linalgErrors(kernel) : kernel;
 }
+
+/** The kernels that may throw a LinAlgError. */
+const LINALG_FAILING = new Set(['solve', 'cholesky', 'qr', 'eigh', 'svd']);
 
 /**
  * Outputs of at most this many bytes keep the base (JavaScript) kernel by default: crossing into
@@ -250,8 +286,14 @@ export function nativeBackend(opts: NativeBackendOptions = {}): Backend {
     if (typeof k === 'function' && !(op in native) && op !== 'allocate') kernels[op] = zeroingFirst(k as AnyKernel);
   }
   const baseKernels = base as unknown as Record<string, AnyKernel | undefined>;
-  for (const [op, k] of Object.entries(native)) kernels[op] = sized(k, baseKernels[op], minBytes);
+  // Linear algebra always runs natively: LAPACK/BLAS and the reference round differently in the last
+  // bits, and a matrix's result must not depend on how many others share its call (or their size).
+  for (const [op, k] of Object.entries(native)) kernels[op] = isLinalg(op) ? k : sized(k, baseKernels[op], minBytes);
   return kernels as unknown as Backend;
+}
+
+function isLinalg(op: string): boolean {
+  return op in PRIMITIVE_TABLE && familyOf(op as keyof typeof PRIMITIVE_TABLE) === 'linalg';
 }
 
 /** The primitives the addon has kernels for. */
