@@ -59,6 +59,15 @@ export function summarize(values: ArrayLike<number>): number[] {
   return [s / values.length, values[0]!, values[values.length - 1]!];
 }
 
+/** One training step: zero the gradients, differentiate `loss()`, let the optimizer update; returns the loss. */
+export function optimizerStep(tg: Tapegrad, opt: { zeroGrad(): void; step(): void }, loss: () => import('tapegrad').Tensor): import('tapegrad').Tensor {
+  opt.zeroGrad();
+  const value = loss();
+  tg.backward(value);
+  opt.step();
+  return value;
+}
+
 function meanAbs(values: ArrayLike<number>): number {
   return summarize(values)[0]!;
 }
@@ -241,13 +250,7 @@ function mlpStepCase(batch: number, sizes: number[], lr: number): BenchCase {
       const x = tg.tensor(inputs(), { shape: [batch, sizes[0]!] });
       const y = tg.tensor(labels());
       const opt = new tg.SGD(model.parameters(), { lr });
-      const step = () => {
-        opt.zeroGrad();
-        const loss = tg.crossEntropy(model.forward(x), y);
-        tg.backward(loss);
-        opt.step();
-        return loss;
-      };
+      const step = () => optimizerStep(tg, opt, () => tg.crossEntropy(model.forward(x), y));
       return {
         run: () => void step(),
         check: () => {

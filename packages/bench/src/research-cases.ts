@@ -3,8 +3,7 @@
  * product, and one training step of nn's TransformerEncoderLayer. Each framework builds the same
  * computation from the same `fill` weights and data, so check() compares results across them.
  */
-import type { BenchCase } from './cases.js';
-import { summarize } from './cases.js';
+import { optimizerStep, summarize, type BenchCase } from './cases.js';
 import type { Tapegrad } from './frameworks/tapegrad.js';
 import { fill } from './data.js';
 
@@ -106,13 +105,7 @@ export function encoderLayerCase(batch: number, seq: number, d: number, heads: n
       const x = tg.tensor(fill(batch * seq * d, p.seedX), { shape: [batch, seq, d] });
       const target = tg.tensor(fill(batch * seq * d, p.seedT), { shape: [batch, seq, d] });
       const opt = new tg.AdamW(layer.parameters(), { lr: p.lr });
-      const step = (): Tensor => {
-        opt.zeroGrad();
-        const loss = tg.mseLoss(layer.call(x), target);
-        tg.backward(loss);
-        opt.step();
-        return loss;
-      };
+      const step = (): Tensor => optimizerStep(tg, opt, () => tg.mseLoss(layer.call(x), target));
       return {
         run: () => void step(),
         check: () => {

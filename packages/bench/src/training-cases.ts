@@ -3,7 +3,7 @@
  * step, and one epoch as the demo trains it). Every framework builds the same network from the
  * same `fill` weights and data, so check() can compare the loss before and after one step.
  */
-import type { BenchCase } from './cases.js';
+import { optimizerStep, type BenchCase } from './cases.js';
 import type { Tapegrad } from './frameworks/tapegrad.js';
 import { fill } from './data.js';
 
@@ -61,13 +61,7 @@ export function transformerStepCase(batch: number, seq: number, d: number, heads
       const x = tg.tensor(fill(batch * seq * d, p.seedX), { shape: [batch, seq, d] });
       const target = tg.tensor(fill(batch * seq * d, p.seedT), { shape: [batch, seq, d] });
       const opt = new tg.SGD(model.parameters(), { lr: p.lr });
-      const step = () => {
-        opt.zeroGrad();
-        const loss = tg.mseLoss(model.call(x), target);
-        tg.backward(loss);
-        opt.step();
-        return loss;
-      };
+      const step = () => optimizerStep(tg, opt, () => tg.mseLoss(model.call(x), target));
       return {
         run: () => void step(),
         check: () => {
@@ -112,13 +106,7 @@ export function cnnStepCase(batch: number): BenchCase {
       const x = tg.tensor(fill(batch * 784, p.seedX, 0, 1), { shape: [batch, 1, 28, 28] });
       const y = tg.tensor(Int32Array.from(fill(batch, p.seedY, 0, 10), Math.floor));
       let opt = new tg.Adam(model.parameters(), { lr: p.lr });
-      const step = () => {
-        const loss = tg.crossEntropy(model.call(x), y);
-        opt.zeroGrad();
-        tg.backward(loss);
-        opt.step();
-        return loss;
-      };
+      const step = () => optimizerStep(tg, opt, () => tg.crossEntropy(model.call(x), y));
       return {
         run: () => void step(),
         check: () => {
@@ -161,11 +149,7 @@ export function cnnEpochCase(train: number, test: number, batch: number): BenchC
         run: () => {
           model.train();
           for (const [xb, yb] of loader) {
-            const loss = tg.crossEntropy(model.call(xb!), yb!);
-            opt.zeroGrad();
-            tg.backward(loss);
-            opt.step();
-            loss.item();
+            optimizerStep(tg, opt, () => tg.crossEntropy(model.call(xb!), yb!)).item();
           }
           model.eval();
           tg.noGrad(() => {
