@@ -22,6 +22,8 @@ namespace tg {
 
 std::string blas_info();
 void set_blas_threads(int n);
+napi_value Allocate(napi_env env, napi_callback_info info);  // storage.cc
+size_t pooled_bytes();
 
 const char* dtype_name(DType d) {
   static const char* names[] = {"float32", "float64", "int32", "bool"};
@@ -222,6 +224,8 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_set_named_property(env, obj, "vectorMath", v);
   napi_create_int32(env, pool_threads(), &v);
   napi_set_named_property(env, obj, "threads", v);
+  napi_create_double(env, static_cast<double>(pooled_bytes()), &v);
+  napi_set_named_property(env, obj, "pooledBytes", v);
   return obj;
 }
 
@@ -243,6 +247,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"kernels", nullptr, Kernels, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"allocate", nullptr, Allocate, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   if (const char* t = std::getenv("TAPEGRAD_NUM_THREADS")) {
