@@ -140,3 +140,48 @@ describe('defineOp, checkGrad, detectAnomaly', () => {
     expect(log(sub(x, 1)).toArray()).toEqual([NaN, -Infinity]);
   });
 });
+
+describe('leaf gradients own their storage', () => {
+  const leaf = (v: number[]) => tensor(v, { requiresGrad: true });
+  const storages = (...ts: Tensor[]) => new Set(ts.map((t) => t.buf.buffer)).size;
+
+  it('gives two leaves that one add feeds separate .grad storage', () => {
+    const a = leaf([1, 2]), b = leaf([3, 4]);
+    backward(sum(mul(add(a, b), 3)));
+    expect(storages(a.grad!, b.grad!)).toBe(2);
+    a.grad!.zero_();
+    expect(Array.from(b.grad!.data())).toEqual([3, 3]);
+  });
+
+  it('never hands the user’s gradOutput, a graph tensor or another leaf’s grad over as a .grad', () => {
+    const a = leaf([1, 2]), b = leaf([5, 6]);
+    const seed = tensor([1, 1]);
+    const y = add(a, b.reshape([2]));
+    backward(y, seed);
+    expect(storages(a.grad!, b.grad!, seed, y, a, b)).toBe(6);
+    seed.fill_(7);
+    expect(Array.from(a.grad!.data())).toEqual([1, 1]);
+  });
+
+  it('takes a fresh whole gradient without a copy, and copies a view of one', () => {
+    const w = leaf([1, 2, 3, 4]);
+    const x = tensor([[1, 2], [3, 4]]);
+    const w2 = w.reshape([2, 2]);
+    backward(sum(matmul(x, w2.transpose(0, 1))));
+    expect(w.grad!.isContiguous && w.grad!.offset === 0 && w.grad!.size === w.grad!.buf.length).toBe(true);
+    expect(Array.from(w.grad!.data())).toEqual([4, 6, 4, 6]);
+    const v = leaf([1, 2, 3]);
+    backward(sum(mul(v.narrow(0, 0, 2), 2)));
+    expect(Array.from(v.grad!.data())).toEqual([2, 2, 0]);
+  });
+
+  it('copies every leaf gradient when a user-defined VJP is in the graph', () => {
+    const held = tensor([9, 9]);
+    const passThrough = defineOp({ name: 'passThrough', forward: (x: Tensor) => mul(x, 1), vjp: () => [held] });
+    const a = leaf([1, 2]);
+    backward(sum(passThrough(a)));
+    expect(a.grad!.buf.buffer).not.toBe(held.buf.buffer);
+    a.grad!.zero_();
+    expect(Array.from(held.data())).toEqual([9, 9]);
+  });
+});

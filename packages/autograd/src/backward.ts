@@ -100,7 +100,8 @@ export function walk(roots: readonly Tensor[], seeds: readonly Tensor[], opts: W
   const capture = opts.capture;
   withGradMode(opts.createGraph, () => {
     roots.forEach((r, i) => grads.accumulate(r, seeds[i]!));
-    for (const node of reachableNodes(roots).sort((a, b) => b.id - a.id)) {
+    const nodes = reachableNodes(roots).sort((a, b) => b.id - a.id);
+    for (const node of nodes) {
       const g = grads.get(node.output);
       if (g === undefined) continue;
       if (capture === undefined || !capture.has(node.output)) grads.delete(node.output);
@@ -110,7 +111,8 @@ export function walk(roots: readonly Tensor[], seeds: readonly Tensor[], opts: W
       });
     }
     if (capture === undefined) {
-      for (const [t, g] of grads) if (t.node === null) accumulateLeaf(t, g, opts.createGraph);
+      const owned = opts.createGraph ? null : ownedStorage(grads, seeds, nodes);
+      for (const [t, g] of grads) if (t.node === null) accumulateLeaf(t, g, opts.createGraph || owned!.has(g));
     }
   });
   return grads;
@@ -164,15 +166,47 @@ export function checkUnwritten(node: TapeNode, sweep: 'backward' | 'jvp'): void 
  * Adds g into a leaf's .grad. Without createGraph the stored gradient is a fresh contiguous copy,
  * so it never aliases another gradient or a broadcast view.
  */
-function accumulateLeaf(leaf: Tensor, g: Tensor, keepGraph: boolean): void {
+/**
+ * The leaf cotangents of a sweep that can become a `.grad` as they are, without a copy: those that
+ * cover the whole of a storage nothing else holds. A cotangent made by the sweep's own kernels
+ * qualifies unless it is a seed, shares its storage with a tensor of the graph or with another
+ * leaf's cotangent (an add passes one cotangent to both its inputs), or is a view (a strided or
+ * partial window onto a larger gradient). A user-defined VJP may return any tensor it holds, so
+ * with one in the graph every leaf gradient is copied.
+ */
+function ownedStorage(grads: Map<Tensor, Tensor>, seeds: readonly Tensor[], nodes: readonly TapeNode[]): Set<Tensor> {
+  const owned = new Set<Tensor>();
+  if (nodes.some((n) => n.vjp !== null)) return owned;
+  const held = new Set<unknown>(seeds.map((s) => s.buf));
+  for (const n of nodes) {
+    held.add(n.output.buf);
+    for (const x of n.inputs) held.add(x.buf);
+  }
+  const leafGrads: Tensor[] = [];
+  for (const [t, g] of grads) {
+    if (t.node !== null) continue;
+    held.add(t.buf);
+    leafGrads.push(g);
+  }
+  const uses = new Map<unknown, number>();
+  for (const g of leafGrads) uses.set(g.buf, (uses.get(g.buf) ?? 0) + 1);
+  for (const g of leafGrads) {
+    const whole = g.offset === 0 && g.size === g.buf.length && g.isContiguous;
+    if (whole && uses.get(g.buf) === 1 && !held.has(g.buf)) owned.add(g);
+  }
+  return owned;
+}
+
+/** Adds g to leaf.grad (a copy of g unless `own`: g is the sweep's alone, or recorded for createGraph). */
+function accumulateLeaf(leaf: Tensor, g: Tensor, own: boolean): void {
   const prev: unknown = leaf.grad;
   if (prev !== null && (!(prev instanceof Tensor) || prev.dtype !== leaf.dtype || !sameShape(prev.shape, leaf.shape))) {
     throw new TypeError(
       `backward: a leaf (${describeValue(leaf)}) already holds a .grad that is ${describeValue(prev)}, not a gradient of its shape and dtype; set .grad = null first`,
     );
   }
-  const own = keepGraph ? g : clone(g.detach());
-  leaf.grad = leaf.grad === null ? own : add(leaf.grad, own);
+  const mine = own ? g : clone(g.detach());
+  leaf.grad = leaf.grad === null ? mine : add(leaf.grad, mine);
 }
 
 /** Options of {@link backward}. */

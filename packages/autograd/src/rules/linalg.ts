@@ -16,6 +16,12 @@ import { type RuleTable } from './rule.js';
 /** The last two dims swapped. */
 const mT = (x: Tensor): Tensor => transpose(x, -1, -2);
 
+/** Whether x's last two dims are stored column by column (x is the transpose of a contiguous matrix). */
+function columnMajor(x: Tensor): boolean {
+  const r = x.ndim;
+  return r >= 2 && x.shape[r - 1]! > 1 && x.shape[r - 2]! > 1 && x.strides[r - 2] === 1 && x.strides[r - 1] === x.shape[r - 2];
+}
+
 /** 0/1 constant [r, c]: 1 where keep(j - i). */
 function mask(r: number, c: number, dtype: Tensor['dtype'], keep: (d: number) => boolean): Tensor {
   const m = new Float64Array(r * c);
@@ -85,11 +91,16 @@ const lowerSkew = (x: Tensor): Tensor => sub(tril(x, -1), mT(tril(x, -1)));
 type Linalg = 'matmul' | 'solve' | 'slogdet' | 'cholesky' | 'qr' | 'eigh' | 'svd';
 
 export const linalgRules: RuleTable<Linalg> = {
-  /** d(AB) = dA B + A dB, so gA = g B^T and gB = A^T g (batch dims already aligned by expand) */
+  /**
+   * d(AB) = dA B + A dB, so gA = g B^T and gB = A^T g (batch dims already aligned by expand). An
+   * operand stored transposed (Linear's weight.T) gets its gradient computed as (B g^T)^T or
+   * (g^T A)^T, the same sums laid out like the operand, so the transpose back to the weight is
+   * contiguous and its .grad needs no copy.
+   */
   matmul: {
     vjp: (g, [a, b], _, __, needs) => [
-      needs[0] ? matmul(g, transpose(b!, -1, -2)) : null,
-      needs[1] ? matmul(transpose(a!, -1, -2), g) : null,
+      needs[0] ? (columnMajor(a!) ? mT(matmul(b!, mT(g))) : matmul(g, mT(b!))) : null,
+      needs[1] ? (columnMajor(b!) ? mT(matmul(mT(g), a!)) : matmul(mT(a!), g)) : null,
     ],
     jvp: ([ta, tb], [a, b]) => addTangents(ta === null ? null : matmul(ta, b!), tb === null ? null : matmul(a!, tb)),
     batch: matmulBatch,

@@ -67,15 +67,16 @@ function copyAs<T extends Tensor>(op: string, target: T, src: unknown): T {
   withGradMode(false, () => {
     let s = value instanceof Tensor ? value : scalarTensor(value, target.dtype, op);
     s = expand(castAs(op, s, target.dtype), target.shape);
-    const values = runKernel('copy', [s], {}, target.shape, target.dtype);
     const dst = target.buf;
+    // A contiguous source of the target's dtype (an in-place op's fresh result) is copied as it is.
+    const values = s.isContiguous && s.buf.buffer !== dst.buffer ? s : runKernel('copy', [s], {}, target.shape, target.dtype);
     markWritten(dst);
     if (target.isContiguous) {
-      dst.set(values.buf, target.offset);
+      dst.set(values.buf.subarray(values.offset, values.offset + values.size), target.offset);
       return;
     }
     // Scatter the contiguous values through the target's own layout.
-    const v = values.buf;
+    const v = values.buf.subarray(values.offset, values.offset + values.size);
     const strides = target.strides;
     const shape = target.shape;
     const idx = new Array<number>(shape.length).fill(0);
