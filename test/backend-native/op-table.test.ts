@@ -37,7 +37,7 @@ const LAYOUTS: [string, (t: Tensor) => Tensor][] = [['dense', (t) => t], ['colum
  * (packages/backend-native/README.md says so). The list may only shrink: the test below fails when
  * it names a primitive that has a native kernel, or when another primitive lacks one.
  */
-const NOT_YET_NATIVE: readonly string[] = ['eigh', 'svd'];
+const NOT_YET_NATIVE: readonly string[] = [];
 
 const trap = Object.fromEntries(KERNEL_PRIMITIVES.map((p) => [
   p,
