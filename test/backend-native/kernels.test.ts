@@ -512,4 +512,20 @@ describe('eigh and svd (LAPACK) against the Jacobi reference: packed layout, ord
     });
     expectScaled(rebuilt, Array.from({ length: 20 }, (_, i) => a.buf[i]!), 1e-14);
   });
+
+  it('svd of exactly rank-deficient matrices: zero singular values exactly 0, completed as in the reference', () => {
+    // Dependent columns, a zero column, a zero matrix (tall and wide): LAPACK's one-sided Jacobi
+    // finds the same exact zeros as the reference, whose completion of U (or Vh) it shares.
+    const cases: [number[][], number][] = [
+      [[[1, 2], [2, 4], [3, 6]], 1], [[[1, 2, 3], [2, 4, 6]], 1], [[[1, 0, 2], [3, 0, 1], [0, 0, 5], [1, 0, 1]], 2],
+      [[[0, 0], [0, 0], [0, 0]], 0], [[[0, 0, 0], [0, 0, 0]], 0],
+    ];
+    for (const [rowsOf, rank] of cases) {
+      const m = rowsOf.length, n = rowsOf[0]!.length, k = Math.min(m, n);
+      const a = view([m, n], [1, m], 0, 'float64', (i) => rowsOf[Math.floor(i / n)]![i % n]!); // stored column-major
+      const [got, want] = both('svd', [a], [m + 1 + k, n], 'float64', { computeUV: true });
+      expectScaled(got, want, 1e-14);
+      expect(got.slice(m * n + rank, m * n + k)).toEqual(Array(k - rank).fill(0));
+    }
+  });
 });

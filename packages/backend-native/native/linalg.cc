@@ -195,6 +195,8 @@ void k_qr(Call& c) {
 // infinite entry (among those read) is the reference's LinAlgError, reported for the first such
 // batch entry before any work; the matrices are then spread over the pool, one LAPACK call each.
 
+void set_blas_threads(int n);  // matmul.cc
+
 namespace {
 
 const char* const NOT_FINITE = "the iteration did not converge: the matrix has NaN or infinite entries";
@@ -227,8 +229,17 @@ bool largest_positive(double* x, int64_t len, int64_t step) {
 // Runs one(i, scratch) for every batch entry, on the pool when the batch has several matrices of
 // some size (`flops` per matrix, roughly); one(...) returns LAPACK's info. A nonzero info fails
 // for the first batch entry that had one.
+//
+// OpenBLAS runs single-threaded meanwhile, and the batch is what is spread over threads: on the
+// dev machine (2 shared cores) OpenBLAS's threads made dsyevd and dgesvj slower, not faster, from
+// n = 64 (3x) to n = 400, and pool threads calling them at once contend for OpenBLAS's (up to 15x
+// slower). Afterwards OpenBLAS gets the addon's thread count back (setThreads sets both).
 template <class Scratch, class One>
 void each_matrix(int64_t count, int64_t flops, const std::string& routine, One one) {
+  struct OneBlasThread {
+    OneBlasThread() { set_blas_threads(1); }
+    ~OneBlasThread() { set_blas_threads(pool_threads()); }
+  } single;
   std::vector<int> infos(count, 0);
   parallel_for(count, std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(flops, 1)), [&](int64_t lo, int64_t hi) {
     thread_local Scratch s;
