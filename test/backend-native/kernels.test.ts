@@ -384,9 +384,9 @@ describe('several JavaScript threads', () => {
 
 describe('factorizations that fail', () => {
   /** The error a kernel throws, with its class, message and batch index. */
-  function failure(backend: Backend, op: 'solve' | 'cholesky', inputs: View[], out: View): unknown {
+  function failure(backend: Backend, op: 'solve' | 'cholesky' | 'eigh' | 'svd', inputs: View[], out: View, attrs: object = {}): unknown {
     try {
-      (backend[op] as (i: readonly View[], o: View, a: unknown) => void)(inputs, out, {});
+      (backend[op] as (i: readonly View[], o: View, a: unknown) => void)(inputs, out, attrs);
     } catch (err) {
       const e = err as { name: string; message: string; batchIndex?: unknown };
       return { name: e.name, message: e.message, batchIndex: e.batchIndex };
@@ -410,6 +410,122 @@ describe('factorizations that fail', () => {
       const want = failure(jsBackend, 'cholesky', [a], fresh([3, 3, 3], 'float32'));
       expect(want).toMatchObject({ name: 'LinAlgError', batchIndex: [1] });
       expect(failure(native, 'cholesky', [a], fresh([3, 3, 3], 'float32'))).toEqual(want);
+    }
+  });
+
+  it('eigh: a NaN or infinite entry of the lower triangle, on or off the diagonal, is a LinAlgError naming its batch index', () => {
+    // Batch [2, 2] of 3x3 identities; entry [1, 1] gets the bad value at [2, 0] or [1, 1].
+    for (const [bad, at] of [[NaN, 18 + 6], [Infinity, 27 + 6], [-Infinity, 27 + 4], [NaN, 27 + 4]] as const) {
+      for (const dtype of ['float64', 'float32'] as const) {
+        const a = view([2, 2, 3, 3], [18, 9, 3, 1], 0, dtype, (i) => (i === at ? bad : eye(i)));
+        const want = failure(jsBackend, 'eigh', [a], fresh([2, 2, 4, 3], dtype));
+        expect(want).toMatchObject({ name: 'LinAlgError', message: 'the iteration did not converge: the matrix has NaN or infinite entries', batchIndex: [1, Math.floor(at / 9) - 2] });
+        expect(failure(native, 'eigh', [a], fresh([2, 2, 4, 3], dtype))).toEqual(want);
+      }
+    }
+    const one = view([1, 1], [1, 1], 0, 'float64', () => NaN);
+    expect(failure(native, 'eigh', [one], fresh([2, 1], 'float64'))).toEqual(failure(jsBackend, 'eigh', [one], fresh([2, 1], 'float64')));
+    expect(failure(native, 'eigh', [one], fresh([2, 1], 'float64'))).toMatchObject({ name: 'LinAlgError', batchIndex: [] });
+  });
+
+  it('eigh reads only the lower triangle: NaN above the diagonal is no error', () => {
+    const a = view([3, 3], [3, 1], 0, 'float64', (i) => (i % 3 > Math.floor(i / 3) ? NaN : i + 1));
+    const [got, want] = both('eigh', [a], [4, 3], 'float64');
+    expect(want.every(Number.isFinite)).toBe(true);
+    expectScaled(got, want, 1e-13);
+  });
+
+  it('svd: a NaN or infinite entry anywhere, also in a single row or column, is a LinAlgError naming its batch index', () => {
+    for (const [shape, at] of [[[3, 4, 2], 8 + 7], [[3, 2, 4], 8 + 1], [[3, 1, 4], 4 + 2], [[3, 4, 1], 4 + 3]] as const) {
+      for (const [bad, computeUV] of [[NaN, true], [Infinity, false], [-Infinity, true]] as const) {
+        const [b, m, n] = shape;
+        const a = view([b, m, n], [m * n, n, 1], 0, 'float32', (i) => (i === at ? bad : Math.sin(i + 1)));
+        const k = Math.min(m, n);
+        const outShape = computeUV ? [b, m + 1 + k, n] : [b, k];
+        const want = failure(jsBackend, 'svd', [a], fresh(outShape, 'float32'), { computeUV });
+        expect(want).toMatchObject({ name: 'LinAlgError', message: 'the iteration did not converge: the matrix has NaN or infinite entries', batchIndex: [1] });
+        expect(failure(native, 'svd', [a], fresh(outShape, 'float32'), { computeUV })).toEqual(want);
+      }
+    }
+  });
+});
+
+/** Equal where the reference is not finite, else within rtol of the largest finite |want|. */
+function expectScaled(got: number[], want: number[], rtol: number): void {
+  expect(got.length).toBe(want.length);
+  const scale = want.reduce((m, w) => (Number.isFinite(w) ? Math.max(m, Math.abs(w)) : m), 0);
+  got.forEach((g, i) => {
+    const w = want[i]!;
+    if (!(Object.is(g, w) || Math.abs(g - w) <= rtol * scale)) expect(`[${i}] ${g}`).toBe(`[${i}] ${w} (rtol ${rtol} of ${scale})`);
+  });
+}
+
+describe('eigh and svd (LAPACK) against the Jacobi reference: packed layout, order and signs', () => {
+  // Batch [2, 3] with a gap between matrices, and each matrix column-major, so the kernels read strides.
+  function batch(m: number, n: number, dtype: DType, value: (flat: number) => number): View {
+    return view([2, 3, m, n], [3 * (m * n + 2), m * n + 2, 1, m], 1, dtype, value);
+  }
+  const RTOL = { float64: 1e-12, float32: 1e-5 } as const;
+
+  it('eigh: ascending eigenvalues in row 0, unit eigenvectors as columns, largest entry positive', () => {
+    for (const n of [1, 2, 5, 40]) {
+      for (const dtype of ['float64', 'float32'] as const) {
+        // The entry at flat index (row r, column c) of matrix b: symmetric in (r, c), NaN above the diagonal.
+        const a = batch(n, n, dtype, (i) => {
+          const b = Math.floor(i / (n * n)), r = Math.floor(i / n) % n, c = i % n;
+          return c > r ? NaN : Math.sin(1.3 * (b + 1) * (r + 1) * (c + 2) + r + c) * 2 + (r === c ? r * 0.7 : 0);
+        });
+        const [got, want] = both('eigh', [a], [2, 3, n + 1, n], dtype);
+        const per = (n + 1) * n;
+        for (let b = 0; b < 6; b++) expectScaled(got.slice(b * per, (b + 1) * per), want.slice(b * per, (b + 1) * per), RTOL[dtype]);
+      }
+    }
+  });
+
+  it('svd: tall, wide and square, with and without U and Vh', () => {
+    for (const [m, n] of [[7, 4], [3, 6], [5, 5], [1, 3], [4, 1], [30, 33]]) {
+      const k = Math.min(m, n);
+      for (const dtype of ['float64', 'float32'] as const) {
+        const a = batch(m, n, dtype, (i) => Math.sin(0.37 * i * i + i) * 3 + Math.cos(i));
+        for (const computeUV of [true, false]) {
+          const per = computeUV ? (m + 1 + k) * n : k;
+          const [got, want] = both('svd', [a], computeUV ? [2, 3, m + 1 + k, n] : [2, 3, k], dtype, { computeUV });
+          for (let b = 0; b < 6; b++) expectScaled(got.slice(b * per, (b + 1) * per), want.slice(b * per, (b + 1) * per), RTOL[dtype]);
+        }
+      }
+    }
+  });
+
+  it('svd of a rank-deficient matrix: the same singular values (zeros included), and U diag(S) Vh reconstructs it', () => {
+    // Rank 2, 5x4: the vectors for the zero singular values are not unique, the product is.
+    const u = [1, -2, 0.5, 3, 1], v = [2, 1, -1, 0.5], w = [0, 1, 1, -2, 4], x = [1, 1, 3, -1];
+    const a = view([5, 4], [4, 1], 0, 'float64', (i) => u[Math.floor(i / 4)]! * v[i % 4]! + w[Math.floor(i / 4)]! * x[i % 4]!);
+    const [gotS, wantS] = both('svd', [a], [4], 'float64', { computeUV: false });
+    expectScaled(gotS, wantS, 1e-12);
+    expect(gotS[3]! / gotS[0]!).toBeLessThan(1e-14);
+    const [got] = both('svd', [a], [10, 4], 'float64', { computeUV: true });
+    const rebuilt = Array.from({ length: 20 }, (_, i) => {
+      const r = Math.floor(i / 4), c = i % 4;
+      let s = 0;
+      for (let j = 0; j < 4; j++) s += got[r * 4 + j]! * got[20 + j]! * got[24 + j * 4 + c]!;
+      return s;
+    });
+    expectScaled(rebuilt, Array.from({ length: 20 }, (_, i) => a.buf[i]!), 1e-14);
+  });
+
+  it('svd of exactly rank-deficient matrices: zero singular values exactly 0, completed as in the reference', () => {
+    // Dependent columns, a zero column, a zero matrix (tall and wide): LAPACK's one-sided Jacobi
+    // finds the same exact zeros as the reference, whose completion of U (or Vh) it shares.
+    const cases: [number[][], number][] = [
+      [[[1, 2], [2, 4], [3, 6]], 1], [[[1, 2, 3], [2, 4, 6]], 1], [[[1, 0, 2], [3, 0, 1], [0, 0, 5], [1, 0, 1]], 2],
+      [[[0, 0], [0, 0], [0, 0]], 0], [[[0, 0, 0], [0, 0, 0]], 0],
+    ];
+    for (const [rowsOf, rank] of cases) {
+      const m = rowsOf.length, n = rowsOf[0]!.length, k = Math.min(m, n);
+      const a = view([m, n], [1, m], 0, 'float64', (i) => rowsOf[Math.floor(i / n)]![i % n]!); // stored column-major
+      const [got, want] = both('svd', [a], [m + 1 + k, n], 'float64', { computeUV: true });
+      expectScaled(got, want, 1e-14);
+      expect(got.slice(m * n + rank, m * n + k)).toEqual(Array(k - rank).fill(0));
     }
   });
 });

@@ -315,6 +315,16 @@ describe('linalg: errors', () => {
     expectLinAlg(() => linalg.eigh(f64([[1, NaN], [NaN, 1]])), /^linalg\.eigh: the iteration did not converge/);
     expectLinAlg(() => linalg.svd(f64([[1, NaN], [2, 1]])), /^linalg\.svd: the iteration did not converge/);
   });
+
+  it('also when the bad entry is on the diagonal only, or the matrix is 1x1 or a single row or column', () => {
+    expectLinAlg(() => linalg.eigh(f64([[NaN, 0], [0, 1]])), /^linalg\.eigh: the iteration did not converge: the matrix has NaN or infinite entries/);
+    expectLinAlg(() => linalg.eigh(f64([[1, 5], [0.5, -Infinity]])), /^linalg\.eigh: the iteration did not converge/);
+    expectLinAlg(() => linalg.eigh(f64([[Infinity]])), /^linalg\.eigh: the iteration did not converge/);
+    expectLinAlg(() => linalg.svd(f64([[1, Infinity, 2]])), /^linalg\.svd: the iteration did not converge/);
+    expectLinAlg(() => linalg.matrixNorm(f64([[NaN], [1]]), 2), /^linalg\.matrixNorm: the iteration did not converge/);
+    // eigh reads the lower triangle only.
+    expect(linalg.eigh(f64([[2, NaN], [0, 3]]))[0].toArray()).toEqual([2, 3]);
+  });
 });
 
 describe('linalg: 1x1, 0x0 and empty batches', () => {

@@ -34,6 +34,7 @@
   X(matmul, "")                                                 \
   /* linalg.cc */                                               \
   X(solve, "") X(slogdet, "") X(cholesky, "") X(qr, "")         \
+  X(eigh, "") X(svd, "computeUV")                               \
   /* scan.cc */                                                 \
   X(cumsum, "axis reverse") X(cumprod, "axis reverse")          \
   X(logcumsumexp, "axis reverse")                               \

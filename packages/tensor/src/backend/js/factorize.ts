@@ -190,9 +190,10 @@ function largestPositive(x: Float64Array, off: number, len: number): boolean {
  * Symmetric eigendecomposition by cyclic Jacobi rotations. Reads the lower triangle of a (n x n,
  * destroyed). Writes the eigenvalues in ascending order to w and the eigenvectors as the ROWS of vt
  * (n x n: vt[j] belongs to w[j]), each of unit length with its largest-magnitude entry positive.
- * Returns false when the rotations did not converge (only for non-finite input).
+ * Returns false, without iterating, when an entry of the lower triangle is NaN or infinite.
  */
 export function jacobiEigh(a: Float64Array, n: number, w: Float64Array, vt: Float64Array): boolean {
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) if (!Number.isFinite(a[i * n + j]!)) return false;
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) a[i * n + j] = a[j * n + i]!;
   vt.fill(0, 0, n * n);
   for (let i = 0; i < n; i++) vt[i * n + i] = 1;
@@ -279,9 +280,11 @@ function rotateSymmetric(a: Float64Array, vt: Float64Array, n: number, p: number
  * singular values in descending order. Writes s (k), and when u and vh are given, u (m x k) and
  * vh (k x n). Each left singular vector (column of U) has its largest-magnitude entry positive;
  * the columns of U for zero singular values complete U's columns to an orthonormal set.
- * Returns false when the rotations did not converge (only for non-finite input).
+ * Returns false when an entry is NaN or infinite (or when the rotations did not converge, which
+ * only sums of squares that overflow, around |a| > 1e77, make happen).
  */
 export function jacobiSVD(a: Float64Array, m: number, n: number, s: Float64Array, u: Float64Array | null, vh: Float64Array | null): boolean {
+  for (let i = 0; i < m * n; i++) if (!Number.isFinite(a[i]!)) return false;
   // Rotate the columns of the taller orientation: G's rows are the columns of A (or of A^T).
   const tall = m >= n;
   const rows = tall ? m : n; // length of each rotated column
