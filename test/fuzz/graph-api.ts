@@ -155,25 +155,38 @@ entries.push({
 export const CLI_OUT = mkdtempSync(join(tmpdir(), 'tapegrad-fuzz-cli-'));
 export const removeCliOutput = (): void => rmSync(CLI_OUT, { recursive: true, force: true });
 const FIXTURES = resolve(__dirname, '../graph/fixtures');
-/** Command lines and the exit code each must give: 0 written, 1 a script that fails, 2 a usage error. */
+/**
+ * Command lines and the exit code each must give: 0 written, 1 a script that fails, 2 a usage error.
+ * They run in the scratch directory (the script is named by its absolute path), so that a command
+ * line whose --out junk replaced writes its default graph.html there.
+ */
+const SCRIPT = join(FIXTURES, 'two-layer.ts');
 const COMMANDS: readonly [string[], number][] = [
   [['--help'], 0],
-  [['two-layer.ts', '-o', join(CLI_OUT, 'g.json')], 0],
-  [['two-layer.ts', '-f', 'mermaid', '-o', join(CLI_OUT, 'g.txt'), '--depth', '1'], 0],
-  [['two-layer.ts', '-o', join(CLI_OUT, 'g.dot'), '--shapes', 'edge', '--hide-constants'], 0],
+  [[SCRIPT, '-o', 'g.json'], 0],
+  [[SCRIPT, '-f', 'mermaid', '-o', 'g.txt', '--depth', '1'], 0],
+  [[SCRIPT, '-o', 'g.dot', '--shapes', 'edge', '--hide-constants'], 0],
   [[], 2],
-  [['two-layer.ts', '--bogus'], 2],
-  [['two-layer.ts', '-f', 'png'], 2],
-  [['two-layer.ts', '--depth', '0'], 2],
-  [['missing.ts', '-o', join(CLI_OUT, 'm.json')], 1],
+  [[SCRIPT, '--bogus'], 2],
+  [[SCRIPT, '-f', 'png'], 2],
+  [[SCRIPT, '--depth', '0'], 2],
+  [['missing.ts', '-o', 'm.json'], 1],
 ];
 const CODE = new Map<unknown, number>(COMMANDS.map(([args, code]) => [args, code]));
-const quietIo = (): { cwd: string; out: (l: string) => void; err: (l: string) => void } => ({ cwd: FIXTURES, out: () => undefined, err: () => undefined });
+const quietIo = (cwd: string): { cwd: string; out: (l: string) => void; err: (l: string) => void } => ({ cwd, out: () => undefined, err: () => undefined });
 entries.push({
   id: 'runCli', names: ['runCli'], async: true,
-  args: fc.tuple(fc.constantFrom(...COMMANDS.map(([a]) => a)), fc.constant(null).map(quietIo)),
+  // The io stays as it is here (a junk cwd could send output anywhere): the next entry fuzzes it.
+  args: fc.tuple(fc.constantFrom(...COMMANDS.map(([a]) => a)), fc.constant(null).map(() => quietIo(CLI_OUT))), keep: [1],
   call: runCli,
   reference: (args) => CODE.get(args),
+});
+entries.push({
+  id: 'runCli io', names: ['runCli'], async: true,
+  // --help writes no file, so any io is safe to try.
+  args: fc.tuple(fc.constant(['--help']), fc.constant(null).map(() => quietIo(CLI_OUT))), keep: [0],
+  call: runCli,
+  reference: () => 0,
 });
 
 export const GRAPH_API: readonly ApiEntry[] = entries;
