@@ -1,6 +1,8 @@
 /**
  * Property-based bad-input suite: every public function of @tapegrad/tensor (every Tensor method,
- * the linalg namespace), the public functions and classes of @tapegrad/nn, plus autograd's backward and defineOp, called with well-formed arguments and with junk
+ * the linalg namespace), the public functions and classes of @tapegrad/nn, every export of
+ * @tapegrad/autograd (transforms, modes, checkGrad, graph export) and of @tapegrad/graph (drawing,
+ * the HTML page, the CLI), called with well-formed arguments and with junk
  * swapped in, must keep the contract of contract.ts.
  *
  * To cover more of the API, write `ApiEntry`s (contract.ts) in a table file next to these - the
@@ -9,7 +11,9 @@
  * a table complete.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as autogradApi from '@tapegrad/autograd';
+import * as graphApi from '@tapegrad/graph';
 import * as tensorApi from '@tapegrad/tensor';
 import { Tensor } from '@tapegrad/tensor';
 import { AUTOGRAD_API } from './autograd-api.js';
@@ -17,21 +21,24 @@ import { caseArb, checkCase, type ApiEntry } from './contract.js';
 import { NOT_FUZZED, TENSOR_API } from './tensor-api.js';
 import * as nnApi from '@tapegrad/nn';
 import { NN_API, NN_NOT_FUZZED } from './nn-api.js';
+import { GRAPH_API, GRAPH_NOT_FUZZED, removeCliOutput } from './graph-api.js';
+import { TRANSFORMS_API } from './transforms-api.js';
 
 // FUZZ_RUNS and FUZZ_SEED run a longer or different search locally; CI uses the defaults.
 const RUNS = Number(process.env.FUZZ_RUNS ?? 60);
 const SEED = Number(process.env.FUZZ_SEED ?? 20240611);
+// Async entries draw with Graphviz or write files: fewer runs keep them as quick as the rest.
+const ASYNC_RUNS = Math.max(1, Math.round(RUNS / 3));
 
 function run(entries: readonly ApiEntry[]): void {
   for (const e of entries) {
     it(e.id, () => {
-      fc.assert(
-        fc.property(caseArb(e), (c) => {
-          const problem = checkCase(e, c);
-          if (problem !== null) throw new Error(problem);
-        }),
-        { numRuns: RUNS, seed: SEED, endOnFailure: true },
-      );
+      const params = { numRuns: e.async ? ASYNC_RUNS : RUNS, seed: SEED, endOnFailure: true };
+      const fail = (problem: string | null): void => {
+        if (problem !== null) throw new Error(problem);
+      };
+      if (e.async) return fc.assert(fc.asyncProperty(caseArb(e), async (c) => fail(await checkCase(e, c))), params);
+      fc.assert(fc.property(caseArb(e), (c) => fail(checkCase(e, c) as string | null)), params);
     });
   }
 }
@@ -39,6 +46,10 @@ function run(entries: readonly ApiEntry[]): void {
 describe('@tapegrad/tensor keeps the bad-input contract', () => run(TENSOR_API));
 describe('@tapegrad/nn layers, losses, optimizers, schedules, data and safetensors keep the bad-input contract', () => run(NN_API));
 describe('@tapegrad/autograd backward and defineOp keep the bad-input contract', () => run(AUTOGRAD_API));
+describe('@tapegrad/autograd transforms, modes and checkGrad keep the bad-input contract', () => run(TRANSFORMS_API));
+describe('graph export (@tapegrad/autograd) and drawing (@tapegrad/graph) keep the bad-input contract', () => run(GRAPH_API));
+// The CLI cases write into a scratch directory, made when graph-api.ts loads.
+afterAll(removeCliOutput);
 
 describe('the fuzz table covers the public API', () => {
   it('has an entry for every function @tapegrad/tensor exports', () => {
@@ -71,6 +82,24 @@ describe('the fuzz table covers the public API', () => {
       .filter(([name, v]) => typeof v === 'function' && !ids.has(name) && !(name in NN_NOT_FUZZED))
       .map(([name]) => name);
     expect(missing).toEqual([]);
+  });
+
+  /** Export names of a package with no fuzz entry (an entry's id up to a space: 'defineOp spec' covers defineOp). */
+  const unfuzzed = (api: object): string[] => {
+    const ids = new Set([...AUTOGRAD_API, ...TRANSFORMS_API, ...GRAPH_API].map((e) => e.id.split(' ')[0]));
+    return Object.keys(api).filter((name) => !ids.has(name) && !(name in GRAPH_NOT_FUZZED));
+  };
+
+  it('has an entry for every export of @tapegrad/autograd, and leaves out only constants', () => {
+    expect(unfuzzed(autogradApi)).toEqual([]);
+    const skipped = Object.keys(GRAPH_NOT_FUZZED).filter((name) => name in autogradApi);
+    // Only the error class is a function among them.
+    expect(skipped.filter((name) => typeof (autogradApi as Record<string, unknown>)[name] === 'function')).toEqual(['AnomalyError']);
+  });
+
+  it('has an entry for every export of @tapegrad/graph, and leaves out only constants', () => {
+    expect(unfuzzed(graphApi)).toEqual([]);
+    expect(Object.keys(GRAPH_NOT_FUZZED).filter((name) => typeof (graphApi as Record<string, unknown>)[name] === 'function')).toEqual([]);
   });
 
   it('calls every layer of @tapegrad/nn, not only builds it', () => {

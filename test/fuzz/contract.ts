@@ -46,6 +46,8 @@ export interface ApiEntry {
   rtol?: number;
   /** Error classes the function may throw besides TypeError, RangeError and ShapeError. */
   errors?: readonly (abstract new (...a: never[]) => Error)[];
+  /** Returns a promise: the contract holds for what it settles to (a rejection is its error). */
+  async?: boolean;
 }
 
 /**
@@ -189,7 +191,7 @@ function mismatch(got: unknown, want: unknown, rtol: number | undefined): string
 /** A result as the reference would state it (tensors read out), to compare two results. */
 function asExpected(r: unknown): unknown {
   if (r instanceof Tensor) return read(r);
-  if (Array.isArray(r) && r.every((v) => v instanceof Tensor)) return r.map((v) => read(v as Tensor));
+  if (Array.isArray(r)) return r.map(asExpected);
   return r;
 }
 
@@ -207,8 +209,65 @@ function describeArgs(args: unknown[]): string {
     .join(', ');
 }
 
-/** Calls the entry on one case and returns what broke the contract, or null. */
-export function checkCase(e: ApiEntry, c: Case): string | null {
+/** What one call did: its result or error, and how long it took (an async entry's until it settled). */
+interface Outcome {
+  result: unknown;
+  error: unknown;
+  ms: number;
+}
+
+type Maybe<T> = T | Promise<T>;
+const andThen = <A, B>(v: Maybe<A>, f: (a: A) => Maybe<B>): Maybe<B> => (v instanceof Promise ? v.then(f) : f(v));
+
+/** Calls the entry; an async entry's promise is awaited, its rejection counting as a throw. */
+function settle(e: ApiEntry, args: unknown[]): Maybe<Outcome> {
+  const start = performance.now();
+  const done = (result: unknown, error: unknown): Outcome => ({ result, error, ms: performance.now() - start });
+  try {
+    const result = e.call(...args);
+    if (e.async) return Promise.resolve(result).then((r) => done(r, null), (err: unknown) => done(undefined, err));
+    return done(result, null);
+  } catch (err) {
+    return done(undefined, err);
+  }
+}
+
+/** What the first call broke (error kind and message, the result, its inputs), or null. */
+function judgeCall(e: ApiEntry, args: unknown[], before: Snap[], wellFormed: boolean, where: string, o: Outcome): string | null {
+  if (o.ms > 2000) return `${where} took ${Math.round(o.ms)} ms`;
+  if (o.error !== null) {
+    const allowed = [TypeError, RangeError, ShapeError, ...(e.errors ?? [])];
+    if (!allowed.some((k) => o.error instanceof k)) return `${where} threw ${String(o.error)}, not a TypeError/RangeError/ShapeError`;
+    const message = (o.error as Error).message;
+    if (!e.names.some((n) => message.startsWith(`${n}:`) || message.startsWith(`${n} `))) {
+      return `${where} threw ${(o.error as Error).name}: "${message}", which does not start with ${e.names.join(' or ')}`;
+    }
+  } else {
+    const bad = badResult(o.result) ?? (wellFormed ? e.check?.(o.result, ...args) : null) ?? null;
+    if (bad) return `${where} returned ${bad}`;
+  }
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    // An in-place method may write its receiver's storage, but only when it succeeds.
+    const shared = e.inPlace && args[0] instanceof Tensor && a instanceof Tensor && a.buf === args[0].buf;
+    if (shared && o.error === null) continue;
+    if (!sameSnap(before[i], snapshot(a), e.writesGrad === true)) return `${where} changed its argument ${i}${o.error === null ? '' : ' and then threw'}`;
+  }
+  return null;
+}
+
+/** The second call of a deterministic entry must give the first one's answer. */
+function judgeAgain(where: string, first: Outcome, again: Outcome): string | null {
+  if (again.error !== null) return `${where} threw "${String(again.error)}" when called a second time`;
+  const m = mismatch(again.result, asExpected(first.result), 0);
+  return m ? `${where} gave another answer the second time: ${m}` : null;
+}
+
+/**
+ * Calls the entry on one case and returns what broke the contract, or null (a promise of it for
+ * an async entry).
+ */
+export function checkCase(e: ApiEntry, c: Case): Maybe<string | null> {
   const args = argsOf(e, c);
   const wellFormed = c.junk.length === 0;
   // The reference sees the arguments as they were before the call (in-place methods change them).
@@ -223,51 +282,18 @@ export function checkCase(e: ApiEntry, c: Case): string | null {
     }
   }
   const before = args.map((a) => snapshot(a));
-  const start = performance.now();
-  let result: unknown;
-  let error: unknown = null;
-  try {
-    result = e.call(...args);
-  } catch (err) {
-    error = err;
-  }
-  const ms = performance.now() - start;
   const where = `${e.id}(${describeArgs(args)})`;
-  if (ms > 2000) return `${where} took ${Math.round(ms)} ms`;
-  if (error !== null) {
-    const allowed = [TypeError, RangeError, ShapeError, ...(e.errors ?? [])];
-    if (!allowed.some((k) => error instanceof k)) return `${where} threw ${String(error)}, not a TypeError/RangeError/ShapeError`;
-    const message = (error as Error).message;
-    if (!e.names.some((n) => message.startsWith(`${n}:`) || message.startsWith(`${n} `))) {
-      return `${where} threw ${(error as Error).name}: "${message}", which does not start with ${e.names.join(' or ')}`;
-    }
-  } else {
-    const bad = badResult(result) ?? (wellFormed ? e.check?.(result, ...args) : null) ?? null;
-    if (bad) return `${where} returned ${bad}`;
-  }
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    // An in-place method may write its receiver's storage, but only when it succeeds.
-    const shared = e.inPlace && args[0] instanceof Tensor && a instanceof Tensor && a.buf === args[0].buf;
-    if (shared && error === null) continue;
-    if (!sameSnap(before[i], snapshot(a), e.writesGrad === true)) return `${where} changed its argument ${i}${error === null ? '' : ' and then threw'}`;
-  }
-  if (wellFormed && error === null && e.deterministic !== false && !e.inPlace && !e.writesGrad) {
-    let again: unknown;
-    try {
-      again = e.call(...args);
-    } catch (err) {
-      return `${where} threw "${String(err)}" when called a second time`;
-    }
-    const m = mismatch(again, asExpected(result), 0);
-    if (m) return `${where} gave another answer the second time: ${m}`;
-  }
-  if (refusal !== null) return error === null ? `${where} returned a result where it should refuse (${refusal.message})` : null;
-  if (wellFormed && e.reference) {
-    if (want === SKIP) return null;
-    if (error !== null) return `${where} threw "${(error as Error).message}" on arguments the reference accepts`;
-    const m = mismatch(result, want, e.rtol);
-    if (m) return `${where}: ${m}`;
-  }
-  return null;
+  const compare = (first: Outcome): string | null => {
+    if (refusal !== null) return first.error === null ? `${where} returned a result where it should refuse (${refusal.message})` : null;
+    if (!wellFormed || !e.reference || want === SKIP) return null;
+    if (first.error !== null) return `${where} threw "${(first.error as Error).message}" on arguments the reference accepts`;
+    const m = mismatch(first.result, want, e.rtol);
+    return m ? `${where}: ${m}` : null;
+  };
+  return andThen(settle(e, args), (first) => {
+    const problem = judgeCall(e, args, before, wellFormed, where, first);
+    if (problem !== null) return problem;
+    if (!(wellFormed && first.error === null && e.deterministic !== false && !e.inPlace && !e.writesGrad)) return compare(first);
+    return andThen(settle(e, args), (again) => judgeAgain(where, first, again) ?? compare(first));
+  });
 }

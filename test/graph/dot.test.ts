@@ -80,7 +80,7 @@ describe('toDot', () => {
     const svg = await renderSvg(onEdges);
     expect(svg).toContain('[3,1]');
     expect(toDot(graph, { shapes: false })).not.toMatch(/\[3,1\]/);
-    expect(() => toDot(graph, { shapes: 'top' as never })).toThrow(/shapes: expected 'label', 'edge', 'none'/);
+    expect(() => toDot(graph, { shapes: 'top' as never })).toThrow(/^toDot: expected shapes to be 'label', 'edge', 'none'/);
   });
 
   it('escapes names: quotes, backslashes, line breaks, Graphviz escapes and markup survive as text', async () => {

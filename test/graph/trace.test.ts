@@ -104,7 +104,7 @@ describe('traceGraph', () => {
 
   it('rejects what is not a tensor', () => {
     expect(() => traceGraph([] as Tensor[])).toThrow(/non-empty array/);
-    expect(() => traceGraph([tensor(1), 3 as unknown as Tensor])).toThrow(/expected a Tensor or an array of Tensors, got number at index 1/);
+    expect(() => traceGraph([tensor(1), 3 as unknown as Tensor])).toThrow(/^traceGraph: expected a Tensor or an array of Tensors, got number 3 at index 1$/);
     expect(() => traceGraph({ shape: [] } as unknown as Tensor)).toThrow(TypeError);
   });
 

@@ -1,8 +1,9 @@
-import { AnomalyError, ShapeError, Tensor, add, cast, clone, ones, zerosLike, type PrimitiveAttrs, type TapeNode } from '@tapegrad/tensor';
+import { AnomalyError, Tensor, add, clone, ones, zerosLike, type PrimitiveAttrs, type TapeNode } from '@tapegrad/tensor';
 import {
-  addOpTime, fmtShape, isAnomalyEnabled, isFloat, isTimingEnabled, lastWrite, reachableNodes, sameShape, writeCount, withAnomalyMode, withGradMode,
+  addOpTime, fmtShape, isAnomalyEnabled, isTimingEnabled, lastWrite, reachableNodes, sameShape, writeCount, withAnomalyMode, withGradMode,
 } from '@tapegrad/tensor/internal';
 import { describeValue, physical } from './levels.js';
+import { derivativeFor } from './validate.js';
 import { SHAPE_ONLY_VJP, rules } from './rules/index.js';
 import type { PrimitiveRules } from './rules/rule.js';
 
@@ -19,8 +20,8 @@ export function finiteCheck(g: Tensor, what: string, where: string): void {
 
 /**
  * The gradient a VJP gave for input i, checked: a Tensor (or null for none) of the input's shape and
- * a float dtype. A float of the other precision is cast to the input's dtype, as PyTorch does, so a
- * leaf's .grad always has the leaf's dtype; an integer or bool gradient is refused.
+ * a float dtype, cast to the input's dtype (see derivativeFor), so a leaf's .grad always has the
+ * leaf's dtype.
  */
 function checkGradient(gi: unknown, node: TapeNode, i: number, needed: boolean): Tensor | null {
   if (gi === null) return null;
@@ -28,14 +29,7 @@ function checkGradient(gi: unknown, node: TapeNode, i: number, needed: boolean):
     throw new TypeError(`backward of '${node.op}': the VJP's gradient for input ${i} must be a Tensor or null, got ${describeValue(gi)}`);
   }
   if (!needed) return null;
-  const x = node.inputs[i]!;
-  if (!sameShape(gi.shape, x.shape)) {
-    throw new ShapeError(`backward of '${node.op}': gradient ${fmtShape(gi.shape)} does not match input ${i} of shape ${fmtShape(x.shape)}`);
-  }
-  if (!isFloat(gi.dtype)) {
-    throw new TypeError(`backward of '${node.op}': the gradient for input ${i} has dtype ${gi.dtype}; gradients must be float32 or float64 (the input is ${x.dtype})`);
-  }
-  return gi.dtype === x.dtype ? gi : cast(gi, x.dtype);
+  return derivativeFor(gi, node.inputs[i]!, `backward of '${node.op}'`, `the gradient for input ${i}`);
 }
 
 function vjpOf(node: TapeNode, g: Tensor, needs: boolean[]): (Tensor | null)[] {
@@ -242,12 +236,8 @@ export function backward(output: Tensor, gradOutput?: Tensor | null, opts: Backw
     seed = ones(output.shape, { dtype: output.dtype });
   } else {
     if (!(gradOutput instanceof Tensor)) throw new TypeError(`backward: expected gradOutput to be a Tensor (or omitted for a scalar output), got ${describeValue(gradOutput)}`);
-    if (!sameShape(gradOutput.shape, output.shape)) {
-      throw new ShapeError(`backward: gradOutput ${fmtShape(gradOutput.shape)} does not match the output's shape ${fmtShape(output.shape)}`);
-    }
-    if (!isFloat(gradOutput.dtype)) throw new TypeError(`backward: expected a float32/float64 gradOutput, got ${gradOutput.dtype}`);
     // As PyTorch: the cotangent takes the output's dtype, so every .grad has its leaf's dtype.
-    seed = gradOutput.dtype === output.dtype ? gradOutput : cast(gradOutput, output.dtype);
+    seed = derivativeFor(gradOutput, output, 'backward', 'gradOutput');
   }
   walk([output], [seed], { createGraph: o.createGraph ?? false });
 }

@@ -1,8 +1,9 @@
 import { Generator, Tensor, add, mul, onesLike, randn, sum, tensor } from '@tapegrad/tensor';
 import { withGradMode } from '@tapegrad/tensor/internal';
-import { jvp } from './forward.js';
-import { describeValue, tensorOutputs } from './levels.js';
-import { checkFunction, checkOptions, vjp } from './transforms.js';
+import { jvpAs } from './forward.js';
+import { describeValue } from './levels.js';
+import { vjpAs } from './transforms.js';
+import { checkFunction, checkOptions, tensorOutputs } from './validate.js';
 
 export type CheckMode = 'rev' | 'fwd';
 
@@ -78,11 +79,11 @@ const randomLike = (like: readonly Tensor[], gen: Generator, scalarsAsOne: boole
 const cotangentArg = (us: Tensor[], single: boolean): never => (single ? us[0] : us) as never;
 
 /** The outputs of f as a list. */
-const outputsOf = (f: Fn, xs: Tensor[]): Tensor[] => tensorOutputs(f(...xs), 'checkGrad').list;
+const outputsOf = (f: Fn, xs: Tensor[]): Tensor[] => tensorOutputs(f(...xs), 'checkGrad', true).list;
 
 /** Compares reverse mode (J^T u) with central differences of <f(x), u>, element by element of every input. */
 function checkReverse(f: Fn, xs: Tensor[], us: Tensor[], single: boolean, eps: number, cmp: Comparison, order: number): void {
-  const analytic = vjp(f, ...xs).vjp(cotangentArg(us, single));
+  const analytic = vjpAs('checkGrad', f, xs).vjp(cotangentArg(us, single));
   const scalar = (): number => withGradMode(false, () => outputsOf(f, xs).reduce((acc, y, k) => acc + sum(mul(y, us[k]!)).item(), 0));
   xs.forEach((x, i) => {
     const a = analytic[i]!.data();
@@ -101,7 +102,7 @@ function checkReverse(f: Fn, xs: Tensor[], us: Tensor[], single: boolean, eps: n
 
 /** Compares forward mode (J v) with central differences of f along v, element by element of every output. */
 function checkForward(f: Fn, xs: Tensor[], vs: Tensor[], eps: number, cmp: Comparison, order: number): void {
-  const { tangent } = jvp(f, xs, vs);
+  const { tangent } = jvpAs('checkGrad', f, xs, vs);
   const tangents = Array.isArray(tangent) ? tangent : [tangent];
   const along = (s: number): Tensor[] => withGradMode(false, () => outputsOf(f, xs.map((x, i) => add(x, mul(vs[i]!, s * eps)))));
   const plus = along(1);
@@ -120,7 +121,7 @@ function checkForward(f: Fn, xs: Tensor[], vs: Tensor[], eps: number, cmp: Compa
 function checkOrder(f: Fn, xs: Tensor[], order: number, at: number, modes: readonly CheckMode[], eps: number, gen: Generator, cmp: Comparison): void {
   const res = withGradMode(false, () => f(...xs));
   const single = !Array.isArray(res);
-  const us = randomLike(tensorOutputs(res, 'checkGrad').list, gen, true);
+  const us = randomLike(tensorOutputs(res, 'checkGrad', true).list, gen, true);
   const vs = randomLike(xs, gen, false);
   for (const mode of modes) {
     if (mode === 'rev') checkReverse(f, xs, us, single, eps, cmp, at);
@@ -129,8 +130,8 @@ function checkOrder(f: Fn, xs: Tensor[], order: number, at: number, modes: reado
   if (at >= order) return;
   for (const mode of modes) {
     const derivative: Fn = mode === 'rev'
-      ? (...ys) => vjp(f, ...ys).vjp(cotangentArg(us, single))
-      : (...ys) => jvp(f, ys, vs).tangent;
+      ? (...ys) => vjpAs('checkGrad', f, ys).vjp(cotangentArg(us, single))
+      : (...ys) => jvpAs('checkGrad', f, ys, vs).tangent;
     checkOrder(derivative, xs, order, at + 1, modes, eps, gen, cmp);
   }
 }
@@ -151,7 +152,7 @@ export function checkGrad(f: Fn, inputs: Tensor[], opts: CheckGradOptions = {}):
       throw new TypeError(`checkGrad: expected inputs[${i}] to be a float32/float64 tensor, got ${describeValue(x)}`);
     }
   });
-  const o = checkOptions<CheckGradOptions>(opts, 'checkGrad', '{ eps?, atol?, rtol?, seed?, order?, modes? }');
+  const o = checkOptions<CheckGradOptions>(opts, 'checkGrad', { eps: 'any', atol: 'any', rtol: 'any', seed: 'any', order: 'any', modes: 'any' });
   checkNumber(o.eps, 'checkGrad', 'eps', (v) => Number.isFinite(v) && v > 0, 'a finite number > 0');
   checkNumber(o.atol, 'checkGrad', 'atol', (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0');
   checkNumber(o.rtol, 'checkGrad', 'rtol', (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0');

@@ -1,10 +1,11 @@
-import { ShapeError, Tensor, add, mul, sum, zeros, zerosLike, type PrimitiveAttrs, type TapeNode } from '@tapegrad/tensor';
-import { fmtShape, isAnomalyEnabled, isGradEnabled, sameShape, withAnomalyMode, withGradMode, writeCount, type CustomVjp } from '@tapegrad/tensor/internal';
+import { Tensor, add, mul, sum, zeros, zerosLike, type PrimitiveAttrs, type TapeNode } from '@tapegrad/tensor';
+import { isAnomalyEnabled, isGradEnabled, withAnomalyMode, withGradMode, writeCount, type CustomVjp } from '@tapegrad/tensor/internal';
 import { checkUnwritten, finiteCheck } from './backward.js';
-import { beginCall, callGraph, dependsOnGrad, tensorOutputs } from './levels.js';
+import { beginCall, callGraph, dependsOnGrad } from './levels.js';
 import { SHAPE_ONLY_VJP, rules } from './rules/index.js';
 import type { PrimitiveRules } from './rules/rule.js';
-import { checkFunction, grad, matching, runTraced, tensorList } from './transforms.js';
+import { grad, runTraced } from './transforms.js';
+import { checkFunction, derivativeFor, matching, tensorList, tensorOutputs } from './validate.js';
 
 /** Tangents of a user op's inputs to its output's tangent (see `OpSpec.jvp`). */
 export type CustomJvp = (tangents: (Tensor | null)[], inputs: Tensor[], out: Tensor) => Tensor | null;
@@ -57,11 +58,10 @@ function sweepForward(nodes: readonly TapeNode[], seeds: Map<Tensor, Tensor>, cr
       const tin = node.inputs.map((x) => tangents.get(x) ?? null);
       if (tin.every((t) => t === null)) continue;
       if (node.epoch < writeCount() && !SHAPE_ONLY_VJP.has(node.op)) checkUnwritten(node, 'jvp');
-      const t = anomaly ? withAnomalyMode(false, () => tangentOf(node, tin)) : tangentOf(node, tin);
-      if (t === null || t === undefined) continue;
-      if (!(t instanceof Tensor) || !sameShape(t.shape, node.output.shape)) {
-        throw new ShapeError(`jvp of '${node.op}': tangent ${t instanceof Tensor ? fmtShape(t.shape) : String(t)} does not match the output's shape ${fmtShape(node.output.shape)}`);
-      }
+      const given: unknown = anomaly ? withAnomalyMode(false, () => tangentOf(node, tin)) : tangentOf(node, tin);
+      // null: no tangent (zero); anything else must be a tangent of the output.
+      if (given === null) continue;
+      const t = derivativeFor(given, node.output, `jvp of '${node.op}'`, "the output's tangent");
       if (anomaly) finiteCheck(t, `jvp of '${node.op}' produced`, 'in the output tangent');
       tangents.set(node.output, t);
     }
@@ -78,11 +78,16 @@ export interface JvpResult<O extends Tensor | Tensor[]> { out: O; tangent: O }
  * `f` may return a tensor or an array of tensors; the tangent has the same form.
  */
 export function jvp<O extends Tensor | Tensor[]>(f: (...xs: Tensor[]) => O, primals: Tensor[], tangents: Tensor[]): JvpResult<O> {
-  checkFunction(f, 'jvp');
-  const xs = tensorList(primals, 'jvp', 'primals');
-  const ts = matching(tangents, xs, false, 'jvp', 'tangents');
+  return jvpAs('jvp', f, primals, tangents);
+}
+
+/** {@link jvp} on behalf of `op` (jacfwd, hvp, checkGrad), whose name its errors carry. */
+export function jvpAs<O extends Tensor | Tensor[]>(op: string, f: (...xs: Tensor[]) => O, primals: unknown, tangents: unknown): JvpResult<O> {
+  checkFunction(f, op);
+  const xs = tensorList(primals, op, 'primals');
+  const ts = matching(tangents, xs, false, op, 'tangents');
   const call = beginCall(xs);
-  const { list: outs, single } = tensorOutputs(runTraced(() => f(...call.primals)), 'jvp');
+  const { list: outs, single } = tensorOutputs(runTraced(() => f(...call.primals)), op, true);
   const graph = callGraph(call, outs);
   const createGraph = graph.external || (isGradEnabled() && ts.some(dependsOnGrad));
   const seeds = new Map<Tensor, Tensor>();

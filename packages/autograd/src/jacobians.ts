@@ -1,7 +1,8 @@
 import { eye, reshape, zerosLike, type Tensor } from '@tapegrad/tensor';
-import { jvp } from './forward.js';
-import { argnumList, checkFunction, checkOptions, differentiable, matching, tensorList, valueAndGrad, vjp } from './transforms.js';
-import { vmap } from './vmap.js';
+import { jvpAs } from './forward.js';
+import { valueAndGradients, vjpAs } from './transforms.js';
+import { argnumList, checkFunction, checkOptions, differentiable, matching, tensorList } from './validate.js';
+import { vmapAs } from './vmap.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Args = any[];
@@ -42,7 +43,7 @@ function arrange(blocks: Tensor[][], manyOut: boolean, manyArgs: boolean): unkno
 
 function prepare(f: unknown, opts: unknown, op: string): JacobianOptions {
   checkFunction(f, op);
-  return checkOptions<JacobianOptions>(opts, op, '{ argnums? }');
+  return checkOptions<JacobianOptions>(opts, op, { argnums: 'any' });
 }
 
 /**
@@ -50,19 +51,23 @@ function prepare(f: unknown, opts: unknown, op: string): JacobianOptions {
  * the rows of the identity. Best when outputs are fewer than inputs.
  */
 export function jacrev<F extends Fn, N extends number | number[] = number>(f: F, opts?: { argnums?: N }): (...args: Parameters<F>) => Jacobian<ReturnType<F>, N> {
-  const o = prepare(f, opts, 'jacrev');
-  return ((...args: Args) => {
-    const nums = argnumList(o.argnums, args.length, 'jacrev');
-    const xs = nums.map((i) => differentiable(args[i], 'jacrev', `argument ${i}`));
-    const res = vjp(partial(f, args, nums), ...xs);
+  return reverseJacobian(f, prepare(f, opts, 'jacrev'), 'jacrev') as (...args: Parameters<F>) => Jacobian<ReturnType<F>, N>;
+}
+
+/** jacrev's work on behalf of `op` (jacrev, hessian), whose name its errors carry. */
+function reverseJacobian(f: Fn, o: JacobianOptions, op: string): (...args: Args) => unknown {
+  return (...args: Args) => {
+    const nums = argnumList(o.argnums, args.length, op);
+    const xs = nums.map((i) => differentiable(args[i], op, `argument ${i}`));
+    const res = vjpAs(op, partial(f, args, nums), xs);
     const outs = Array.isArray(res.out) ? res.out : [res.out];
     const blocks = outs.map((out, k) => {
       const pull = (u: Tensor): Tensor[] => res.vjp((Array.isArray(res.out) ? outs.map((o2, j) => (j === k ? u : zerosLike(o2))) : u) as never);
-      const rows = vmap(pull)(basis(out)) as Tensor[];
+      const rows = vmapAs(op, pull)(basis(out)) as Tensor[];
       return rows.map((r, i) => reshape(r, [...out.shape, ...xs[i]!.shape]));
     });
     return arrange(blocks, Array.isArray(res.out), Array.isArray(o.argnums));
-  }) as (...args: Parameters<F>) => Jacobian<ReturnType<F>, N>;
+  };
 }
 
 /**
@@ -70,22 +75,26 @@ export function jacrev<F extends Fn, N extends number | number[] = number>(f: F,
  * rows of the identity. Best when inputs are fewer than outputs.
  */
 export function jacfwd<F extends Fn, N extends number | number[] = number>(f: F, opts?: { argnums?: N }): (...args: Parameters<F>) => Jacobian<ReturnType<F>, N> {
-  const o = prepare(f, opts, 'jacfwd');
-  return ((...args: Args) => {
-    const nums = argnumList(o.argnums, args.length, 'jacfwd');
-    const xs = nums.map((i) => differentiable(args[i], 'jacfwd', `argument ${i}`));
+  return forwardJacobian(f, prepare(f, opts, 'jacfwd'), 'jacfwd') as (...args: Parameters<F>) => Jacobian<ReturnType<F>, N>;
+}
+
+/** jacfwd's work on behalf of `op` (jacfwd, hessian), whose name its errors carry. */
+function forwardJacobian(f: Fn, o: JacobianOptions, op: string): (...args: Args) => unknown {
+  return (...args: Args) => {
+    const nums = argnumList(o.argnums, args.length, op);
+    const xs = nums.map((i) => differentiable(args[i], op, `argument ${i}`));
     let manyOut = false;
     // columns[i][k]: the block of output k with respect to argument i.
     const columns = xs.map((x, i) => {
       const g = partial(f, args, [nums[i]!]);
-      const push = (v: Tensor): Tensor | Tensor[] => jvp(g, [x], [v]).tangent;
-      const cols = vmap(push, { outAxes: -1 })(basis(x));
+      const push = (v: Tensor): Tensor | Tensor[] => jvpAs(op, g, [x], [v]).tangent;
+      const cols = vmapAs(op, push, { outAxes: -1 })(basis(x));
       manyOut = Array.isArray(cols);
       return (Array.isArray(cols) ? cols : [cols]).map((c) => reshape(c, [...c.shape.slice(0, -1), ...x.shape]));
     });
     const blocks = columns[0]!.map((_, k) => columns.map((col) => col[k]!));
     return arrange(blocks, manyOut, Array.isArray(o.argnums));
-  }) as (...args: Parameters<F>) => Jacobian<ReturnType<F>, N>;
+  };
 }
 
 /** The Hessian of a scalar-valued `f`: `jacfwd(jacrev(f))` (forward over reverse). For array `argnums`, blocks H[i][j]. */
@@ -93,11 +102,7 @@ export function hessian<F extends (...args: Args) => Tensor, N extends number | 
   f: F, opts?: { argnums?: N },
 ): (...args: Parameters<F>) => N extends number[] ? Tensor[][] : Tensor {
   const o = prepare(f, opts, 'hessian');
-  const h = jacfwd(jacrev(f, o as { argnums?: number | number[] }) as Fn, o as { argnums?: number | number[] });
-  return ((...args: Args) => {
-    argnumList(o.argnums, args.length, 'hessian').forEach((i) => differentiable(args[i], 'hessian', `argument ${i}`));
-    return h(...args);
-  }) as never;
+  return forwardJacobian(reverseJacobian(f, o, 'hessian') as Fn, o, 'hessian') as never;
 }
 
 /**
@@ -110,9 +115,9 @@ export function hvp(f: (...xs: Tensor[]) => Tensor, primals: Tensor[], tangents:
   const ts = matching(tangents, xs, false, 'hvp', 'tangents');
   const argnums = xs.map((_, i) => i);
   const valueAndGrads = (...ys: Tensor[]): Tensor[] => {
-    const [value, gs] = valueAndGrad(f, { argnums })(...ys);
+    const [value, gs] = valueAndGradients(f, { argnums }, ys, 'hvp');
     return [value, ...gs];
   };
-  const r = jvp(valueAndGrads, xs, ts);
+  const r = jvpAs('hvp', valueAndGrads, xs, ts);
   return { out: r.out[0]!, tangent: r.tangent.slice(1) };
 }

@@ -93,13 +93,6 @@ export function callGraph(call: TransformCall, outputs: readonly Tensor[]): Call
   return { nodes, relevant, external: call.outerGrad && external };
 }
 
-/** Checks that `f` returned a tensor or an array of tensors, naming the transform. */
-export function tensorOutputs(out: unknown, op: string): { list: Tensor[]; single: boolean } {
-  if (out instanceof Tensor) return { list: [out], single: true };
-  if (Array.isArray(out) && out.length > 0 && out.every((t) => t instanceof Tensor)) return { list: out as Tensor[], single: false };
-  throw new TypeError(`${op}: the function must return a Tensor or a non-empty array of Tensors, got ${describeValue(out)}`);
-}
-
 /** A value as it reads in a message (never throws). */
 export function describeValue(x: unknown): string {
   if (x instanceof Tensor) return `a ${x.dtype} Tensor of shape [${x.shape.join(',')}]`;

@@ -1,10 +1,10 @@
-import { ShapeError, Tensor, concat, expand, reshape, slice, stack, unsqueeze, zerosLike, type DType, type Primitive, type PrimitiveAttrs } from '@tapegrad/tensor';
+import { ShapeError, Tensor, concat, expand, reshape, slice, stack, unsqueeze, zeros, zerosLike, type DType, type Primitive, type PrimitiveAttrs } from '@tapegrad/tensor';
 import { fmtShape, normAxis, record, sameShape, setBatchInterpreter } from '@tapegrad/tensor/internal';
 import { describeValue } from './levels.js';
 import { moveDim } from './rules/batching.js';
 import { rules } from './rules/index.js';
 import type { PrimitiveRules } from './rules/rule.js';
-import { checkFunction, checkOptions } from './transforms.js';
+import { checkFunction, checkOptions } from './validate.js';
 
 /**
  * vmap levels. Each vmap call gets a fresh level number, larger than every level still active, so
@@ -86,6 +86,11 @@ export function perElement(
   const first = inputs.find((t) => t?._batch?.level === level)!._batch!;
   const n = first.value.shape[first.dim]!;
   const columns: (Tensor | null)[][] = Array.from({ length: count }, () => []);
+  if (n === 0) {
+    // An empty batch: one run on zero-filled elements gives each output's element shape and dtype.
+    const blank = inputs.map((t) => (t !== null && t._batch?.level === level ? zeros(t.shape, { dtype: t.dtype }) : t));
+    return fn(...blank).map((g) => (g === null || g === undefined ? null : Tensor._batched(zeros([0, ...g.shape], { dtype: g.dtype }), 0, level)));
+  }
   for (let i = 0; i < n; i++) fn(...elementOf(inputs, level, i)).forEach((g, k) => columns[k]!.push(g ?? null));
   return columns.map((col) => {
     const like = col.find((g) => g !== null);
@@ -110,53 +115,53 @@ export interface VmapOptions {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (...args: any[]) => Tensor | Tensor[];
 
-function checkVmapOptions(opts: unknown): VmapOptions {
-  const o = checkOptions<VmapOptions>(opts, 'vmap', '{ inAxes?, outAxes?, chunkSize? }');
+function checkVmapOptions(opts: unknown, op: string): VmapOptions {
+  const o = checkOptions<VmapOptions>(opts, op, { inAxes: 'any', outAxes: 'any', chunkSize: 'any' });
   const intOrNull = (v: unknown): boolean => v === null || Number.isInteger(v);
   if (o.inAxes !== undefined && !(Number.isInteger(o.inAxes) || (Array.isArray(o.inAxes) && o.inAxes.every(intOrNull)))) {
-    throw new TypeError(`vmap: expected inAxes as an integer or an array of integers and nulls, got ${describeValue(o.inAxes)}`);
+    throw new TypeError(`${op}: expected inAxes as an integer or an array of integers and nulls, got ${describeValue(o.inAxes)}`);
   }
   if (o.outAxes !== undefined && !(Number.isInteger(o.outAxes) || (Array.isArray(o.outAxes) && o.outAxes.every((v) => Number.isInteger(v))))) {
-    throw new TypeError(`vmap: expected outAxes as an integer or an array of integers, got ${describeValue(o.outAxes)}`);
+    throw new TypeError(`${op}: expected outAxes as an integer or an array of integers, got ${describeValue(o.outAxes)}`);
   }
   if (o.chunkSize !== undefined && !(Number.isInteger(o.chunkSize) && o.chunkSize > 0)) {
-    throw new RangeError(`vmap: expected chunkSize to be a positive integer, got ${describeValue(o.chunkSize)}`);
+    throw new RangeError(`${op}: expected chunkSize to be a positive integer, got ${describeValue(o.chunkSize)}`);
   }
   return o;
 }
 
 /** Each argument's batch axis (normalized), and the batch size. */
-function batchAxes(args: readonly unknown[], inAxes: VmapOptions['inAxes']): [(number | null)[], number] {
+function batchAxes(args: readonly unknown[], inAxes: VmapOptions['inAxes'], op: string): [(number | null)[], number] {
   if (Array.isArray(inAxes) && inAxes.length !== args.length) {
-    throw new TypeError(`vmap: inAxes has ${inAxes.length} entries for ${args.length} arguments`);
+    throw new TypeError(`${op}: inAxes has ${inAxes.length} entries for ${args.length} arguments`);
   }
   let n = -1;
   let sizeFrom = -1;
   const axes = args.map((x, i) => {
     const ax = Array.isArray(inAxes) ? inAxes[i]! : (inAxes ?? 0);
     if (ax === null) return null;
-    if (!(x instanceof Tensor)) throw new TypeError(`vmap: argument ${i} has batch axis ${ax} but is not a Tensor (${describeValue(x)}); give it inAxes null`);
-    if (x.ndim === 0) throw new ShapeError(`vmap: argument ${i} is a 0-d tensor and has no axis ${ax} to map over; give it inAxes null`);
-    const a = normAxis(ax, x.ndim, 'vmap');
+    if (!(x instanceof Tensor)) throw new TypeError(`${op}: argument ${i} has batch axis ${ax} but is not a Tensor (${describeValue(x)}); give it inAxes null`);
+    if (x.ndim === 0) throw new ShapeError(`${op}: argument ${i} is a 0-d tensor and has no axis ${ax} to map over; give it inAxes null`);
+    const a = normAxis(ax, x.ndim, op);
     const size = x.shape[a]!;
     if (n < 0) {
       n = size;
       sizeFrom = i;
     } else if (size !== n) {
-      throw new ShapeError(`vmap: argument ${i} has size ${size} along its batch axis ${ax} (shape ${fmtShape(x.shape)}), but argument ${sizeFrom} has ${n}`);
+      throw new ShapeError(`${op}: argument ${i} has size ${size} along its batch axis ${ax} (shape ${fmtShape(x.shape)}), but argument ${sizeFrom} has ${n}`);
     }
     return a;
   });
-  if (n < 0) throw new TypeError('vmap: no argument is batched (every inAxes entry is null)');
+  if (n < 0) throw new TypeError(`${op}: no argument is batched (every inAxes entry is null)`);
   return [axes, n];
 }
 
 /** The physical result of an output of a vmap call at `level`, its batch along `axis`. */
-function unwrapOutput(out: unknown, k: number, level: number, n: number, outAxes: VmapOptions['outAxes']): Tensor {
-  if (!(out instanceof Tensor)) throw new TypeError(`vmap: the function must return a Tensor or an array of Tensors, got ${describeValue(out)} at output ${k}`);
-  if (Array.isArray(outAxes) && k >= outAxes.length) throw new TypeError(`vmap: outAxes has ${outAxes.length} entries but the function returned more outputs`);
+function unwrapOutput(out: unknown, k: number, level: number, n: number, outAxes: VmapOptions['outAxes'], op: string): Tensor {
+  if (!(out instanceof Tensor)) throw new TypeError(`${op}: the function must return a Tensor or an array of Tensors, got ${describeValue(out)} at output ${k}`);
+  if (Array.isArray(outAxes) && k >= outAxes.length) throw new TypeError(`${op}: outAxes has ${outAxes.length} entries but the function returned more outputs`);
   const ax = Array.isArray(outAxes) ? outAxes[k]! : (outAxes ?? 0);
-  const a = normAxis(ax, out.ndim + 1, 'vmap');
+  const a = normAxis(ax, out.ndim + 1, op);
   const b = out._batch;
   if (b !== null && b.level === level) return moveDim(b.value, b.dim, a);
   // The same for every element: broadcast along the new axis.
@@ -175,8 +180,13 @@ function unwrapOutput(out: unknown, k: number, level: number, n: number, outAxes
  * tensor, shared by every element: for per-element randomness draw a batch outside and map over it.
  */
 export function vmap<F extends Fn>(f: F, opts?: VmapOptions): (...args: Parameters<F>) => ReturnType<F> {
-  checkFunction(f, 'vmap');
-  const o = checkVmapOptions(opts);
+  return vmapAs('vmap', f, opts);
+}
+
+/** {@link vmap} on behalf of `op` (jacrev, jacfwd, hessian), whose name its errors carry. */
+export function vmapAs<F extends Fn>(op: string, f: F, opts?: VmapOptions): (...args: Parameters<F>) => ReturnType<F> {
+  checkFunction(f, op);
+  const o = checkVmapOptions(opts, op);
   if (!installed) {
     setBatchInterpreter(interpret);
     installed = true;
@@ -192,11 +202,11 @@ export function vmap<F extends Fn>(f: F, opts?: VmapOptions): (...args: Paramete
     }
     const single = !Array.isArray(result);
     const outs = single ? [result] : (result as unknown[]);
-    if (outs.length === 0) throw new TypeError('vmap: the function returned an empty array');
-    return [outs.map((out, k) => unwrapOutput(out, k, level, n, o.outAxes)), single];
+    if (outs.length === 0) throw new TypeError(`${op}: the function returned an empty array`);
+    return [outs.map((out, k) => unwrapOutput(out, k, level, n, o.outAxes, op)), single];
   };
   return ((...args: unknown[]) => {
-    const [axes, n] = batchAxes(args, o.inAxes);
+    const [axes, n] = batchAxes(args, o.inAxes, op);
     const chunk = o.chunkSize ?? n;
     if (chunk >= n) {
       const [outs, single] = run(args, axes, n);
@@ -217,7 +227,7 @@ export function vmap<F extends Fn>(f: F, opts?: VmapOptions): (...args: Paramete
     }
     const outs = pieces[0]!.map((_, k) => {
       const ax = Array.isArray(o.outAxes) ? o.outAxes[k]! : (o.outAxes ?? 0);
-      return concat(pieces.map((p) => p[k]!), normAxis(ax, pieces[0]![k]!.ndim, 'vmap'));
+      return concat(pieces.map((p) => p[k]!), normAxis(ax, pieces[0]![k]!.ndim, op));
     });
     return single ? outs[0] : outs;
   }) as unknown as (...args: Parameters<F>) => ReturnType<F>;

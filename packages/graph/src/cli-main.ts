@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { backward, isGraph, profileOps, toDot, toMermaid, traceGraph, type Graph } from '@tapegrad/autograd';
 import { Tensor } from '@tapegrad/tensor';
 import { toHtml, type HtmlOptions } from './html.js';
-import { renderSvg } from './render.js';
+import { describe, renderSvg } from './render.js';
 
 /** The `tapegrad-graph --help` text: the command line and its options. */
 export const USAGE = `Usage: tapegrad-graph <script> [--out graph.html] [options]
@@ -104,6 +104,11 @@ async function graphSource(mod: Record<string, unknown>, exportName: string, pro
 
 /** Runs the CLI with `args` (without node and the script path); returns the exit code. */
 export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
+  if (!Array.isArray(args)) throw new TypeError(`runCli: expected the command-line arguments as an array of strings, got ${describe(args)}`);
+  const { cwd, out, err } = (io ?? {}) as Partial<CliIo>;
+  if (typeof cwd !== 'string' || typeof out !== 'function' || typeof err !== 'function') {
+    throw new TypeError(`runCli: expected io as { cwd: a directory, out(line), err(line) }, got ${describe(io)}`);
+  }
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {

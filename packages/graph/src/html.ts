@@ -1,6 +1,6 @@
 import { graphPalette, isGraph, traceGraph, type Graph } from '@tapegrad/autograd';
 import type { Tensor } from '@tapegrad/tensor';
-import { renderSvg, type SvgOptions } from './render.js';
+import { describe, onBehalfOf, renderAs, type SvgOptions } from './render.js';
 import { VIEWER_CSS, VIEWER_JS } from './viewer.js';
 
 /** Options of `toHtml`: trace and drawing options, and the page title. */
@@ -30,9 +30,12 @@ function scriptJson(value: unknown): string {
  * writeFileSync('graph.html', await toHtml(loss, { depth: 1, title: 'my model' }));
  */
 export async function toHtml(graph: Graph | Tensor | readonly Tensor[], opts: HtmlOptions = {}): Promise<string> {
-  const g = isGraph(graph) ? graph : traceGraph(graph as Tensor | readonly Tensor[], opts);
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new TypeError(`toHtml: expected an options object, got ${describe(opts)}`);
   const { title = 'tapegrad graph', ...drawing } = opts;
-  const svg = await renderSvg(g, drawing);
+  if (typeof title !== 'string') throw new TypeError(`toHtml: expected title to be a string, got ${describe(title)}`);
+  const g = isGraph(graph) ? graph : onBehalfOf('toHtml', () => traceGraph(graph as Tensor | readonly Tensor[], drawing));
+  // The drawing checks the rest of the options, and a given document.
+  const svg = await renderAs('toHtml', g, drawing);
   const inline = svg.slice(svg.indexOf('<svg'));
   const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
   return `<!DOCTYPE html>

@@ -59,8 +59,26 @@ function checkNaN(op: string, inputs: Tensor[], out: Tensor): void {
   throw new AnomalyError(`detectAnomaly: forward of '${op}' produced NaN from inputs without NaN (output shape [${out.shape.join(',')}], element ${i}; inputs ${shapes})`);
 }
 
+/**
+ * The row-major index of t's first NaN, or -1. A strided view is read in place through its strides:
+ * copying it would run an op, whose own check would read the view again, without end.
+ */
 function firstNaN(t: Tensor): number {
-  const b = t.isContiguous ? t.buf.subarray(t.offset, t.offset + t.size) : t.data();
-  for (let i = 0; i < b.length; i++) if (b[i] !== b[i]) return i;
+  const { buf, shape, strides } = t;
+  if (t.isContiguous) {
+    for (let i = 0; i < t.size; i++) if (buf[t.offset + i] !== buf[t.offset + i]) return i;
+    return -1;
+  }
+  const idx = shape.map(() => 0);
+  let at = t.offset;
+  for (let i = 0; i < t.size; i++) {
+    if (buf[at] !== buf[at]) return i;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      at += strides[d]!;
+      if (++idx[d]! < shape[d]!) break;
+      at -= strides[d]! * shape[d]!;
+      idx[d] = 0;
+    }
+  }
   return -1;
 }

@@ -1,6 +1,6 @@
 import type { Tensor } from '@tapegrad/tensor';
 import {
-  PALETTE, clusterTree, direction, edgeShape, labelLines, prepareRender, styleKey,
+  PALETTE, clusterTree, edgeShape, labelLines, prepareRender, styleKey,
   type ClusterTree, type RenderOptions, type StyleKey,
 } from './labels.js';
 import type { Graph, GraphNode } from './schema.js';
@@ -52,10 +52,12 @@ const LEGEND: [StyleKey, string][] = [
  * writeFileSync('graph.dot', toDot(loss, { depth: 1 }));   // then: dot -Tsvg graph.dot > graph.svg
  */
 export function toDot(g: Graph | Tensor | readonly Tensor[], opts: DotOptions = {}): string {
-  const { graph, shapes, gradStats, outputs, byId } = prepareRender(g, opts, 'toDot');
+  const { graph, options, outputs, byId } = prepareRender(g, opts, 'toDot');
+  const { shapes, title } = options;
+  const gradStats = options.trace.gradStats;
   const out: string[] = ['digraph tapegrad {'];
-  const graphAttrs = [`rankdir=${direction(opts)}`, 'fontname="Helvetica"', 'fontsize=12', 'nodesep=0.3', 'ranksep=0.35'];
-  if (opts.title !== undefined) graphAttrs.push(`label=${dotString(opts.title)}`, 'labelloc=t');
+  const graphAttrs = [`rankdir=${options.direction}`, 'fontname="Helvetica"', 'fontsize=12', 'nodesep=0.3', 'ranksep=0.35'];
+  if (title !== undefined) graphAttrs.push(`label=${dotString(title)}`, 'labelloc=t');
   out.push(`  graph [${graphAttrs.join(', ')}];`);
   out.push('  node [fontname="Helvetica", fontsize=10, margin="0.1,0.04", height=0.3];');
   out.push('  edge [fontname="Helvetica", fontsize=9, color="#666666", fontcolor="#444444", arrowsize=0.7];');
@@ -74,14 +76,14 @@ export function toDot(g: Graph | Tensor | readonly Tensor[], opts: DotOptions = 
     }
     for (const n of t.nodes) out.push(nodeLine(n, indent));
   };
-  emit(clusterTree(graph, opts.clusters ?? true), '  ');
+  emit(clusterTree(graph, options.clusters), '  ');
 
   for (const e of graph.edges) {
     const attrs = [`tooltip=${dotString(`input ${e.inputIndex}`)}`];
     if (shapes === 'edge') attrs.unshift(`label=${dotString(` ${edgeShape(byId, e)}`)}`);
     out.push(`  ${e.from} -> ${e.to} [${attrs.join(', ')}];`);
   }
-  if (opts.legend) {
+  if (options.legend) {
     out.push(`  subgraph cluster_legend {`);
     out.push(`    label="legend"; style="rounded"; color="#bbbbbb"; fontcolor="#666666"; fontsize=10;`);
     LEGEND.forEach(([key, text], i) => out.push(`    legend_${i} [label=${dotString(text)}, ${NODE_STYLE[key]}, fontsize=9];`));

@@ -1,6 +1,7 @@
 import type { Tensor } from '@tapegrad/tensor';
-import { isGraph, type Graph, type GraphNode } from './schema.js';
-import { traceGraph, type TraceOptions } from './trace.js';
+import { describeValue } from '../levels.js';
+import { checkGraph, isGraph, type Graph, type GraphNode } from './schema.js';
+import { optionalBoolean, traceAs, traceOptions, type ResolvedTrace, type TraceOptions } from './trace.js';
 
 /** Options shared by the text renderers (`toDot`, `toMermaid`); trace options apply when given a tensor. */
 export interface RenderOptions extends TraceOptions {
@@ -34,42 +35,58 @@ export function styleKey(n: GraphNode, outputs: ReadonlySet<string>): StyleKey {
   return n.kind;
 }
 
-/** The graph to draw: the given one, or a trace of the given tensor(s) with `opts`. */
-export function resolveGraph(g: Graph | Tensor | readonly Tensor[], opts: TraceOptions, who: string): Graph {
-  if (isGraph(g)) return g;
-  if (typeof g !== 'object' || g === null) throw new TypeError(`${who}: expected a Graph (from traceGraph) or a Tensor, got ${g === null ? 'null' : typeof g}`);
-  return traceGraph(g as Tensor | readonly Tensor[], opts);
+type Direction = 'TB' | 'LR' | 'BT' | 'RL';
+
+/** Render options (with the trace options among them) checked, with their defaults filled in. */
+export interface ResolvedRender {
+  trace: ResolvedTrace;
+  shapes: 'label' | 'edge' | 'none';
+  direction: Direction;
+  clusters: boolean;
+  title: string | undefined;
+  legend: boolean;
+}
+
+/**
+ * Validates the options of a renderer in one place (an object or undefined; each option of its type
+ * and range), naming `who`, the function the user called.
+ */
+export function renderOptions(opts: unknown, who: string): ResolvedRender {
+  const trace = traceOptions(opts, who);
+  const o = (opts ?? {}) as Record<string, unknown> & RenderOptions & { legend?: unknown };
+  const s = o.shapes ?? 'label';
+  if (s !== true && s !== false && s !== 'label' && s !== 'edge' && s !== 'none') {
+    throw new RangeError(`${who}: expected shapes to be 'label', 'edge', 'none' or a boolean, got ${describeValue(s)}`);
+  }
+  const d = o.direction ?? 'TB';
+  if (d !== 'TB' && d !== 'LR' && d !== 'BT' && d !== 'RL') throw new RangeError(`${who}: expected direction to be 'TB', 'LR', 'BT' or 'RL', got ${describeValue(d)}`);
+  if (o.title !== undefined && typeof o.title !== 'string') throw new TypeError(`${who}: expected title to be a string, got ${describeValue(o.title)}`);
+  optionalBoolean(o.clusters, 'clusters', who);
+  optionalBoolean(o.legend, 'legend', who);
+  return {
+    trace, shapes: s === true ? 'label' : s === false ? 'none' : s, direction: d, clusters: o.clusters ?? true, title: o.title, legend: o.legend === true,
+  };
+}
+
+/** The graph to draw: the given document (checked), or a trace of the given tensor(s). */
+export function resolveGraph(g: unknown, trace: ResolvedTrace, who: string): Graph {
+  if (isGraph(g)) return checkGraph(g, who);
+  if (typeof g !== 'object' || g === null) throw new TypeError(`${who}: expected a Graph (from traceGraph) or a Tensor, got ${describeValue(g)}`);
+  return traceAs(g, trace, who);
 }
 
 /** What both text renderers start from: the graph, the resolved options and lookups. */
 export interface RenderInput {
   graph: Graph;
-  shapes: 'label' | 'edge' | 'none';
-  gradStats: boolean;
+  options: ResolvedRender;
   outputs: ReadonlySet<string>;
   byId: ReadonlyMap<string, GraphNode>;
 }
 
-export function prepareRender(g: Graph | Tensor | readonly Tensor[], opts: RenderOptions, who: string): RenderInput {
-  const graph = resolveGraph(g, opts, who);
-  return {
-    graph, shapes: shapeMode(opts), gradStats: opts.gradStats ?? true,
-    outputs: new Set(graph.outputs), byId: new Map(graph.nodes.map((n) => [n.id, n] as const)),
-  };
-}
-
-export function shapeMode(opts: RenderOptions): 'label' | 'edge' | 'none' {
-  const s = opts.shapes ?? 'label';
-  if (s === true) return 'label';
-  if (s === false) return 'none';
-  if (s !== 'label' && s !== 'edge' && s !== 'none') throw new RangeError(`shapes: expected 'label', 'edge', 'none' or a boolean, got ${JSON.stringify(s)}`);
-  return s;
-}
-
-export function direction(opts: RenderOptions): 'TB' | 'LR' | 'BT' | 'RL' {
-  const d = opts.direction ?? 'TB';
-  if (d !== 'TB' && d !== 'LR' && d !== 'BT' && d !== 'RL') throw new RangeError(`direction: expected 'TB', 'LR', 'BT' or 'RL', got ${JSON.stringify(d)}`);
-  return d;
+export function prepareRender(g: unknown, opts: unknown, who: string): RenderInput {
+  const options = renderOptions(opts, who);
+  const graph = resolveGraph(g, options.trace, who);
+  return { graph, options, outputs: new Set(graph.outputs), byId: new Map(graph.nodes.map((n) => [n.id, n] as const)) };
 }
 
 /** A short number for labels: 3 significant digits, exponent form when very large or small. */

@@ -1,6 +1,6 @@
 import type { Tensor } from '@tapegrad/tensor';
 import {
-  PALETTE, clusterTree, direction, edgeShape, labelLines, prepareRender, styleKey,
+  PALETTE, clusterTree, edgeShape, labelLines, prepareRender, styleKey,
   type ClusterTree, type RenderOptions, type StyleKey,
 } from './labels.js';
 import type { Graph, GraphNode } from './schema.js';
@@ -40,10 +40,12 @@ const BRACKETS: Record<StyleKey, [string, string]> = {
  * const md = '```mermaid\n' + toMermaid(loss, { depth: 1 }) + '```\n';
  */
 export function toMermaid(g: Graph | Tensor | readonly Tensor[], opts: MermaidOptions = {}): string {
-  const { graph, shapes, gradStats, outputs, byId } = prepareRender(g, opts, 'toMermaid');
+  const { graph, options, outputs, byId } = prepareRender(g, opts, 'toMermaid');
+  const { shapes, title } = options;
+  const gradStats = options.trace.gradStats;
   const out: string[] = [];
-  if (opts.title !== undefined) out.push('---', `title: ${JSON.stringify(opts.title)}`, '---');
-  out.push(`flowchart ${direction(opts)}`);
+  if (title !== undefined) out.push('---', `title: ${JSON.stringify(title)}`, '---');
+  out.push(`flowchart ${options.direction}`);
   const classes = new Map<StyleKey, string[]>();
 
   const nodeLine = (n: GraphNode, indent: string): string => {
@@ -65,7 +67,7 @@ export function toMermaid(g: Graph | Tensor | readonly Tensor[], opts: MermaidOp
     }
     for (const n of t.nodes) out.push(nodeLine(n, indent));
   };
-  emit(clusterTree(graph, opts.clusters ?? true), '  ');
+  emit(clusterTree(graph, options.clusters), '  ');
 
   for (const e of graph.edges) {
     const label = shapes === 'edge' ? `|"${mermaidText(edgeShape(byId, e))}"|` : '';

@@ -1,4 +1,5 @@
 import type { DType } from '@tapegrad/tensor';
+import { describeValue } from '../levels.js';
 
 /*
  * The graph export format, version 1. docs/graph-schema.md describes every field; a test checks
@@ -110,4 +111,47 @@ export function isGraph(x: unknown): x is Graph {
   if (typeof x !== 'object' || x === null) return false;
   const g = x as Partial<Graph>;
   return g.version === 1 && Array.isArray(g.nodes) && Array.isArray(g.edges) && Array.isArray(g.outputs);
+}
+
+const KINDS: readonly unknown[] = ['op', 'leaf', 'param', 'constant'];
+const isCount = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 0;
+const isShape = (v: unknown): boolean => Array.isArray(v) && v.every(isCount);
+const optionalString = (v: unknown): boolean => v === undefined || typeof v === 'string';
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** What is wrong with a node of a document, or null: the fields the renderers read, of their types. */
+function badNode(n: unknown): string | null {
+  if (!isRecord(n)) return 'is not an object';
+  if (typeof n.id !== 'string') return 'has no string id';
+  if (!KINDS.includes(n.kind)) return `has kind ${describeValue(n.kind)}, not 'op', 'leaf', 'param' or 'constant'`;
+  if (!isShape(n.shape)) return 'has a shape that is not an array of non-negative integers';
+  if (typeof n.dtype !== 'string') return 'has no string dtype';
+  if (!optionalString(n.op) || !optionalString(n.name) || !optionalString(n.module)) return 'has an op, name or module that is not a string';
+  const g = n.grad;
+  if (g !== undefined && !(isRecord(g) && typeof g.norm === 'number' && isCount(g.nanCount) && isCount(g.infCount))) return 'has grad statistics without a numeric norm, nanCount and infCount';
+  const group = n.group;
+  if (group !== undefined && !(isRecord(group) && isRecord(group.ops) && Object.values(group.ops).every(isCount))) return 'has a group whose ops are not counts';
+  return null;
+}
+
+/**
+ * Checks a Graph document given to a renderer (it may come from a file): every node, edge and output
+ * of the form traceGraph writes, edges and outputs naming nodes of the document. Throws a TypeError
+ * naming `who` and the first bad entry; returns the document.
+ */
+export function checkGraph(g: Graph, who: string): Graph {
+  const ids = new Set<string>();
+  g.nodes.forEach((n, i) => {
+    const bad = badNode(n);
+    if (bad) throw new TypeError(`${who}: the Graph document's nodes[${i}] ${bad}`);
+    ids.add(n.id);
+  });
+  g.edges.forEach((e: unknown, i) => {
+    const ok = isRecord(e) && ids.has(e.from as string) && ids.has(e.to as string) && isCount(e.inputIndex) && (e.shape === undefined || isShape(e.shape));
+    if (!ok) throw new TypeError(`${who}: the Graph document's edges[${i}] is not { from, to, inputIndex, shape? } between its nodes`);
+  });
+  g.outputs.forEach((o: unknown, i) => {
+    if (!ids.has(o as string)) throw new TypeError(`${who}: the Graph document's outputs[${i}] is not the id of one of its nodes`);
+  });
+  return g;
 }

@@ -1,5 +1,7 @@
 import { Tensor, type TapeNode } from '@tapegrad/tensor';
 import { isGradEnabled, reachableNodes, tapeClock } from '@tapegrad/tensor/internal';
+import { describeValue } from '../levels.js';
+import { synchronously } from '../modes.js';
 
 /**
  * Module paths given explicitly with `graphScope`, per tape node. A WeakMap: a node nobody holds
@@ -36,7 +38,7 @@ function tensorsIn(value: unknown): Tensor[] {
  * `depth` option) instead of inferring modules from parameter names. Scopes nest: an op recorded
  * inside `graphScope('lstm', ...)` inside `graphScope('encoder', ...)` belongs to "encoder.lstm".
  * A dot in `name` separates path components, so `graphScope('encoder.lstm', f)` is the same.
- * `fn` must be synchronous; its result (a tensor, or arrays and plain objects of tensors) is
+ * `fn` must be synchronous (one that returns a promise is a TypeError); its result (a tensor, or arrays and plain objects of tensors) is
  * returned unchanged. Calling the same name again (a recurrent cell at each step) adds to the
  * same module.
  *
@@ -45,12 +47,13 @@ function tensorsIn(value: unknown): Tensor[] {
  */
 export function graphScope<T>(name: string, fn: () => T): T {
   if (typeof name !== 'string' || name.split('.').some((part) => part.length === 0)) {
-    throw new TypeError(`graphScope: expected a module name such as "fc1" or "encoder.lstm", got ${JSON.stringify(name)}`);
+    throw new TypeError(`graphScope: expected a module name such as "fc1" or "encoder.lstm", got ${describeValue(name)}`);
   }
-  if (typeof fn !== 'function') throw new TypeError('graphScope: expected a function as the second argument');
-  if (!isGradEnabled()) return fn();
+  if (typeof fn !== 'function') throw new TypeError(`graphScope: expected a function as the second argument, got ${describeValue(fn)}`);
   const start = tapeClock();
-  const result = fn();
+  // Ops after an await would be recorded outside the scope: like noGrad, only synchronous functions.
+  const result = synchronously('graphScope', fn, (body) => body());
+  if (!isGradEnabled()) return result;
   for (const node of reachableNodes(tensorsIn(result), (n) => n.id >= start)) {
     const inner = scopes.get(node);
     scopes.set(node, inner === undefined ? name : `${name}.${inner}`);

@@ -1,5 +1,6 @@
 import { Tensor, type TapeNode } from '@tapegrad/tensor';
 import { opTimeOf, reachableNodes, sameShape } from '@tapegrad/tensor/internal';
+import { describeValue } from '../levels.js';
 import { assignModules, isSingleValue, type Entry } from './modules.js';
 import type { GradStats, Graph, GraphEdge, GraphNode, NodeKind, OpTimes } from './schema.js';
 
@@ -74,31 +75,47 @@ export function gradStats(g: Tensor): GradStats {
   };
 }
 
-function checkOptions(opts: TraceOptions): Required<Omit<TraceOptions, 'depth'>> & { depth: number | undefined } {
-  if (typeof opts !== 'object' || opts === null) throw new TypeError('traceGraph: expected an options object');
-  const { depth, maxNodes = DEFAULT_MAX_NODES } = opts;
-  if (depth !== undefined && !(depth === Infinity || (Number.isInteger(depth) && depth >= 1))) {
-    throw new RangeError(`traceGraph: depth must be an integer >= 1 or Infinity, got ${String(depth)}`);
-  }
-  if (!(maxNodes === Infinity || (Number.isInteger(maxNodes) && maxNodes >= 1))) {
-    throw new RangeError(`traceGraph: maxNodes must be an integer >= 1 or Infinity, got ${String(maxNodes)}`);
-  }
-  return { depth, maxNodes, hideConstants: opts.hideConstants ?? false, gradStats: opts.gradStats ?? true, times: opts.times ?? true };
+/** TraceOptions with their defaults filled in. */
+export type ResolvedTrace = Required<Omit<TraceOptions, 'depth'>> & { depth: number | undefined };
+
+/** Throws a TypeError naming `who` unless `v` is undefined or a boolean. */
+export function optionalBoolean(v: unknown, name: string, who: string): void {
+  if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`${who}: expected ${name} to be true or false, got ${describeValue(v)}`);
 }
 
-function tooMany(count: number, max: number, atLeast: boolean): RangeError {
+/** Validates trace options (undefined: all defaults), naming `who`, the function the user called. */
+export function traceOptions(opts: unknown, who: string): ResolvedTrace {
+  if (opts === undefined) opts = {};
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new TypeError(`${who}: expected an options object, got ${describeValue(opts)}`);
+  const { depth, maxNodes = DEFAULT_MAX_NODES, hideConstants, gradStats, times } = opts as Record<string, unknown>;
+  if (depth !== undefined && !(depth === Infinity || (Number.isInteger(depth) && (depth as number) >= 1))) {
+    throw new RangeError(`${who}: depth must be an integer >= 1 or Infinity, got ${describeValue(depth)}`);
+  }
+  if (!(maxNodes === Infinity || (Number.isInteger(maxNodes) && (maxNodes as number) >= 1))) {
+    throw new RangeError(`${who}: maxNodes must be an integer >= 1 or Infinity, got ${describeValue(maxNodes)}`);
+  }
+  optionalBoolean(hideConstants, 'hideConstants', who);
+  optionalBoolean(gradStats, 'gradStats', who);
+  optionalBoolean(times, 'times', who);
+  return {
+    depth: depth as number | undefined, maxNodes: maxNodes as number,
+    hideConstants: (hideConstants as boolean | undefined) ?? false, gradStats: (gradStats as boolean | undefined) ?? true, times: (times as boolean | undefined) ?? true,
+  };
+}
+
+function tooMany(count: number, max: number, atLeast: boolean, who: string): RangeError {
   return new RangeError(
-    `traceGraph: the graph has ${atLeast ? 'more than ' : ''}${count} nodes, more than maxNodes (${max}). ` +
+    `${who}: the graph has ${atLeast ? 'more than ' : ''}${count} nodes, more than maxNodes (${max}). ` +
       'Collapse modules into single nodes with { depth: 1 }, leave out constants with { hideConstants: true }, ' +
       'or raise { maxNodes }.',
   );
 }
 
 /** Every tape node the roots depend on, in recording (topological) order. Iterative: no recursion. */
-function collect(roots: readonly Tensor[], limit: number): TapeNode[] {
+function collect(roots: readonly Tensor[], limit: number, who: string): TapeNode[] {
   const counted = new Set<TapeNode>();
   const nodes = reachableNodes(roots, (n) => {
-    if (counted.add(n).size > limit) throw tooMany(limit, limit, true);
+    if (counted.add(n).size > limit) throw tooMany(limit, limit, true, who);
     return true;
   });
   return nodes.sort((a, b) => a.id - b.id);
@@ -274,18 +291,25 @@ function sumTimes(entries: readonly Entry[]): OpTimes | undefined {
  * console.log(JSON.stringify(g));
  */
 export function traceGraph(output: Tensor | readonly Tensor[], opts: TraceOptions = {}): Graph {
-  const roots: Tensor[] = Array.isArray(output) ? [...output] : [output as Tensor];
-  if (roots.length === 0) throw new TypeError('traceGraph: expected a Tensor or a non-empty array of Tensors, got an empty array');
+  return traceAs(output, traceOptions(opts, 'traceGraph'), 'traceGraph');
+}
+
+/** traceGraph on behalf of `who` (a renderer given a tensor), with options it has checked. */
+export function traceAs(output: unknown, o: ResolvedTrace, who: string): Graph {
+  const roots: unknown[] = Array.isArray(output) ? [...(output as unknown[])] : [output];
+  if (roots.length === 0) throw new TypeError(`${who}: expected a Tensor or a non-empty array of Tensors, got an empty array`);
   roots.forEach((r, i) => {
     if (!(r instanceof Tensor)) {
-      const what = r === null ? 'null' : typeof r === 'object' ? (r as object).constructor?.name ?? 'object' : typeof r;
-      throw new TypeError(`traceGraph: expected a Tensor or an array of Tensors, got ${what}${Array.isArray(output) ? ` at index ${i}` : ''}`);
+      throw new TypeError(`${who}: expected a Tensor or an array of Tensors, got ${describeValue(r)}${Array.isArray(output) ? ` at index ${i}` : ''}`);
     }
   });
-  const o = checkOptions(opts);
+  return build(roots as Tensor[], o, who);
+}
+
+function build(roots: Tensor[], o: ResolvedTrace, who: string): Graph {
   // Without collapsing or hiding, every op becomes a node: stop walking as soon as there are too many.
   const early = o.depth === undefined && !o.hideConstants ? o.maxNodes : Infinity;
-  const { entries, rootEntries } = buildEntries(roots, collect(roots, early));
+  const { entries, rootEntries } = buildEntries(roots, collect(roots, early, who));
   assignModules(entries, o.depth);
 
   const rootSet = new Set(rootEntries);
@@ -303,7 +327,7 @@ export function traceGraph(output: Tensor | readonly Tensor[], opts: TraceOption
   const hidden = (u: Unit): boolean =>
     o.hideConstants && u.group === undefined && !u.main.tensor.requiresGrad && !rootSet.has(u.main);
   const visible = units.filter((u) => !hidden(u));
-  if (visible.length > o.maxNodes) throw tooMany(visible.length, o.maxNodes, false);
+  if (visible.length > o.maxNodes) throw tooMany(visible.length, o.maxNodes, false, who);
 
   // Unit-level edges: [from unit, tensor's entry, to unit, input index].
   const raw: [Unit, Entry, Unit, number][] = [];

@@ -1,8 +1,8 @@
 import {
   add, arange, cast, concat, diagonal, div, eq, expand, fold2d, full, gather, gt, maximum, movedim, mul, onesLike, padStrided, permute, reshape,
-  scatter, sum, unfold2d, where, zerosLike, type PrimitiveAttrs, type ScatterAttrs, type Tensor, type WindowAttrs,
+  scatter, sum, unfold2d, where, zerosLike, ShapeError, Tensor, type PrimitiveAttrs, type ScatterAttrs, type WindowAttrs,
 } from '@tapegrad/tensor';
-import { scatterAddZeros, stridedSlice } from '@tapegrad/tensor/internal';
+import { checkShape, describe, fmtShape, scatterAddZeros, stridedSlice } from '@tapegrad/tensor/internal';
 import {
   addTangents, axisBatch, diagonalBatch, expandBatch, padBatch, permuteBatch, reshapeBatch, scatterAddBatch, sliceBatch, windowBatch,
 } from './batching.js';
@@ -13,7 +13,12 @@ import { type RuleTable } from './rule.js';
  * leading dims that broadcasting added and the dims where `shape` has size 1.
  */
 export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
+  if (!(g instanceof Tensor)) throw new TypeError(`sumTo: expected a Tensor to sum, got ${describe(g)}`);
+  checkShape(shape, 'sumTo');
   const lead = g.ndim - shape.length;
+  if (lead < 0 || shape.some((d, i) => d !== 1 && d !== g.shape[lead + i])) {
+    throw new ShapeError(`sumTo: a tensor of shape ${fmtShape(g.shape)} is not a broadcast of shape ${fmtShape(shape)}, so it cannot be summed back to it`);
+  }
   const axes: number[] = [];
   for (let i = 0; i < g.ndim; i++) {
     if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
