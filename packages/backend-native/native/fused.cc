@@ -116,6 +116,49 @@ std::vector<bool> axis_mask(const Call& c, int64_t axis) {
 
 // ---- softmax and logSoftmax ----------------------------------------------------------------------
 
+// The larger of m and v, NaN once either is NaN (as the reference's running maximum).
+template <class T>
+inline T nan_max(T m, T v) { return (v > m || v != v) && m == m ? v : m; }
+
+// Sum of e[0, n) in double, in four interleaved partial sums (softmax is compared with the
+// reference within rounding, so the order may differ; the chains run in parallel).
+template <class T>
+inline double sum4(const T* e, int64_t n) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) s0 += e[i], s1 += e[i + 1], s2 += e[i + 2], s3 += e[i + 3];
+  for (; i < n; i++) s0 += e[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+// softmax / logSoftmax of one slice: x read through xi(i), written through oi(i); e is scratch.
+template <bool log, class T, class XI, class OI>
+inline void softmax_slice(const T* xb, T* ob, T* e, int64_t n, int64_t np, XI&& xi, OI&& oi) {
+  T m0 = -std::numeric_limits<T>::infinity(), m1 = m0;
+  int64_t i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const T a = xb[xi(i)], b = xb[xi(i + 1)];
+    e[i] = a, e[i + 1] = b;
+    m0 = nan_max(m0, a), m1 = nan_max(m1, b);
+  }
+  for (; i < n; i++) e[i] = xb[xi(i)], m0 = nan_max(m0, e[i]);
+  const T m = nan_max(m0, m1);
+  for (int64_t j = 0; j < n; j++) e[j] -= m;
+  std::fill(e + n, e + np, T(0));
+  if constexpr (log) {
+    // e holds x - m until the exp; the output needs it after.
+    T* d = scratch<T>(1, np);
+    std::copy(e, e + n, d);
+    vmath::exp(e, np);
+    const T ls = static_cast<T>(std::log(sum4(e, n)));
+    for (int64_t j = 0; j < n; j++) ob[oi(j)] = d[j] - ls;
+  } else {
+    vmath::exp(e, np);
+    const T inv = static_cast<T>(1 / sum4(e, n));
+    for (int64_t j = 0; j < n; j++) ob[oi(j)] = e[j] * inv;
+  }
+}
+
 template <bool log>
 void softmax(Call& c) {
   check_operands(c, 1);
@@ -127,25 +170,11 @@ void softmax(Call& c) {
     const T* xb = x.ptr<T>();
     T* ob = o.ptr<T>();
     const int64_t n = sl.n, np = padded(n);
+    const bool dense = sl.unit[0] && sl.unit[1];
     sl.run(v, [&](typename Rows<2>::Offs b) {
       T* e = scratch<T>(0, np);
-      T m = -std::numeric_limits<T>::infinity();
-      for (int64_t i = 0; i < n; i++) {
-        const T xv = xb[sl.at(1, b[1], i)];
-        if (xv > m || xv != xv) m = xv;
-        e[i] = xv;
-      }
-      for (int64_t i = 0; i < n; i++) e[i] -= m;
-      std::fill(e + n, e + np, T(0));
-      vmath::exp(e, np);
-      double s = 0;
-      for (int64_t i = 0; i < n; i++) s += e[i];
-      if constexpr (log) {
-        const double ls = std::log(s), md = m;
-        for (int64_t i = 0; i < n; i++) ob[sl.at(0, b[0], i)] = static_cast<T>(static_cast<double>(xb[sl.at(1, b[1], i)]) - md - ls);
-      } else {
-        for (int64_t i = 0; i < n; i++) ob[sl.at(0, b[0], i)] = static_cast<T>(e[i] / s);
-      }
+      if (dense) softmax_slice<log>(xb + b[1], ob + b[0], e, n, np, [](int64_t i) { return i; }, [](int64_t i) { return i; });
+      else softmax_slice<log>(xb, ob, e, n, np, [&](int64_t i) { return sl.at(1, b[1], i); }, [&](int64_t i) { return sl.at(0, b[0], i); });
     });
   });
 }
