@@ -142,7 +142,10 @@ inline void softmax_slice(const T* xb, T* ob, T* e, int64_t n, int64_t np, XI&& 
     m0 = nan_max(m0, a), m1 = nan_max(m1, b);
   }
   for (; i < n; i++) e[i] = xb[xi(i)], m0 = nan_max(m0, e[i]);
-  const T m = nan_max(m0, m1);
+  T m = nan_max(m0, m1);
+  // logSoftmax shifts by 0 when the maximum is infinite (or NaN), as logsumexp does: a slice with
+  // +Infinity gives -Infinity at its finite entries and NaN at the infinite ones.
+  if (log && !std::isfinite(m)) m = 0;
   for (int64_t j = 0; j < n; j++) e[j] -= m;
   std::fill(e + n, e + np, T(0));
   if constexpr (log) {

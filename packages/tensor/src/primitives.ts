@@ -111,7 +111,7 @@ export const PRIMITIVE_TABLE = {
   // and a cotangent) or [x, g] for the derivative ones, which their forwards' VJPs call.
   /** exp(x - max) / sum(exp(x - max)) along `axis`. */
   softmax: decl<AxisAttrs>()('fused'),
-  /** (x - max) - log(sum(exp(x - max))) along `axis`. */
+  /** (x - m) - log(sum(exp(x - m))) along `axis`, m the maximum if finite, else 0 (as logsumexp). */
   logSoftmax: decl<AxisAttrs>()('fused'),
   /** [y, g] -> y (g - sum(g y)) along `axis`: softmax's VJP, y its output. */
   softmaxBackward: decl<AxisAttrs>()('fused'),

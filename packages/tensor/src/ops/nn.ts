@@ -18,7 +18,7 @@ export function softmax(x: Tensor, axis: number): Tensor {
   return alongAxis('softmax', x, axis);
 }
 
-/** log(softmax(x)) along `axis`: (x - max) - log(sum(exp(x - max))), one fused kernel. */
+/** log(softmax(x)) along `axis`: x - logsumexp(x), computed as (x - max) - log(sum(exp(x - max))) in one fused kernel. */
 export function logSoftmax(x: Tensor, axis: number): Tensor {
   return alongAxis('logSoftmax', x, axis);
 }

@@ -35,14 +35,17 @@ function sliceMax(x: TypedArray, xo: number, xi: Int32Array, n: number): number 
   return m;
 }
 
-/** softmax (log: logSoftmax) along attrs.axis, in float64, shifted by the slice's maximum. */
+/** softmax (log: logSoftmax) along attrs.axis, in float64, shifted by the slice's maximum (logSoftmax: if finite). */
 function softmaxKernel(log: boolean): Kernel<'softmax' | 'logSoftmax'> {
   return ([x], out, { axis }) => {
     const xb = x!.buf, ob = out.buf;
     let e = new Float64Array(0);
     forEachSlice([x!, out], [axis], ([xo, oo], [xi, oi], n) => {
       if (e.length < n) e = new Float64Array(n);
-      const m = sliceMax(xb, xo!, xi!, n);
+      const max = sliceMax(xb, xo!, xi!, n);
+      // logSoftmax shifts by 0 when the maximum is infinite (or NaN), as logsumexp does: a slice
+      // with +Infinity gives -Infinity at its finite entries and NaN at the infinite ones.
+      const m = log && !Number.isFinite(max) ? 0 : max;
       let s = 0;
       for (let i = 0; i < n; i++) s += e[i] = Math.exp(xb[xo! + xi![i]!]! - m);
       if (log) {
