@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as tensorApi from '@tapegrad/tensor';
 import { type Tensor } from '@tapegrad/tensor';
+import * as internalApi from '@tapegrad/tensor/internal';
 import { PRIMITIVES } from '@tapegrad/tensor/internal';
 import { rules } from '@tapegrad/autograd';
 import { caseArb } from './arbitraries.js';
@@ -19,7 +20,8 @@ const exportedFunctions = Object.entries(tensorApi)
   .sort();
 /** The value of an export name, `linalg.solve` included. */
 const exportOf = (name: string): unknown => name.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], tensorApi);
-const tableOps = new Set(OP_TABLE.map((r) => r.op));
+const tableOps = new Set(OP_TABLE.filter((r) => r.internal !== true).map((r) => r.op));
+const internalOps = new Set(OP_TABLE.filter((r) => r.internal === true).map((r) => r.op));
 const notOps = new Set(Object.values(NOT_OPS).flat());
 const nonDiff = new Set(NON_DIFFERENTIABLE);
 
@@ -36,6 +38,8 @@ describe('op table coverage', () => {
     const exported = new Set(exportedFunctions);
     const stale = [...tableOps, ...nonDiff, ...notOps].filter((name) => !exported.has(name));
     expect(stale, `listed in test/op-table.ts but not a function export of @tapegrad/tensor: ${stale.join(', ')}`).toEqual([]);
+    const notInternal = [...internalOps].filter((name) => typeof (internalApi as Record<string, unknown>)[name] !== 'function' || exported.has(name));
+    expect(notInternal, `rows marked internal that name no function of @tapegrad/tensor/internal (or a public one): ${notInternal.join(', ')}`).toEqual([]);
     const both = [...tableOps].filter((n) => nonDiff.has(n) || notOps.has(n)).concat([...nonDiff].filter((n) => notOps.has(n)));
     expect(both, `listed twice: ${both.join(', ')}`).toEqual([]);
   });

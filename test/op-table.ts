@@ -25,6 +25,8 @@ import {
   adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, convTranspose1d, convTranspose2d, interpolate, maxPool1d,
 } from '@tapegrad/tensor';
 import { arange, eye, linalg } from '@tapegrad/tensor';
+import { layerNorm } from '@tapegrad/tensor/internal';
+import { vjp } from '@tapegrad/autograd';
 
 /** Where an input's values are drawn from. */
 export interface Domain {
@@ -78,6 +80,8 @@ export interface OpRow {
   roundsToFloat32?: boolean;
   /** The same computation in PyTorch: a Python lambda over the inputs (then the `torchAux` tensors). */
   torch: string;
+  /** An op of @tapegrad/tensor/internal (a primitive public layers build on, not a public function). */
+  internal?: boolean;
   /** Extra constant tensors passed to the PyTorch lambda only (e.g. a dropout mask made by tapegrad's seeded generator). */
   torchAux?: (xs: Tensor[]) => Tensor[];
   /**
@@ -120,10 +124,16 @@ function row(op: string, variant: string | undefined, call: OpRow['call'], torch
   if (o.torchAux) r.torchAux = o.torchAux;
   if (o.roundsToFloat32) r.roundsToFloat32 = true;
   if (o.unbatchable) r.unbatchable = o.unbatchable;
+  if (o.internal) r.internal = true;
   return r;
 }
 const binary = (op: string, variant: string | undefined, call: OpRow['call'], torch: string, o: RowOpts = {}): OpRow =>
   row(op, variant, call, torch, { inputs: [REAL, REAL], shapes: broadcast(), ...o });
+
+/** f's VJP at x along g, as a function of both (recorded, so it differentiates again). */
+const pullback = (fn: (t: Tensor) => Tensor, x: Tensor, g: Tensor): Tensor => vjp(fn, x).vjp(g)[0]!;
+/** The same in PyTorch, for an expression in x. */
+const torchVjp = (expr: string): string => `lambda x, g: torch.autograd.grad(${expr}, x, g, create_graph=True)[0]`;
 
 const DROPOUT_P = 0.3;
 const DROPOUT_SEED = 1234;
@@ -183,6 +193,10 @@ export const OP_TABLE: readonly OpRow[] = [
   row('elu', 'alpha=0.5', (x) => elu(x!, 0.5), 'lambda x: F.elu(x, 0.5)', { inputs: [f(-3, 3, { avoid: [0] })] }),
   row('gelu', 'exact (erf)', (x) => gelu(x!), 'lambda x: F.gelu(x)', { inputs: [f(-3, 3)] }),
   row('gelu', 'tanh approximation', (x) => gelu(x!, { approximate: 'tanh' }), "lambda x: F.gelu(x, approximate='tanh')", { inputs: [f(-3, 3)] }),
+  row('gelu', 'VJP, exact', (x, g) => pullback((t) => gelu(t), x!, g!), torchVjp('F.gelu(x)'), { inputs: [f(-3, 3), REAL], shapes: rank(0, 3) }),
+  row('gelu', 'VJP, tanh approximation', (x, g) => pullback((t) => gelu(t, { approximate: 'tanh' }), x!, g!), torchVjp("F.gelu(x, approximate='tanh')"), {
+    inputs: [f(-3, 3), REAL], shapes: rank(0, 3),
+  }),
   row('clamp', 'min and max', (x) => clamp(x!, -0.5, 0.8), 'lambda x: torch.clamp(x, -0.5, 0.8)', { inputs: [f(-2, 2, { avoid: [-0.5, 0.8] })] }),
   row('clamp', 'min only', (x) => clamp(x!, 0.2), 'lambda x: torch.clamp(x, min=0.2)', { inputs: [f(-2, 2, { avoid: [0.2] })] }),
   row('clamp', 'max only', (x) => clamp(x!, null, 0.3), 'lambda x: torch.clamp(x, max=0.3)', { inputs: [f(-2, 2, { avoid: [0.3] })] }),
@@ -412,6 +426,19 @@ export const OP_TABLE: readonly OpRow[] = [
   row('softmax', 'axis 0', (x) => softmax(x!, 0), 'lambda x: torch.softmax(x, 0)', { shapes: rank(2, 3) }),
   row('logSoftmax', 'axis 1', (x) => logSoftmax(x!, 1), 'lambda x: torch.log_softmax(x, 1)', { shapes: rank(2, 3) }),
   row('logSoftmax', 'axis -1, large values', (x) => logSoftmax(x!, -1), 'lambda x: torch.log_softmax(x, -1)', { inputs: [f(-500, 500)], shapes: rank(1, 2) }),
+  // The fused primitives' VJPs are primitives too (softmaxBackward, ...): these rows differentiate
+  // them (their VJPs are the op's second derivative, checked here to second order: the third) and
+  // give their JVP and batching rules rows of their own.
+  row('softmax', 'VJP, axis -1', (x, g) => pullback((t) => softmax(t, -1), x!, g!), torchVjp('torch.softmax(x, -1)'), { inputs: [REAL, REAL], shapes: rank(1, 3) }),
+  row('softmax', 'VJP, axis 0', (x, g) => pullback((t) => softmax(t, 0), x!, g!), torchVjp('torch.softmax(x, 0)'), { inputs: [REAL, REAL], shapes: rank(2, 3) }),
+  row('logSoftmax', 'VJP, axis -1', (x, g) => pullback((t) => logSoftmax(t, -1), x!, g!), torchVjp('torch.log_softmax(x, -1)'), { inputs: [REAL, REAL], shapes: rank(1, 3) }),
+  row('logSoftmax', 'VJP, axis 0', (x, g) => pullback((t) => logSoftmax(t, 0), x!, g!), torchVjp('torch.log_softmax(x, 0)'), { inputs: [REAL, REAL], shapes: rank(2, 3) }),
+  // nn's LayerNorm normalizes with this internal primitive, then scales and shifts with public ops.
+  row('layerNorm', 'last dim', (x) => layerNorm(x!, 1, 1e-5), 'lambda x: F.layer_norm(x, x.shape[-1:])', { shapes: rank(1, 3, 3, 5), internal: true }),
+  row('layerNorm', 'last two dims, eps 0.1', (x) => layerNorm(x!, 2, 0.1), 'lambda x: F.layer_norm(x, x.shape[-2:], eps=0.1)', { shapes: rank(2, 3), internal: true }),
+  row('layerNorm', 'VJP, eps 0.1', (x, g) => pullback((t) => layerNorm(t, 1, 0.1), x!, g!), torchVjp('F.layer_norm(x, x.shape[-1:], eps=0.1)'), {
+    inputs: [REAL, REAL], shapes: rank(1, 3, 2, 4), internal: true,
+  }),
   row('conv1d', undefined, (x, w) => conv1d(x!, w!), 'lambda x, w: F.conv1d(x, w)', { inputs: [REAL, REAL], shapes: fixed([[2, 3, 6], [4, 3, 3]]) }),
   row('conv1d', 'bias, stride 2, padding 1', (x, w, b) => conv1d(x!, w!, b!, { stride: 2, padding: 1 }), 'lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1)', {
     inputs: [REAL, REAL, REAL], shapes: fixed([[1, 2, 7], [3, 2, 3], [3]]),

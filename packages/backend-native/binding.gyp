@@ -18,7 +18,8 @@
         "native/window.cc",
         "native/matmul.cc",
         "native/scan.cc",
-        "native/linalg.cc"
+        "native/linalg.cc",
+        "native/fused.cc"
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++14"],

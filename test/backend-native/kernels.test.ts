@@ -290,6 +290,66 @@ describe('large tensors (thread pool, blocked loops)', () => {
   });
 });
 
+describe('fused kernels', () => {
+  const rows = [1, -Infinity, 2, 0.5, -Infinity, -Infinity, -Infinity, -Infinity, 1, Infinity, 0, -3, NaN, 1, 2, 4, 600, -600, 599, 0];
+  const special = (dtype: DType): View => view([5, 4], [4, 1], 0, dtype, (i) => rows[i]!);
+
+  it('softmax and logSoftmax: masked entries, all-masked and infinite slices, NaN, large values (as PyTorch)', () => {
+    for (const dtype of ['float64', 'float32'] as const) {
+      for (const op of ['softmax', 'logSoftmax']) {
+        const [got, want] = both(op, [special(dtype)], [5, 4], dtype, { axis: 1 });
+        expectClose(got, want, dtype === 'float64' ? 1e-12 : 1e-6);
+      }
+    }
+    const [sm] = both('softmax', [special('float64')], [5, 4], 'float64', { axis: 1 });
+    const [ls] = both('logSoftmax', [special('float64')], [5, 4], 'float64', { axis: 1 });
+    expect(sm.slice(4, 8)).toEqual([NaN, NaN, NaN, NaN]); // every entry masked: NaN, as PyTorch
+    expect(sm[1]).toBe(0);
+    expect(ls.slice(8, 12)).toEqual([-Infinity, NaN, -Infinity, -Infinity]); // x - logsumexp(x), logsumexp = +Infinity
+    expect(sm.slice(12, 16)).toEqual([NaN, NaN, NaN, NaN]);
+  });
+
+  it('along a strided axis, on a gapped layout, and over slices of length 0 and 1', () => {
+    const x = view([3, 5, 2], [1, 6, 31], 2, 'float64', (i) => Math.sin(i) * 3);
+    for (const op of ['softmax', 'logSoftmax']) {
+      for (const axis of [0, 1, 2]) {
+        const [got, want] = both(op, [x], [3, 5, 2], 'float64', { axis });
+        expectClose(got, want, 1e-12);
+      }
+      expect(both(op, [view([2, 0, 3], [0, 3, 1], 0, 'float64', () => 1)], [2, 0, 3], 'float64', { axis: 1 })[0]).toEqual([]);
+      expect(both(op, [view([], [], 1, 'float32', () => 7)], [], 'float32', { axis: 0 })[0]).toEqual([op === 'softmax' ? 1 : 0]);
+    }
+    for (const dims of [1, 2, 3]) {
+      const [got, want] = both('layerNorm', [x], [3, 5, 2], 'float64', { dims, eps: 1e-5 });
+      expectSame(got, want);
+    }
+  });
+
+  it('large inputs, split over the pool, agree with the reference: softmax, gelu (both forms), layer norm and their derivatives', () => {
+    const big = (dtype: DType, seed: number): View => view([64, 40, 33], [1320, 33, 1], 0, dtype, (i) => Math.sin(i * 0.37 + seed) * 4);
+    for (const dtype of ['float64', 'float32'] as const) {
+      const rtol = dtype === 'float64' ? 1e-12 : 1e-5;
+      const x = big(dtype, 0), g = big(dtype, 1);
+      const shape = [64, 40, 33];
+      const close = (op: string, inputs: View[], attrs: object): void => {
+        const [got, want] = both(op, inputs, shape, dtype, attrs);
+        const scale = Math.max(...want.map(Math.abs));
+        got.forEach((v, i) => { if (!(Math.abs(v - want[i]!) <= rtol * scale)) expect(`${op} [${i}] ${v}`).toBe(`${op} [${i}] ${want[i]}`); });
+      };
+      close('softmax', [x], { axis: 2 });
+      close('logSoftmax', [x], { axis: 1 });
+      close('softmaxBackward', [x, g], { axis: 2 });
+      close('logSoftmaxBackward', [x, g], { axis: 0 });
+      for (const tanh of [false, true]) {
+        close('gelu', [x], { tanh });
+        close('geluBackward', [x, g], { tanh });
+      }
+      close('layerNorm', [x], { dims: 1, eps: 1e-5 });
+      close('layerNormBackward', [x, g], { dims: 2, eps: 1e-5 });
+    }
+  });
+});
+
 describe('errors and the JavaScript glue', () => {
   it('an out-of-range gather or scatterAdd index is the reference RangeError', () => {
     const x = tensor([[1, 2], [3, 4]]);

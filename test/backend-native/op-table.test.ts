@@ -27,6 +27,7 @@ const ROUNDED = new Set([
   'exp', 'log', 'log1p', 'sin', 'cos', 'tanh', 'sigmoid', 'erf', 'pow', 'matmul',
   'asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'erfc', 'expm1', 'log2', 'log10', 'atan2', 'hypot', 'logcumsumexp',
   'solve', 'slogdet', 'cholesky', 'qr', 'eigh', 'svd',
+  'softmax', 'logSoftmax', 'logSoftmaxBackward', 'gelu', 'geluBackward',
 ]);
 const RTOL = { float64: 1e-12, float32: 1e-5 } as const;
 const LAYOUTS: [string, (t: Tensor) => Tensor][] = [['dense', (t) => t], ['column-major', columnMajor], ['gapped', gapped]];

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 const source = (pkg: string): string => new URL(`../../packages/${pkg}/src/index.ts`, import.meta.url).href;
 const aliases: Record<string, string> = {
   '@tapegrad/tensor': source('tensor'),
+  '@tapegrad/tensor/internal': new URL('../../packages/tensor/src/internal.ts', import.meta.url).href,
   '@tapegrad/autograd': source('autograd'),
 };
 const hook = `const aliases = ${JSON.stringify(aliases)};

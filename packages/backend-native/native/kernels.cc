@@ -39,7 +39,12 @@
   X(cumsum, "axis reverse") X(cumprod, "axis reverse")          \
   X(logcumsumexp, "axis reverse")                               \
   X(cumargmax, "axis") X(cumargmin, "axis")                     \
-  X(argsort, "axis descending")
+  X(argsort, "axis descending")                                 \
+  /* fused.cc */                                                \
+  X(softmax, "axis") X(logSoftmax, "axis")                      \
+  X(softmaxBackward, "axis") X(logSoftmaxBackward, "axis")      \
+  X(gelu, "tanh") X(geluBackward, "tanh")                       \
+  X(layerNorm, "dims eps") X(layerNormBackward, "dims eps")
 
 namespace tg {
 

@@ -9,6 +9,7 @@ import { checkShape, fmtShape, normAxis, sameShape } from './shape.js';
 import type { Tensor } from './tensor.js';
 import { asTensor } from './ops/operand.js';
 import { checkDType, isFloat, toStored, type DType } from './dtype.js';
+import { checkNumber } from './validate.js';
 
 /**
  * Where Python's `start:stop:step` lands on a dim of size n (null bounds are the defaults): the first
@@ -81,4 +82,19 @@ export function castAs(op: string, x: Tensor, dtype: DType): Tensor {
     for (let i = 0; i < v.length; i++) toStored(v[i]!, 'int32', `${op}: element ${i}`);
   }
   return runKernel('cast', [t], { dtype }, t.shape, dtype);
+}
+
+/**
+ * (x - mean) / sqrt(var + eps) over the trailing `dims` dims of x (biased variance), in one fused
+ * kernel: the normalization step of LayerNorm (nn), before its elementwise scale and shift.
+ * Integer inputs compute in float32.
+ */
+export function layerNorm(x: Tensor, dims: number, eps: number, op = 'layerNorm'): Tensor {
+  let t = asTensor(x, op);
+  if (!Number.isInteger(dims) || dims < 1 || dims > t.ndim) {
+    throw new RangeError(`${op}: expected to normalize over 1..${t.ndim} trailing dims of input ${fmtShape(t.shape)}, got ${String(dims)}`);
+  }
+  checkNumber(eps, op, 'eps');
+  if (!isFloat(t.dtype)) t = castAs(op, t, 'float32');
+  return runKernel('layerNorm', [t], { dims, eps }, t.shape, t.dtype);
 }

@@ -16,6 +16,12 @@ export interface WindowAttrs {
 }
 /** Attributes of a running scan along one axis (from the last element backwards when `reverse`). */
 export interface ScanAttrs { axis: number; reverse: boolean }
+/** Attributes of a fused op along one axis (softmax and its kin). */
+export interface AxisAttrs { axis: number }
+/** Attributes of the fused GELU primitives: the tanh approximation, or the exact erf form. */
+export interface GeluAttrs { tanh: boolean }
+/** Attributes of the fused layer normalization: over the trailing `dims` dims, variance + `eps`. */
+export interface LayerNormAttrs { dims: number; eps: number }
 /** Attributes of a sort along one axis. */
 export interface SortAttrs { axis: number; descending: boolean }
 
@@ -33,9 +39,11 @@ export interface SortAttrs { axis: number; descending: boolean }
  * - `linalg`: batched matrix operations over the last two dims.
  * - `scan`: running results along one axis, same shape out (cumulative sums, products, ...).
  * - `sort`: int32 positions that order each slice along one axis.
+ * - `fused`: a chain of elementwise and reduction steps computed in one pass over each slice (softmax,
+ *   GELU, layer normalization, and the derivatives their VJPs need), same shape out.
  */
 export type Family =
-  | 'unary' | 'binary' | 'compare' | 'convert' | 'select' | 'reduce' | 'view' | 'movement' | 'window' | 'linalg' | 'scan' | 'sort';
+  | 'unary' | 'binary' | 'compare' | 'convert' | 'select' | 'reduce' | 'view' | 'movement' | 'window' | 'linalg' | 'scan' | 'sort' | 'fused';
 
 /** One primitive's declaration: its family, and (as a type only) the attributes its tape nodes carry. */
 export interface PrimitiveDecl<F extends Family, A> {
@@ -99,6 +107,24 @@ export const PRIMITIVE_TABLE = {
   cumargmin: scanArg,
   /** int32 positions that sort each slice (stable; NaN sorts as the largest value). */
   argsort: decl<SortAttrs>()('sort'),
+  // Fused primitives (same shape out). Inputs: x for the forward ones; [y, g] (the forward's output
+  // and a cotangent) or [x, g] for the derivative ones, which their forwards' VJPs call.
+  /** exp(x - max) / sum(exp(x - max)) along `axis`. */
+  softmax: decl<AxisAttrs>()('fused'),
+  /** (x - m) - log(sum(exp(x - m))) along `axis`, m the maximum if finite, else 0 (as logsumexp). */
+  logSoftmax: decl<AxisAttrs>()('fused'),
+  /** [y, g] -> y (g - sum(g y)) along `axis`: softmax's VJP, y its output. */
+  softmaxBackward: decl<AxisAttrs>()('fused'),
+  /** [y, g] -> g - exp(y) sum(g) along `axis`: logSoftmax's VJP, y its output. */
+  logSoftmaxBackward: decl<AxisAttrs>()('fused'),
+  /** x Phi(x) (exact, through erf) or its tanh approximation. */
+  gelu: decl<GeluAttrs>()('fused'),
+  /** [x, g] -> g gelu'(x). */
+  geluBackward: decl<GeluAttrs>()('fused'),
+  /** (x - mean) / sqrt(var + eps) over the trailing `dims` dims (biased variance). */
+  layerNorm: decl<LayerNormAttrs>()('fused'),
+  /** [x, g] -> layerNorm's VJP: r (g - mean(g) - xhat mean(g xhat)), r = 1 / sqrt(var + eps), xhat = layerNorm(x). */
+  layerNormBackward: decl<LayerNormAttrs>()('fused'),
 } as const;
 
 type Table = typeof PRIMITIVE_TABLE;
@@ -123,6 +149,7 @@ export type BinaryPrimitive = PrimitiveOf<'binary'>;
 export type ComparePrimitive = PrimitiveOf<'compare'>;
 export type ReducePrimitive = PrimitiveOf<'reduce'>;
 export type ScanPrimitive = PrimitiveOf<'scan'>;
+export type FusedPrimitive = PrimitiveOf<'fused'>;
 
 /** Every primitive's name, for tables that must cover them all. */
 export const PRIMITIVES = Object.keys(PRIMITIVE_TABLE) as Primitive[];

@@ -51,10 +51,12 @@ export const reduceBatch = <P extends ReducePrimitive>(args: readonly Tensor[], 
 };
 
 /** Primitives whose attributes name one axis and that treat the other dims alike. */
-type AxisPrimitive = 'concat' | 'gather' | 'scatter' | 'cumsum' | 'cumprod' | 'logcumsumexp' | 'cumargmax' | 'cumargmin' | 'argsort';
+type AxisPrimitive =
+  | 'concat' | 'gather' | 'scatter' | 'cumsum' | 'cumprod' | 'logcumsumexp' | 'cumargmax' | 'cumargmin' | 'argsort'
+  | 'softmax' | 'logSoftmax' | 'softmaxBackward' | 'logSoftmaxBackward';
 
 /**
- * Movement, scan and sort primitives whose attributes name one axis: the axis shifted past the batch
+ * Movement, scan, sort and softmax-like primitives whose attributes name one axis: the axis shifted past the batch
  * dim. A 0-d operand (axis 0 of a 0-d tensor) gets a length-1 dim to work along, dropped after.
  */
 export const axisBatch = <P extends AxisPrimitive>(args: readonly Tensor[], dims: readonly (number | null)[], a: PrimitiveAttrs[P], out: LogicalOut, op: P): [Tensor, number] => {

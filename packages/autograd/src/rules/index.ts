@@ -1,5 +1,6 @@
 import type { Primitive } from '@tapegrad/tensor';
 import { elementwiseRules } from './elementwise.js';
+import { fusedRules } from './fused.js';
 import { linalgRules } from './linalg.js';
 import { movementRules } from './movement.js';
 import { reduceRules } from './reduce.js';
@@ -15,6 +16,7 @@ export const rules: { [P in Primitive]: PrimitiveRules<P> } = {
   ...linalgRules,
   ...scanRules,
   ...sortRules,
+  ...fusedRules,
 };
 
 /**

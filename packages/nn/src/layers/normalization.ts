@@ -3,7 +3,7 @@ import { noGrad } from '@tapegrad/autograd';
 import { ones_ } from '../init.js';
 import { Module, buffer } from '../module.js';
 import { checkSize, fmtShape, newParameter, type LayerInitOptions, layerInput, layerOptions } from './common.js';
-import { describe } from '@tapegrad/tensor/internal';
+import { describe, layerNorm } from '@tapegrad/tensor/internal';
 
 /** Normalization layers initialize deterministically (ones and zeros); `seed`/`generator` are accepted and unused. */
 export interface BatchNormOptions extends LayerInitOptions {
@@ -150,10 +150,9 @@ export class LayerNorm extends Module {
 
   override forward(x: Tensor): Tensor {
     layerInput(this, x);
-    const axes = trailingAxes('LayerNorm', x, this.normalizedShape);
-    const mu = mean(x, axes, true);
-    const v = x.var(axes, true, { correction: 0 });
-    let y = div(sub(x, mu), sqrt(add(v, this.eps)));
+    trailingAxes('LayerNorm', x, this.normalizedShape);
+    // One fused kernel normalizes (and one differentiates it); scale and shift are ordinary ops.
+    let y = layerNorm(x, this.normalizedShape.length, this.eps, 'LayerNorm');
     if (this.weight !== null) y = mul(y, this.weight);
     if (this.bias !== null) y = add(y, this.bias);
     return y;

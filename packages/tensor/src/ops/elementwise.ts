@@ -238,18 +238,15 @@ export function elu(x: Operand, alpha = 1): Tensor {
 
 /** Options of {@link gelu}: `approximate` is 'none' (the exact erf form, default) or 'tanh'. */
 export interface GeluOptions { approximate?: 'none' | 'tanh' }
-/** x Phi(x) with the exact erf form; `{ approximate: 'tanh' }` for the tanh approximation. */
+/** x Phi(x) with the exact erf form; `{ approximate: 'tanh' }` for the tanh approximation (one fused kernel). */
 export function gelu(x: Operand, opts: GeluOptions = {}): Tensor {
-  const t = asTensor(x, 'gelu');
+  let t = asTensor(x, 'gelu');
   opts = checkOptions<GeluOptions>(opts, 'gelu', ['approximate']);
-  if (opts.approximate === 'tanh') {
-    const inner = mul(add(t, mul(mul(mul(t, t), t), 0.044715)), Math.sqrt(2 / Math.PI));
-    return mul(mul(t, 0.5), add(tanh(inner), 1));
-  }
-  if (opts.approximate !== undefined && opts.approximate !== 'none') {
+  if (opts.approximate !== undefined && opts.approximate !== 'none' && opts.approximate !== 'tanh') {
     throw new TypeError(`gelu: expected approximate 'none' or 'tanh', got ${describe(opts.approximate)}`);
   }
-  return mul(mul(t, 0.5), add(erf(mul(t, Math.SQRT1_2)), 1));
+  if (!isFloat(t.dtype)) t = cast(t, 'float32');
+  return runKernel('gelu', [t], { tanh: opts.approximate === 'tanh' }, t.shape, t.dtype);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { runKernel } from '../dispatch.js';
 import { ShapeError } from '../errors.js';
 import type { WindowAttrs } from '../primitives.js';
-import { toStored } from '../dtype.js';
+import { isFloat, toStored } from '../dtype.js';
 import { checkSize, describe, fmtShape, normAxis, windowOut } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { pickGenerator, rand, type RandomOptions } from '../random.js';
@@ -13,20 +13,22 @@ import { matmul } from './linalg.js';
 import { logsumexp, max, mean, sum } from './reduce.js';
 import { defineMethods, type AsMethods } from '../methods.js';
 
-/** softmax along `axis`, shifted by the (constant) maximum so it is exact for large inputs. */
+/** softmax along `axis`, shifted by the slice's maximum so it is exact for large inputs (one fused kernel). */
 export function softmax(x: Tensor, axis: number): Tensor {
-  const t = asTensor(x, 'softmax');
-  normAxis(axis, t.ndim, 'softmax');
-  // An empty tensor has no maximum to shift by, and needs none.
-  const e = exp(t.size === 0 ? t : sub(t, max(t.detach(), axis, true)));
-  return div(e, sum(e, axis, true));
+  return alongAxis('softmax', x, axis);
 }
 
-/** log(softmax(x)) along `axis`, computed as x - logsumexp(x). */
+/** log(softmax(x)) along `axis`: x - logsumexp(x), computed as (x - max) - log(sum(exp(x - max))) in one fused kernel. */
 export function logSoftmax(x: Tensor, axis: number): Tensor {
-  const t = asTensor(x, 'logSoftmax');
-  normAxis(axis, t.ndim, 'logSoftmax');
-  return sub(t, logsumexp(t, axis, true));
+  return alongAxis('logSoftmax', x, axis);
+}
+
+/** Runs the fused softmax primitive `op` along `axis` (integer inputs compute in float32). */
+function alongAxis(op: 'softmax' | 'logSoftmax', x: Tensor, axis: number): Tensor {
+  let t = asTensor(x, op);
+  const ax = normAxis(axis, t.ndim, op);
+  if (!isFloat(t.dtype)) t = cast(t, 'float32');
+  return runKernel(op, [t], { axis: ax }, t.shape, t.dtype);
 }
 
 type Pair = number | [number, number];

@@ -1,5 +1,6 @@
 import type { Backend } from '../backend.js';
 import { elementwiseKernels } from './elementwise.js';
+import { fusedKernels } from './fused.js';
 import { linalgKernels } from './linalg.js';
 import { movementKernels } from './movement.js';
 import { reduceKernels } from './reduce.js';
@@ -20,4 +21,5 @@ export const jsBackend: Backend = {
   ...linalgKernels,
   ...scanKernels,
   ...sortKernels,
+  ...fusedKernels,
 };
