@@ -67,3 +67,40 @@ describe('in-place writes and the tape', () => {
     expect((p.toArray() as number[]).map((v) => +v.toFixed(6))).toEqual([1, 2, 3].map((v) => +(v * 0.8 ** 3).toFixed(6)));
   });
 });
+
+describe('in-place arithmetic', () => {
+  const values = (t: Tensor) => Array.from(t.data());
+  const f32 = (v: number[], shape?: number[]) => tensor(v, shape ? { shape } : {});
+
+  it('gives what the out-of-place op gives, for tensor, broadcast and scalar operands', () => {
+    for (const [name, op] of [['add_', 'add'], ['sub_', 'sub'], ['mul_', 'mul'], ['div_', 'div']] as const) {
+      const a = [1.5, -2, 3.25, 4, 0.5, -6];
+      const b = f32([2, 4, -8, 0.5, 3, 1.5], [2, 3]);
+      const row = f32([0.25, -1, 2]);
+      for (const operand of [b, row, 3, true] as const) {
+        const x = f32(a, [2, 3]);
+        const want = values(x[op](operand));
+        x[name](operand);
+        expect(values(x), `${name} with ${String(operand)}`).toEqual(want);
+      }
+    }
+  });
+
+  it('reads an operand in the target’s own storage before writing it', () => {
+    const x = f32([1, 2, 3, 4]);
+    x.add_(x.flip(0));
+    expect(values(x)).toEqual([5, 5, 5, 5]);
+    const y = f32([1, 2, 3, 4, 5, 6], [2, 3]);
+    y.sub_(y.narrow(0, 0, 1));
+    expect(values(y)).toEqual([0, 0, 0, 3, 3, 3]);
+    const z = f32([1, 2, 3]);
+    z.mul_(z);
+    expect(values(z)).toEqual([1, 4, 9]);
+  });
+
+  it('writes a view in place without touching the rest of its storage', () => {
+    const x = f32([1, 2, 3, 4, 5, 6]);
+    x.narrow(0, 2, 2).mul_(10);
+    expect(values(x)).toEqual([1, 2, 30, 40, 5, 6]);
+  });
+});

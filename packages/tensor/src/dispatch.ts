@@ -40,6 +40,17 @@ export function runKernel<P extends KernelPrimitive>(op: P, inputs: Tensor[], at
   return out;
 }
 
+/**
+ * An elementwise kernel writing into `target`, which owns the whole of its contiguous storage and
+ * is one of the inputs: how in-place arithmetic (`sub_`, `mul_`, ...) runs without a temporary.
+ * Every input other than target must lie in other storage (an elementwise kernel reads each
+ * element of target before it writes that element, and nothing else). Not recorded: in-place
+ * writes never are.
+ */
+export function runKernelInto<P extends KernelPrimitive>(op: P, inputs: Tensor[], attrs: PrimitiveAttrs[P], target: Tensor): void {
+  (getBackend()[op] as Kernel<P>)(inputs, target, attrs);
+}
+
 /** The choke point for views: a new tensor over the input's storage, recorded like any op. */
 export function makeView<P extends ViewPrimitive>(op: P, input: Tensor, attrs: PrimitiveAttrs[P], shape: readonly number[], strides: readonly number[], offset: number): Tensor {
   if (batching !== null && input._batch !== null) return batching(op, [input], attrs, shape, input.dtype);

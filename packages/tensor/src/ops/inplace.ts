@@ -1,8 +1,8 @@
-import { runKernel } from '../dispatch.js';
-import { promoteTypes, toStored } from '../dtype.js';
+import { runKernel, runKernelInto } from '../dispatch.js';
+import { isFloat, promoteTypes, toStored } from '../dtype.js';
 import { ShapeError } from '../errors.js';
 import { broadcastShapes, describe, fmtShape, sameShape } from '../shape.js';
-import { isGradEnabled, markWritten, withGradMode } from '../tape.js';
+import { isAnomalyEnabled, isGradEnabled, markWritten, withGradMode } from '../tape.js';
 import { Tensor } from '../tensor.js';
 import { add, div, mul, sub } from './elementwise.js';
 import { castAs } from '../internal-ops.js';
@@ -100,15 +100,37 @@ function copyAs<T extends Tensor>(op: string, target: T, src: unknown): T {
  * PyTorch, a result of a higher dtype than the target (a float into int32, an int into bool) is
  * refused rather than truncated.
  */
-function inplace<T extends Tensor>(op: string, target: T, b: unknown, f: (a: Tensor, b: Operand) => Tensor): T {
+function inplace<T extends Tensor>(op: keyof typeof KERNEL_OF, target: T, b: unknown, f: (a: Tensor, b: Operand) => Tensor): T {
   const v = checkWrite(op, target, b);
   // An integer operand that the target's dtype cannot hold is refused here, under this method's name.
   if (typeof v === 'number' && Number.isInteger(v)) toStored(v, target.dtype === 'bool' ? 'int32' : target.dtype, op);
+  if (writableInPlace(target, v)) {
+    withGradMode(false, () => {
+      const y = expand(v instanceof Tensor ? v : scalarTensor(v, target.dtype, op), target.shape);
+      markWritten(target.buf);
+      runKernelInto(KERNEL_OF[op], [target, y], {}, target);
+    });
+    return target;
+  }
   const r = withGradMode(false, () => f(target, v));
   if (promoteTypes(r.dtype, target.dtype) !== target.dtype) {
     throw new TypeError(`${op}: the result has dtype ${r.dtype}, which cannot be written into a ${target.dtype} tensor in place; use the out-of-place op`);
   }
   return copyAs(op, target, r);
+}
+
+/** The kernel behind each in-place arithmetic method. */
+const KERNEL_OF = { add_: 'add', sub_: 'sub', mul_: 'mul', div_: 'div' } as const;
+
+/**
+ * Whether `target op= v` can run its kernel straight into target's storage: a float target that
+ * owns all of its contiguous storage, and an operand of its dtype in other storage (or a number),
+ * so the result has target's dtype and no element is read after it is written. Anomaly mode
+ * takes the general path, which checks the result before writing it.
+ */
+function writableInPlace(target: Tensor, v: Operand): boolean {
+  if (!isFloat(target.dtype) || isAnomalyEnabled() || target.offset !== 0 || target.size !== target.buf.length || !target.isContiguous) return false;
+  return v instanceof Tensor ? v.dtype === target.dtype && v.buf.buffer !== target.buf.buffer : true;
 }
 
 /** Fills the tensor with one value (a number, a boolean or a 0-d tensor), in place. */
