@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Tensor, argmax, cast, concat, fold2d, gather, matmul, max, maximum, minimum, prod, rand, randn, reshape, setBackend,
-  sum, tensor, transpose, unfold2d, where, type Backend, type DType, type View,
+  slice, sum, tensor, transpose, unfold2d, where, type Backend, type DType, type View,
 } from '@tapegrad/tensor';
 import { nativeBackend } from '@tapegrad/backend-native';
 import { jsBackend } from '../../packages/tensor/src/backend/js/index.js';
@@ -262,13 +262,29 @@ describe('large tensors (thread pool, blocked loops)', () => {
       }
     }
     for (const axis of [0, 1, 2]) expectSame(onNative(() => values(argmax(x, axis))), onJs(() => values(argmax(x, axis))));
+    // A convolution's bias gradient: a few channels, each summed over the batch and the image.
+    for (const channels of [3, 8, 13]) {
+      const y = big([64, channels, 28, 28], 9);
+      for (const f of [(t: Tensor) => sum(t, [0, 2, 3]), (t: Tensor) => max(t, [0, 2, 3]), (t: Tensor) => argmax(t.reshape([64, channels, 784]).transpose(0, 1).reshape([channels, -1]), 1)]) {
+        expectSame(onNative(() => values(f(y))), onJs(() => values(f(y))));
+      }
+    }
   });
 
-  it('batched matmul: many small matrices on the pool, a batch times one matrix as one GEMM, large ones on OpenBLAS threads', () => {
-    const cases: [number[], number[]][] = [[[64, 33, 17], [64, 17, 40]], [[8, 128, 64], [64, 96]], [[300, 200], [200, 310]]];
-    for (const [sa, sb] of cases) {
+  it('batched matmul: many small matrices on the pool, a batch times one matrix as one GEMM, products cut into slices, the largest on OpenBLAS threads', () => {
+    // [a shape, b shape, how b is laid out]: transposed views are read in place, a view with no
+    // unit stride is packed (per slice when a product is cut into slices of rows or columns).
+    const dense = (shape: number[], dtype: 'float32' | 'float64') => big(shape, 6, dtype);
+    const transposed = (shape: number[], dtype: 'float32' | 'float64') => transpose(big([...shape.slice(0, -2), shape.at(-1)!, shape.at(-2)!], 6, dtype), -1, -2);
+    const gapped = (shape: number[], dtype: 'float32' | 'float64') => slice(big(shape.map((n) => 2 * n), 6, dtype), shape.map(() => 0), shape.map((n) => 2 * n), shape.map(() => 2));
+    const cases: [number[], number[], typeof dense][] = [
+      [[64, 33, 17], [64, 17, 40], dense], [[8, 128, 64], [64, 96], dense], [[300, 200], [200, 310], dense],
+      [[64, 784], [784, 128], transposed], [[128, 70], [70, 40], gapped], [[3, 100, 90], [3, 90, 80], transposed],
+      [[40, 300], [300, 96], dense], [[600, 600], [600, 600], dense],
+    ];
+    for (const [sa, sb, layout] of cases) {
       for (const dtype of ['float32', 'float64'] as const) {
-        const a = big(sa, 5, dtype), b = big(sb, 6, dtype);
+        const a = big(sa, 5, dtype), b = layout(sb, dtype);
         const scale = onJs(() => values(matmul(a.abs(), b.abs())));
         const got = onNative(() => values(matmul(a, b))), want = onJs(() => values(matmul(a, b)));
         const worst = got.reduce((m, g, i) => Math.max(m, Math.abs(g - want[i]!) / scale[i]!), 0);
