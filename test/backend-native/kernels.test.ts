@@ -299,6 +299,26 @@ describe('large tensors (thread pool, blocked loops)', () => {
     expectSame(onNative(() => values(unfold2d(x, 3, opts))), onJs(() => values(unfold2d(x, 3, opts))));
     const cols = onJs(() => unfold2d(x, 3, opts));
     expectSame(onNative(() => values(fold2d(cols, [28, 28], 3, opts))), onJs(() => values(fold2d(cols, [28, 28], 3, opts))));
+    // Stride-1 windows as wide as the image (a 'same' convolution) copy and add whole rows at a
+    // time: kernel sizes, paddings and dilations around that case, images down to one row,
+    // float64 and float32, and inputs or columns that are transposed views.
+    const same: [number[], number, { padding: [number, number]; dilation?: [number, number] }][] = [
+      [[64, 8, 14, 14], 3, { padding: [1, 1] }], [[3, 2, 9, 7], 5, { padding: [2, 2] }], [[2, 3, 11, 6], 3, { padding: [2, 2], dilation: [2, 2] }],
+      [[2, 2, 1, 5], 3, { padding: [1, 1] }], [[2, 2, 2, 3], 3, { padding: [1, 1] }], [[4, 3, 6, 5], 1, { padding: [0, 0] }], [[2, 4, 7, 9], 3, { padding: [0, 1] }],
+    ];
+    for (const [shape, k, o] of same) {
+      for (const dtype of ['float64', 'float32'] as const) {
+        const img = big(shape, 10, dtype);
+        for (const v of [img, transpose(big([shape[0]!, shape[1]!, shape[3]!, shape[2]!], 11, dtype), 2, 3)]) {
+          expectSame(onNative(() => values(unfold2d(v, k, o))), onJs(() => values(unfold2d(v, k, o))));
+          const c = onJs(() => unfold2d(v, k, o));
+          const cT = transpose(onJs(() => c.transpose(1, 2).contiguous()), 1, 2);
+          for (const cc of [c, cT]) {
+            expectSame(onNative(() => values(fold2d(cc, [v.shape[2]!, v.shape[3]!], k, o))), onJs(() => values(fold2d(cc, [v.shape[2]!, v.shape[3]!], k, o))));
+          }
+        }
+      }
+    }
     const src = big([500, 300], 8, 'float64');
     const index = reshape(tensor(Int32Array.from({ length: 500 * 300 }, (_, i) => (i * 7919) % 300), { dtype: 'int32' }), [500, 300]);
     expectSame(onNative(() => values(gather(src, 1, index))), onJs(() => values(gather(src, 1, index))));
