@@ -164,12 +164,15 @@ void k_scatterAdd(Call& c) {
   with_type(o.dtype, [&](auto* tag) {
     using T = std::remove_pointer_t<decltype(tag)>;
     T* ob = o.ptr<T>();
+    // src of the output's dtype (the gradient of a gather) is read as T; any other through load_any.
+    const T* sb = src.dtype == o.dtype ? src.ptr<T>() : nullptr;
     rows.walk(0, rows.total, [&](Rows<3>::Offs p, int64_t n, Rows<3>::Offs s) {
       for (int64_t i = 0; i < n; i++) {
         int32_t ix = ib[p[0] + i * s[0]];
         if (ix < -len || ix >= len) out_of_range(c, ix, axis, len);
         T& dst = ob[p[1] + i * s[1] + (ix < 0 ? ix + len : ix) * os];
-        dst = store_as<T>(static_cast<double>(dst) + load_any(src.data, src.dtype, p[2] + i * s[2]));
+        const double v = sb ? static_cast<double>(sb[p[2] + i * s[2]]) : load_any(src.data, src.dtype, p[2] + i * s[2]);
+        dst = store_as<T>(static_cast<double>(dst) + v);
       }
     });
   });
