@@ -300,11 +300,14 @@ describe('large tensors (thread pool, blocked loops)', () => {
     const cols = onJs(() => unfold2d(x, 3, opts));
     expectSame(onNative(() => values(fold2d(cols, [28, 28], 3, opts))), onJs(() => values(fold2d(cols, [28, 28], 3, opts))));
     // Stride-1 windows as wide as the image (a 'same' convolution) copy and add whole rows at a
-    // time: kernel sizes, paddings and dilations around that case, images down to one row,
-    // float64 and float32, and inputs or columns that are transposed views.
-    const same: [number[], number, { padding: [number, number]; dilation?: [number, number] }][] = [
+    // time, and windows that never leave the image (pooling) are one indexed copy: kernel sizes,
+    // strides, paddings and dilations around those cases, images down to one row, float64 and
+    // float32, and inputs or columns that are transposed views.
+    type Opts = { padding: [number, number]; dilation?: [number, number]; stride?: [number, number] };
+    const same: [number[], number, Opts][] = [
       [[64, 8, 14, 14], 3, { padding: [1, 1] }], [[3, 2, 9, 7], 5, { padding: [2, 2] }], [[2, 3, 11, 6], 3, { padding: [2, 2], dilation: [2, 2] }],
       [[2, 2, 1, 5], 3, { padding: [1, 1] }], [[2, 2, 2, 3], 3, { padding: [1, 1] }], [[4, 3, 6, 5], 1, { padding: [0, 0] }], [[2, 4, 7, 9], 3, { padding: [0, 1] }],
+      [[64, 8, 14, 14], 2, { padding: [0, 0], stride: [2, 2] }], [[3, 2, 9, 7], 3, { padding: [0, 0], stride: [2, 1] }], [[2, 3, 10, 11], 3, { padding: [1, 0], stride: [3, 2], dilation: [1, 2] }],
     ];
     for (const [shape, k, o] of same) {
       for (const dtype of ['float64', 'float32'] as const) {

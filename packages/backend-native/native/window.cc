@@ -3,6 +3,8 @@
 // each plane writes its own part of the output, and fold2d sums every output element in the
 // reference's order.
 #include <algorithm>
+#include <climits>
+#include <cstdlib>
 
 #include "iter.h"
 #include "tg.h"
@@ -143,6 +145,14 @@ void k_unfold2d(Call& c) {
   expect_shape(c, o, {N, C * w.kh * w.kw, OH * OW}, "the output");
   const int64_t plane = w.kh * w.kw * OH * OW;
   const std::vector<Tap> taps = Tap::all(w, H, W, OH, OW, s3 == 1 && s2 == W, false);
+  // Offsets of the output positions from kernel position (0, 0) of the first window, for the
+  // kernel positions that the flat loop does not take (when they fit in 32 bits).
+  std::vector<int32_t> gather;
+  if (std::abs((OH - 1) * w.sh * s2) + std::abs((OW - 1) * w.sw * s3) < INT32_MAX) {
+    gather.resize(OH * OW);
+    for (int64_t oy = 0; oy < OH; oy++)
+      for (int64_t ox = 0; ox < OW; ox++) gather[oy * OW + ox] = static_cast<int32_t>(oy * w.sh * s2 + ox * w.sw * s3);
+  }
   with_type(x.dtype, [&](auto* tag) {
     using T = std::remove_pointer_t<decltype(tag)>;
     const T* xb = x.ptr<T>();
@@ -159,6 +169,13 @@ void k_unfold2d(Call& c) {
             fill(p + t.yb * OW, (OH - t.yb) * OW, pad);
             const int64_t top = w.ph - i * w.dh;
             if (t.fb > t.fa) copy_masked(p + t.fa * OW, img + (t.fa - top) * W + t.shift, t.mask.data(), static_cast<int64_t>(t.mask.size()), pad);
+            if (!gather.empty() && t.lo == 0 && t.hi == OW && t.ya == 0 && t.yb == OH && t.fb == t.fa) {
+              // The whole window inside the image (pooling without padding): one indexed copy.
+              const T* base = img + (i * w.dh - w.ph) * s2 + t.shift * s3;
+              const int32_t* g = gather.data();
+              for (int64_t k = 0; k < OH * OW; k++) p[k] = base[g[k]];
+              continue;
+            }
             for (int64_t oy = t.ya; oy < t.yb; oy++) {
               if (oy == t.fa && t.fb > t.fa) oy = t.fb;
               if (oy >= t.yb) break;
