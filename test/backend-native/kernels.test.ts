@@ -339,6 +339,22 @@ describe('errors and the JavaScript glue', () => {
     expect(() => onNative(() => scatterAddZeros(tensor([[1, 2]]), 1, bad, [1, 2]))).toThrow(RangeError);
   });
 
+  it('a large gather or scatterAdd, split over the pool, reports the first out-of-range index in index order', () => {
+    const rows = 400, cols = 500;
+    const src = randn([rows, cols], { seed: 12 });
+    const index = Int32Array.from({ length: rows * cols }, (_, i) => (i * 31) % cols);
+    index[150_123] = cols + 7;
+    index[60_001] = -cols - 3;
+    index[190_000] = cols + 99;
+    const idx = reshape(tensor(index, { dtype: 'int32' }), [rows, cols]);
+    const errorOf = (f: () => unknown) => { try { f(); return ''; } catch (e) { return `${(e as Error).constructor.name}: ${(e as Error).message}`; } };
+    for (const f of [() => gather(src, 1, idx), () => scatterAddZeros(src, 1, idx, [rows, cols])]) {
+      const want = onJs(() => errorOf(f));
+      expect(want).toMatch(/RangeError: .*index -503 is out of range/);
+      expect(onNative(() => errorOf(f))).toBe(want);
+    }
+  });
+
   it('refuses views that reach outside their storage, shapes that do not match, and storage of the wrong dtype', () => {
     const k = kernel(native, 'add');
     const small = { buf: new Float32Array(40), offset: 0, shape: [10], strides: [1], dtype: 'float32' as const };
