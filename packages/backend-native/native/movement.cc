@@ -77,9 +77,14 @@ constexpr int64_t INDEX_GRAIN = 1 << 15;
 // chunk stops at its first).
 class FirstBad {
  public:
-  void note(int64_t pos, int32_t ix) {
+  // Whether ix is inside an axis of length len; if not, notes it at index position pos and
+  // sets stop (the chunk ends there).
+  bool valid(int32_t ix, int64_t len, int64_t pos, bool& stop) {
+    if (ix >= -len && ix < len) return true;
     std::lock_guard<std::mutex> lk(mu_);
     if (pos < pos_) pos_ = pos, ix_ = ix;
+    stop = true;
+    return false;
   }
   void raise_if_any(const Call& c, int64_t axis, int64_t len) const {
     if (pos_ != INT64_MAX) out_of_range(c, ix_, axis, len);
@@ -166,11 +171,7 @@ void k_gather(Call& c) {
         T* out = ob + flat;
         for (int64_t i = 0; i < n; i++) {
           const int32_t ix = ib[p[0] + i * s[0]];
-          if (ix < -len || ix >= len) {
-            bad.note(flat + i, ix);
-            stop = true;
-            return;
-          }
+          if (!bad.valid(ix, len, flat + i, stop)) return;
           out[i] = xb[p[1] + i * s[1] + (ix < 0 ? ix + len : ix) * as];
         }
         flat += n;
@@ -214,11 +215,7 @@ void k_scatterAdd(Call& c) {
         if (stop) return;
         for (int64_t i = 0; i < n; i++) {
           const int32_t ix = ib[p[0] + i * s[0]];
-          if (ix < -len || ix >= len) {
-            bad.note(flat + i, ix);
-            stop = true;
-            return;
-          }
+          if (!bad.valid(ix, len, flat + i, stop)) return;
           T& dst = ob[p[1] + i * s[1] + (ix < 0 ? ix + len : ix) * os];
           const double v = sb ? static_cast<double>(sb[p[2] + i * s[2]]) : load_any(src.data, src.dtype, p[2] + i * s[2]);
           dst = store_as<T>(static_cast<double>(dst) + v);
