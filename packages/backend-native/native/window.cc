@@ -111,6 +111,9 @@ struct Tap {
       for (int64_t k = 0; k < static_cast<int64_t>(mask.size()); k++) mask[k] = k % W >= a && k % W < b;
     }
   }
+  // Whether every window reaches this kernel position inside the image, and the flat loop does
+  // not take it: then the planes move through window_offsets.
+  bool whole(int64_t OH, int64_t OW) const { return lo == 0 && hi == OW && ya == 0 && yb == OH && fb == fa; }
   // Every kernel position, row-major (the same for every plane, so computed once per call).
   static std::vector<Tap> all(const Window& w, int64_t H, int64_t W, int64_t OH, int64_t OW, bool unit_rows, bool image_side) {
     std::vector<Tap> taps;
@@ -119,6 +122,18 @@ struct Tap {
     return taps;
   }
 };
+
+// The image offset (steps s2 along rows, s3 along columns) of each output position's window,
+// from that of the first window, for kernel positions whose windows all lie inside the image
+// (pooling without padding). Empty when an offset would not fit in 32 bits.
+std::vector<int32_t> window_offsets(const Window& w, int64_t OH, int64_t OW, int64_t s2, int64_t s3) {
+  std::vector<int32_t> g;
+  if (std::abs((OH - 1) * w.sh * s2) + std::abs((OW - 1) * w.sw * s3) >= INT32_MAX) return g;
+  g.resize(OH * OW);
+  for (int64_t oy = 0; oy < OH; oy++)
+    for (int64_t ox = 0; ox < OW; ox++) g[oy * OW + ox] = static_cast<int32_t>(oy * w.sh * s2 + ox * w.sw * s3);
+  return g;
+}
 
 void expect_shape(const Call& c, const View& v, std::initializer_list<int64_t> want, const char* what) {
   bool ok = v.ndim == static_cast<int>(want.size());
@@ -145,14 +160,7 @@ void k_unfold2d(Call& c) {
   expect_shape(c, o, {N, C * w.kh * w.kw, OH * OW}, "the output");
   const int64_t plane = w.kh * w.kw * OH * OW;
   const std::vector<Tap> taps = Tap::all(w, H, W, OH, OW, s3 == 1 && s2 == W, false);
-  // Offsets of the output positions from kernel position (0, 0) of the first window, for the
-  // kernel positions that the flat loop does not take (when they fit in 32 bits).
-  std::vector<int32_t> gather;
-  if (std::abs((OH - 1) * w.sh * s2) + std::abs((OW - 1) * w.sw * s3) < INT32_MAX) {
-    gather.resize(OH * OW);
-    for (int64_t oy = 0; oy < OH; oy++)
-      for (int64_t ox = 0; ox < OW; ox++) gather[oy * OW + ox] = static_cast<int32_t>(oy * w.sh * s2 + ox * w.sw * s3);
-  }
+  const std::vector<int32_t> gather = window_offsets(w, OH, OW, s2, s3);
   with_type(x.dtype, [&](auto* tag) {
     using T = std::remove_pointer_t<decltype(tag)>;
     const T* xb = x.ptr<T>();
@@ -169,7 +177,7 @@ void k_unfold2d(Call& c) {
             fill(p + t.yb * OW, (OH - t.yb) * OW, pad);
             const int64_t top = w.ph - i * w.dh;
             if (t.fb > t.fa) copy_masked(p + t.fa * OW, img + (t.fa - top) * W + t.shift, t.mask.data(), static_cast<int64_t>(t.mask.size()), pad);
-            if (!gather.empty() && t.lo == 0 && t.hi == OW && t.ya == 0 && t.yb == OH && t.fb == t.fa) {
+            if (!gather.empty() && t.whole(OH, OW)) {
               // The whole window inside the image (pooling without padding): one indexed copy.
               const T* base = img + (i * w.dh - w.ph) * s2 + t.shift * s3;
               const int32_t* g = gather.data();
@@ -206,6 +214,7 @@ void k_fold2d(Call& c) {
   expect_shape(c, cols, {N, C * w.kh * w.kw, OH * OW}, "the input");
   const int64_t c0 = cols.strides[0], c1 = cols.strides[1], c2 = cols.strides[2];
   const std::vector<Tap> taps = Tap::all(w, H, W, OH, OW, c2 == 1, true);
+  const std::vector<int32_t> scatter = window_offsets(w, OH, OW, W, 1);
   with_type(o.dtype, [&](auto* tag) {
     using T = std::remove_pointer_t<decltype(tag)>;
     const T* cb = cols.ptr<T>();
@@ -221,6 +230,13 @@ void k_fold2d(Call& c) {
             const Tap& t = taps[i * w.kw + j];
             const int64_t top = w.ph - i * w.dh;
             if (t.fb > t.fa) add_masked(img + (t.fa - top) * W, src + t.fa * OW - t.shift, t.mask.data(), static_cast<int64_t>(t.mask.size()));
+            if (!scatter.empty() && t.whole(OH, OW)) {
+              // Every window inside the image: one indexed loop (distinct places within a kernel position).
+              T* base = img + (i * w.dh - w.ph) * W + t.shift;
+              const int32_t* g = scatter.data();
+              for (int64_t k = 0; k < OH * OW; k++) base[g[k]] = js_add(base[g[k]], src[k * c2]);
+              continue;
+            }
             for (int64_t oy = t.ya; oy < t.yb; oy++) {
               if (oy == t.fa && t.fb > t.fa) oy = t.fb;
               if (oy >= t.yb) break;
