@@ -21,9 +21,10 @@ constexpr bool arg(R op) { return op == R::ArgMax || op == R::ArgMin; }
 // Input elements from which a reduction is split over the thread pool (a chunk has at least
 // half as many).
 constexpr int64_t PAR = 1 << 16;
-// Strided outputs accumulated in groups of this many, unrolled: independent float64 chains that
-// hide the adder's latency.
-constexpr int64_t GROUP = 8;
+// Fewest outputs of a block when blocks are narrowed for the threads: each output's sum is one
+// chain of dependent adds, so a block needs several side by side to keep the adder busy.
+constexpr int64_t MIN_STRIDED = 8;
+constexpr int64_t MIN_CONTIGUOUS = 64;
 // Outputs accumulated together in the block order: contiguous ones, and strided ones (whose
 // chains interleave while their cache lines stay in L1).
 constexpr int64_t BLOCK = 512;
@@ -141,11 +142,12 @@ void reduce_typed(const View& x, const View& o, const std::vector<int64_t>& ksha
   Rows<1> outer(oshape.data(), static_cast<int>(oshape.size()), {ostr.data()}, {x.offset});
   const bool parallel = outputs * count >= PAR && pool_threads() > 1;
   // Too few blocks to keep every thread busy (a few channels of a big tensor): narrower blocks,
-  // down to half a group of chains each.
+  // down to MIN_STRIDED or MIN_CONTIGUOUS outputs (no output's sum is ever split, so a few long
+  // sums stay on one thread: their chains, not the threads, bound the time).
   const int64_t wanted = 2 * pool_threads();
   if (parallel && outer.total * ((inner + width - 1) / width) < wanted) {
     const int64_t per = (wanted + outer.total - 1) / outer.total;
-    width = std::min(width, std::max<int64_t>(istep == 1 ? 64 : GROUP / 2, (inner + per - 1) / per));
+    width = std::min(width, std::max<int64_t>(istep == 1 ? MIN_CONTIGUOUS : MIN_STRIDED, (inner + per - 1) / per));
   }
   const int64_t blocks = (inner + width - 1) / width;
   const int64_t tasks = outer.total * blocks;
@@ -165,13 +167,7 @@ void reduce_typed(const View& x, const View& o, const std::vector<int64_t>& ksha
           if (istep == 1) {
             for (int64_t q = 0; q < w; q++) fold<op>(m[q], k[q], static_cast<A>(row[q]), j);
           } else {
-            // Strided outputs: full groups unrolled (independent chains), then the rest.
-            int64_t q = 0;
-            for (; q + GROUP <= w; q += GROUP) {
-              const T* g = row + q * istep;
-              for (int64_t u = 0; u < GROUP; u++) fold<op>(m[q + u], k[q + u], static_cast<A>(g[u * istep]), j);
-            }
-            for (; q < w; q++) fold<op>(m[q], k[q], static_cast<A>(row[q * istep]), j);
+            for (int64_t q = 0; q < w; q++) fold<op>(m[q], k[q], static_cast<A>(row[q * istep]), j);
           }
         }
       });
