@@ -2,9 +2,9 @@
 // the reference. Strided operands go to BLAS as they are whenever one of their strides is 1
 // (a transposed view becomes a transposed-operand call, as in every matmul gradient); any other
 // layout is packed into a contiguous scratch first. Batches of matrices (attention heads,
-// convolution over a batch of images) and single products up to HUGE_GEMM are spread over the
-// thread pool as single-threaded GEMMs (a product cut into slices of rows or columns); only
-// larger single products run on OpenBLAS's own threads.
+// convolution over a batch of images) and single products up to HUGE_GEMM run as
+// single-threaded GEMMs: spread over the thread pool, a large product cut into slices of rows
+// or columns; only larger single products run on OpenBLAS's own threads.
 #include <cblas.h>
 
 #include <algorithm>
@@ -22,8 +22,11 @@ constexpr int64_t SMALL_GEMM = 262144;
 // Multiply-adds of a single product from which OpenBLAS's own threads run it (sharing packed
 // panels pays there); smaller products and batches are split over the pool.
 constexpr int64_t HUGE_GEMM = int64_t(1) << 26;
-// Fewest rows or columns of a slice of one product.
+// Fewest rows or columns, and multiply-adds, of a slice of one product: every slice packs its
+// own copy of the operand it shares, which only pays on large slices (a [64,784]x[784,128]
+// product runs faster whole on one thread than in four slices on two).
 constexpr int64_t MIN_SLICE = 16;
+constexpr int64_t MIN_SLICE_WORK = int64_t(1) << 22;
 
 inline void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
   cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
@@ -108,7 +111,7 @@ void float_matmul(const View& a, const View& b, const View& o, const std::vector
   int64_t slices = 1;
   if (threads > 1 && !huge && mnk > SMALL_GEMM && batch < 2 * threads) {
     const int64_t want = (2 * threads + batch - 1) / batch;
-    slices = std::max<int64_t>(1, std::min({want, dim / MIN_SLICE, mnk / SMALL_GEMM}));
+    slices = std::max<int64_t>(1, std::min({want, dim / MIN_SLICE, mnk / MIN_SLICE_WORK}));
   }
   auto unit = [&](int64_t u) {
     thread_local std::vector<T> sa, sb;
@@ -127,11 +130,15 @@ void float_matmul(const View& a, const View& b, const View& o, const std::vector
     gemm(x.t, y.t, static_cast<int>(m), static_cast<int>(n), static_cast<int>(K), x.p, x.ld, y.p, y.ld, c, static_cast<int>(N));
   };
   const int64_t units = batch * slices;
-  if (units == 1 || threads == 1 || huge) {
+  if (huge) {
+    unit(0);
+    return;
+  }
+  SerialBlas serial;  // a product too small to slice runs whole on the calling thread
+  if (units == 1 || threads == 1) {
     for (int64_t u = 0; u < units; u++) unit(u);
     return;
   }
-  SerialBlas serial;
   const int64_t per_unit = std::max<int64_t>(mnk / slices, 1);
   parallel_for(units, std::max<int64_t>(1, SMALL_GEMM / per_unit), [&](int64_t lo, int64_t hi) {
     for (int64_t u = lo; u < hi; u++) unit(u);
