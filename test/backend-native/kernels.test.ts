@@ -280,7 +280,7 @@ describe('large tensors (thread pool, blocked loops)', () => {
     const cases: [number[], number[], typeof dense][] = [
       [[64, 33, 17], [64, 17, 40], dense], [[8, 128, 64], [64, 96], dense], [[300, 200], [200, 310], dense],
       [[64, 784], [784, 128], transposed], [[128, 70], [70, 40], gapped], [[3, 100, 90], [3, 90, 80], transposed],
-      [[40, 300], [300, 96], dense], [[600, 600], [600, 600], dense],
+      [[40, 300], [300, 96], dense], [[600, 600], [600, 600], dense], [[520, 300], [300, 100], transposed], [[90, 400], [400, 500], gapped],
     ];
     for (const [sa, sb, layout] of cases) {
       for (const dtype of ['float32', 'float64'] as const) {
