@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Tensor, argmax, cast, concat, fold2d, gather, matmul, max, maximum, minimum, prod, rand, randn, reshape, setBackend,
-  sum, tensor, transpose, unfold2d, where, type Backend, type DType, type View,
+  slice, sum, tensor, transpose, unfold2d, where, type Backend, type DType, type View,
 } from '@tapegrad/tensor';
 import { nativeBackend } from '@tapegrad/backend-native';
 import { jsBackend } from '../../packages/tensor/src/backend/js/index.js';
@@ -262,13 +262,29 @@ describe('large tensors (thread pool, blocked loops)', () => {
       }
     }
     for (const axis of [0, 1, 2]) expectSame(onNative(() => values(argmax(x, axis))), onJs(() => values(argmax(x, axis))));
+    // A convolution's bias gradient: a few channels, each summed over the batch and the image.
+    for (const channels of [3, 8, 13]) {
+      const y = big([64, channels, 28, 28], 9);
+      for (const f of [(t: Tensor) => sum(t, [0, 2, 3]), (t: Tensor) => max(t, [0, 2, 3]), (t: Tensor) => argmax(t.reshape([64, channels, 784]).transpose(0, 1).reshape([channels, -1]), 1)]) {
+        expectSame(onNative(() => values(f(y))), onJs(() => values(f(y))));
+      }
+    }
   });
 
-  it('batched matmul: many small matrices on the pool, a batch times one matrix as one GEMM, large ones on OpenBLAS threads', () => {
-    const cases: [number[], number[]][] = [[[64, 33, 17], [64, 17, 40]], [[8, 128, 64], [64, 96]], [[300, 200], [200, 310]]];
-    for (const [sa, sb] of cases) {
+  it('batched matmul: many small matrices on the pool, a batch times one matrix as one GEMM, products cut into slices, the largest on OpenBLAS threads', () => {
+    // [a shape, b shape, how b is laid out]: transposed views are read in place, a view with no
+    // unit stride is packed (per slice when a product is cut into slices of rows or columns).
+    const dense = (shape: number[], dtype: 'float32' | 'float64') => big(shape, 6, dtype);
+    const transposed = (shape: number[], dtype: 'float32' | 'float64') => transpose(big([...shape.slice(0, -2), shape.at(-1)!, shape.at(-2)!], 6, dtype), -1, -2);
+    const gapped = (shape: number[], dtype: 'float32' | 'float64') => slice(big(shape.map((n) => 2 * n), 6, dtype), shape.map(() => 0), shape.map((n) => 2 * n), shape.map(() => 2));
+    const cases: [number[], number[], typeof dense][] = [
+      [[64, 33, 17], [64, 17, 40], dense], [[8, 128, 64], [64, 96], dense], [[300, 200], [200, 310], dense],
+      [[64, 784], [784, 128], transposed], [[128, 70], [70, 40], gapped], [[3, 100, 90], [3, 90, 80], transposed],
+      [[40, 300], [300, 96], dense], [[600, 600], [600, 600], dense], [[520, 300], [300, 100], transposed], [[90, 400], [400, 500], gapped],
+    ];
+    for (const [sa, sb, layout] of cases) {
       for (const dtype of ['float32', 'float64'] as const) {
-        const a = big(sa, 5, dtype), b = big(sb, 6, dtype);
+        const a = big(sa, 5, dtype), b = layout(sb, dtype);
         const scale = onJs(() => values(matmul(a.abs(), b.abs())));
         const got = onNative(() => values(matmul(a, b))), want = onJs(() => values(matmul(a, b)));
         const worst = got.reduce((m, g, i) => Math.max(m, Math.abs(g - want[i]!) / scale[i]!), 0);
@@ -283,6 +299,29 @@ describe('large tensors (thread pool, blocked loops)', () => {
     expectSame(onNative(() => values(unfold2d(x, 3, opts))), onJs(() => values(unfold2d(x, 3, opts))));
     const cols = onJs(() => unfold2d(x, 3, opts));
     expectSame(onNative(() => values(fold2d(cols, [28, 28], 3, opts))), onJs(() => values(fold2d(cols, [28, 28], 3, opts))));
+    // Stride-1 windows as wide as the image (a 'same' convolution) copy and add whole rows at a
+    // time, and windows that never leave the image (pooling) are one indexed copy: kernel sizes,
+    // strides, paddings and dilations around those cases, images down to one row, float64 and
+    // float32, and inputs or columns that are transposed views.
+    type Opts = { padding: [number, number]; dilation?: [number, number]; stride?: [number, number] };
+    const same: [number[], number, Opts][] = [
+      [[64, 8, 14, 14], 3, { padding: [1, 1] }], [[3, 2, 9, 7], 5, { padding: [2, 2] }], [[2, 3, 11, 6], 3, { padding: [2, 2], dilation: [2, 2] }],
+      [[2, 2, 1, 5], 3, { padding: [1, 1] }], [[2, 2, 2, 3], 3, { padding: [1, 1] }], [[4, 3, 6, 5], 1, { padding: [0, 0] }], [[2, 4, 7, 9], 3, { padding: [0, 1] }],
+      [[64, 8, 14, 14], 2, { padding: [0, 0], stride: [2, 2] }], [[3, 2, 9, 7], 3, { padding: [0, 0], stride: [2, 1] }], [[2, 3, 10, 11], 3, { padding: [1, 0], stride: [3, 2], dilation: [1, 2] }],
+    ];
+    for (const [shape, k, o] of same) {
+      for (const dtype of ['float64', 'float32'] as const) {
+        const img = big(shape, 10, dtype);
+        for (const v of [img, transpose(big([shape[0]!, shape[1]!, shape[3]!, shape[2]!], 11, dtype), 2, 3)]) {
+          expectSame(onNative(() => values(unfold2d(v, k, o))), onJs(() => values(unfold2d(v, k, o))));
+          const c = onJs(() => unfold2d(v, k, o));
+          const cT = transpose(onJs(() => c.transpose(1, 2).contiguous()), 1, 2);
+          for (const cc of [c, cT]) {
+            expectSame(onNative(() => values(fold2d(cc, [v.shape[2]!, v.shape[3]!], k, o))), onJs(() => values(fold2d(cc, [v.shape[2]!, v.shape[3]!], k, o))));
+          }
+        }
+      }
+    }
     const src = big([500, 300], 8, 'float64');
     const index = reshape(tensor(Int32Array.from({ length: 500 * 300 }, (_, i) => (i * 7919) % 300), { dtype: 'int32' }), [500, 300]);
     expectSame(onNative(() => values(gather(src, 1, index))), onJs(() => values(gather(src, 1, index))));
@@ -358,6 +397,22 @@ describe('errors and the JavaScript glue', () => {
     expect(message).toMatch(/out of range/);
     expect(() => onNative(() => gather(x, 1, bad))).toThrow(new RangeError(message));
     expect(() => onNative(() => scatterAddZeros(tensor([[1, 2]]), 1, bad, [1, 2]))).toThrow(RangeError);
+  });
+
+  it('a large gather or scatterAdd, split over the pool, reports the first out-of-range index in index order', () => {
+    const rows = 400, cols = 500;
+    const src = randn([rows, cols], { seed: 12 });
+    const index = Int32Array.from({ length: rows * cols }, (_, i) => (i * 31) % cols);
+    index[150_123] = cols + 7;
+    index[60_001] = -cols - 3;
+    index[190_000] = cols + 99;
+    const idx = reshape(tensor(index, { dtype: 'int32' }), [rows, cols]);
+    const errorOf = (f: () => unknown) => { try { f(); return ''; } catch (e) { return `${(e as Error).constructor.name}: ${(e as Error).message}`; } };
+    for (const f of [() => gather(src, 1, idx), () => scatterAddZeros(src, 1, idx, [rows, cols])]) {
+      const want = onJs(() => errorOf(f));
+      expect(want).toMatch(/RangeError: .*index -503 is out of range/);
+      expect(onNative(() => errorOf(f))).toBe(want);
+    }
   });
 
   it('refuses views that reach outside their storage, shapes that do not match, and storage of the wrong dtype', () => {

@@ -1,9 +1,10 @@
 // Batched matmul: float32/float64 through CBLAS (OpenBLAS), int32 as a plain loop that wraps like
 // the reference. Strided operands go to BLAS as they are whenever one of their strides is 1
 // (a transposed view becomes a transposed-operand call, as in every matmul gradient); any other
-// layout is packed into a contiguous scratch first. Many small matrices (attention heads,
-// convolution groups) are spread over the thread pool, one single-threaded GEMM each; large ones
-// run one at a time on OpenBLAS's own threads.
+// layout is packed into a contiguous scratch first. Batches of matrices (attention heads,
+// convolution over a batch of images) and single products up to HUGE_GEMM run as
+// single-threaded GEMMs: spread over the thread pool, a large product cut into slices of rows
+// or columns; only larger single products run on OpenBLAS's own threads.
 #include <cblas.h>
 
 #include <algorithm>
@@ -18,6 +19,14 @@ namespace {
 // Multiply-adds per matrix below which OpenBLAS runs a GEMM on one thread (65536 * 4, its
 // GEMM_MULTITHREAD_THRESHOLD), so such matrices are better spread over the pool instead.
 constexpr int64_t SMALL_GEMM = 262144;
+// Multiply-adds of a single product from which OpenBLAS's own threads run it (sharing packed
+// panels pays there); smaller products and batches are split over the pool.
+constexpr int64_t HUGE_GEMM = int64_t(1) << 26;
+// Fewest rows or columns, and multiply-adds, of a slice of one product: every slice packs its
+// own copy of the operand it shares, which only pays on large slices (a [64,784]x[784,128]
+// product runs faster whole on one thread than in four slices on two).
+constexpr int64_t MIN_SLICE = 16;
+constexpr int64_t MIN_SLICE_WORK = int64_t(1) << 22;
 
 inline void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
   cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
@@ -60,31 +69,80 @@ Operand<T> operand(const T* base, int64_t rs, int64_t cs, int64_t rows, int64_t 
   return {scratch.data(), CblasNoTrans, static_cast<int>(std::max<int64_t>(cols, 1))};
 }
 
+// OpenBLAS runs on one thread for the duration of a matmul call that the pool splits, and gets
+// its thread count back afterwards (LAPACK calls elsewhere keep using its threads).
+class SerialBlas {
+ public:
+  SerialBlas() {
+#ifdef OPENBLAS_VERSION
+    saved_ = openblas_get_num_threads();
+    if (saved_ > 1) openblas_set_num_threads(1);
+#endif
+  }
+  ~SerialBlas() {
+#ifdef OPENBLAS_VERSION
+    if (saved_ > 1) openblas_set_num_threads(saved_);
+#endif
+  }
+  SerialBlas(const SerialBlas&) = delete;
+  SerialBlas& operator=(const SerialBlas&) = delete;
+
+ private:
+  int saved_ = 1;
+};
+
 template <class T>
 void float_matmul(const View& a, const View& b, const View& o, const std::vector<std::array<int64_t, 2>>& offs,
                   int64_t M, int64_t K, int64_t N, int64_t ars, int64_t acs, int64_t brs, int64_t bcs) {
   const T* ab = a.ptr<T>();
   const T* bb = b.ptr<T>();
   T* ob = o.ptr<T>() + o.offset;
-  auto one = [&](int64_t i) {
+  const int64_t batch = static_cast<int64_t>(offs.size());
+  const int64_t mnk = M * N * K;
+  // Work is cut into units: a whole matrix product, or a slice of one along its larger output
+  // dim (rows of M or columns of N), so that every thread gets a few units. A thread the system
+  // holds back then delays only the units it has claimed, where OpenBLAS's own threads split a
+  // GEMM in fixed halves and wait for both (milliseconds on a busy machine, against 0.1 ms of
+  // work for a Linear layer's product).
+  const int threads = pool_threads();
+  const bool huge = mnk >= HUGE_GEMM && batch == 1;
+  const bool split_m = M >= N;
+  const int64_t dim = split_m ? M : N;
+  int64_t slices = 1;
+  if (threads > 1 && !huge && mnk > SMALL_GEMM && batch < 2 * threads) {
+    const int64_t want = (2 * threads + batch - 1) / batch;
+    slices = std::max<int64_t>(1, std::min({want, dim / MIN_SLICE, mnk / MIN_SLICE_WORK}));
+  }
+  auto unit = [&](int64_t u) {
     thread_local std::vector<T> sa, sb;
-    T* c = ob + i * M * N;
+    const int64_t i = u / slices, s = u % slices;
+    const int64_t lo = dim * s / slices, hi = dim * (s + 1) / slices;
+    const int64_t m = split_m ? hi - lo : M, n = split_m ? N : hi - lo;
+    const T* ap = ab + offs[i][0] + (split_m ? lo * ars : 0);
+    const T* bp = bb + offs[i][1] + (split_m ? 0 : lo * bcs);
+    T* c = ob + i * M * N + (split_m ? lo * N : lo);
     if (K == 0) {
-      std::fill(c, c + M * N, T(0));
+      for (int64_t r = 0; r < m; r++) std::fill(c + r * N, c + r * N + n, T(0));
       return;
     }
-    Operand<T> x = operand(ab + offs[i][0], ars, acs, M, K, sa);
-    Operand<T> y = operand(bb + offs[i][1], brs, bcs, K, N, sb);
-    gemm(x.t, y.t, static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), x.p, x.ld, y.p, y.ld, c, static_cast<int>(N));
+    Operand<T> x = operand(ap, ars, acs, m, K, sa);
+    Operand<T> y = operand(bp, brs, bcs, K, n, sb);
+    gemm(x.t, y.t, static_cast<int>(m), static_cast<int>(n), static_cast<int>(K), x.p, x.ld, y.p, y.ld, c, static_cast<int>(N));
   };
-  const int64_t batch = static_cast<int64_t>(offs.size());
-  if (batch > 1 && M * N * K < SMALL_GEMM) {
-    parallel_for(batch, std::max<int64_t>(1, SMALL_GEMM / std::max<int64_t>(M * N * K, 1)), [&](int64_t lo, int64_t hi) {
-      for (int64_t i = lo; i < hi; i++) one(i);
-    });
-  } else {
-    for (int64_t i = 0; i < batch; i++) one(i);
+  const int64_t units = batch * slices;
+  if (huge) {
+    unit(0);
+    return;
   }
+  SerialBlas serial;  // a product too small to slice runs whole on the calling thread
+  if (units == 1 || threads == 1) {
+    for (int64_t u = 0; u < units; u++) unit(u);
+    return;
+  }
+  const int64_t per_unit = std::max<int64_t>(mnk / slices, 1);
+  parallel_for(units, std::max<int64_t>(1, SMALL_GEMM / per_unit), [&](int64_t lo, int64_t hi) {
+    for (int64_t u = lo; u < hi; u++) unit(u);
+  });
 }
 
 // int32: sums of products modulo 2^32, as Math.imul and `| 0` give in the reference.

@@ -1,8 +1,11 @@
 // Movement that copies: pad (strided embedding), concat, gather, scatterAdd. Values are moved as
 // they are (bits) when the dtypes match, and converted as a typed-array store otherwise.
-// gather and scatterAdd run in index order on one thread, so repeated indices add up in the
-// reference's order and an out-of-range index is reported as the reference reports it.
+// gather and scatterAdd split their index positions over the pool (scatterAdd by its leading dim,
+// off the axis, so that repeated indices still add up in the reference's order), and report the
+// first out-of-range index in index order, as the reference does.
 #include <algorithm>
+#include <climits>
+#include <mutex>
 
 #include "iter.h"
 #include "tg.h"
@@ -66,6 +69,32 @@ int64_t check_index(const Call& c, const View& index, const View& t, int64_t axi
 [[noreturn]] void out_of_range(const Call& c, int32_t ix, int64_t axis, int64_t len) {
   fail(Error::Range, std::string(c.op) + ": index " + std::to_string(ix) + " is out of range for axis " + std::to_string(axis) + " of size " + std::to_string(len));
 }
+
+// Index positions per chunk of gather and scatterAdd on the pool.
+constexpr int64_t INDEX_GRAIN = 1 << 15;
+
+// The first out-of-range index, in index order, that the chunks of a parallel walk met (each
+// chunk stops at its first).
+class FirstBad {
+ public:
+  // Whether ix is inside an axis of length len; if not, notes it at index position pos and
+  // sets stop (the chunk ends there).
+  bool valid(int32_t ix, int64_t len, int64_t pos, bool& stop) {
+    if (ix >= -len && ix < len) return true;
+    std::lock_guard<std::mutex> lk(mu_);
+    if (pos < pos_) pos_ = pos, ix_ = ix;
+    stop = true;
+    return false;
+  }
+  void raise_if_any(const Call& c, int64_t axis, int64_t len) const {
+    if (pos_ != INT64_MAX) out_of_range(c, ix_, axis, len);
+  }
+
+ private:
+  std::mutex mu_;
+  int64_t pos_ = INT64_MAX;
+  int32_t ix_ = 0;
+};
 
 }  // namespace
 
@@ -133,14 +162,22 @@ void k_gather(Call& c) {
     using T = std::remove_pointer_t<decltype(tag)>;
     const T* xb = x.ptr<T>();
     T* ob = o.ptr<T>() + o.offset;
-    int64_t flat = 0;
-    rows.walk(0, rows.total, [&](Rows<2>::Offs p, int64_t n, Rows<2>::Offs s) {
-      for (int64_t i = 0; i < n; i++) {
-        int32_t ix = ib[p[0] + i * s[0]];
-        if (ix < -len || ix >= len) out_of_range(c, ix, axis, len);
-        ob[flat++] = xb[p[1] + i * s[1] + (ix < 0 ? ix + len : ix) * as];
-      }
+    FirstBad bad;
+    parallel_for(rows.total, INDEX_GRAIN, [&](int64_t lo, int64_t hi) {
+      int64_t flat = lo;
+      bool stop = false;
+      rows.walk(lo, hi, [&](Rows<2>::Offs p, int64_t n, Rows<2>::Offs s) {
+        if (stop) return;
+        T* out = ob + flat;
+        for (int64_t i = 0; i < n; i++) {
+          const int32_t ix = ib[p[0] + i * s[0]];
+          if (!bad.valid(ix, len, flat + i, stop)) return;
+          out[i] = xb[p[1] + i * s[1] + (ix < 0 ? ix + len : ix) * as];
+        }
+        flat += n;
+      });
     });
+    bad.raise_if_any(c, axis, len);
   });
 }
 
@@ -164,14 +201,29 @@ void k_scatterAdd(Call& c) {
   with_type(o.dtype, [&](auto* tag) {
     using T = std::remove_pointer_t<decltype(tag)>;
     T* ob = o.ptr<T>();
-    rows.walk(0, rows.total, [&](Rows<3>::Offs p, int64_t n, Rows<3>::Offs s) {
-      for (int64_t i = 0; i < n; i++) {
-        int32_t ix = ib[p[0] + i * s[0]];
-        if (ix < -len || ix >= len) out_of_range(c, ix, axis, len);
-        T& dst = ob[p[1] + i * s[1] + (ix < 0 ? ix + len : ix) * os];
-        dst = store_as<T>(static_cast<double>(dst) + load_any(src.data, src.dtype, p[2] + i * s[2]));
-      }
+    // src of the output's dtype (the gradient of a gather) is read as T; any other through load_any.
+    const T* sb = src.dtype == o.dtype ? src.ptr<T>() : nullptr;
+    // Index positions that differ along the leading dim (off the axis) write different places:
+    // blocks of them run on the pool, each in index order.
+    const int64_t outer = axis != 0 && index.ndim > 0 ? index.shape[0] : 1;
+    const int64_t inner = outer > 0 ? rows.total / outer : 0;
+    FirstBad bad;
+    parallel_for(outer, std::max<int64_t>(1, INDEX_GRAIN / std::max<int64_t>(inner, 1)), [&](int64_t lo, int64_t hi) {
+      int64_t flat = lo * inner;
+      bool stop = false;
+      rows.walk(lo * inner, hi * inner, [&](Rows<3>::Offs p, int64_t n, Rows<3>::Offs s) {
+        if (stop) return;
+        for (int64_t i = 0; i < n; i++) {
+          const int32_t ix = ib[p[0] + i * s[0]];
+          if (!bad.valid(ix, len, flat + i, stop)) return;
+          T& dst = ob[p[1] + i * s[1] + (ix < 0 ? ix + len : ix) * os];
+          const double v = sb ? static_cast<double>(sb[p[2] + i * s[2]]) : load_any(src.data, src.dtype, p[2] + i * s[2]);
+          dst = store_as<T>(static_cast<double>(dst) + v);
+        }
+        flat += n;
+      });
     });
+    bad.raise_if_any(c, axis, len);
   });
 }
 

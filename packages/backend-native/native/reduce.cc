@@ -18,8 +18,13 @@ namespace {
 enum class R { Sum, Prod, Max, Min, ArgMax, ArgMin };
 
 constexpr bool arg(R op) { return op == R::ArgMax || op == R::ArgMin; }
-// Input elements from which a reduction is split over the thread pool.
-constexpr int64_t PAR = 1 << 19;
+// Input elements from which a reduction is split over the thread pool (a chunk has at least
+// half as many).
+constexpr int64_t PAR = 1 << 16;
+// Fewest outputs of a block when blocks are narrowed for the threads: each output's sum is one
+// chain of dependent adds, so a block needs several side by side to keep the adder busy.
+constexpr int64_t MIN_STRIDED = 8;
+constexpr int64_t MIN_CONTIGUOUS = 64;
 // Outputs accumulated together in the block order: contiguous ones, and strided ones (whose
 // chains interleave while their cache lines stay in L1).
 constexpr int64_t BLOCK = 512;
@@ -88,16 +93,26 @@ void reduce_typed(const View& x, const View& o, const std::vector<int64_t>& ksha
   Rows<1> red(rshape.data(), static_cast<int>(rshape.size()), {rstr.data()}, {0});
   const bool one_row = rshape.size() <= 1;
   const int64_t rstep = rshape.empty() ? 0 : rstr.back();
-  auto store = [&](int64_t i, double m, int64_t k) { store_any(o.data, o.dtype, o.offset + i, arg(op) ? static_cast<double>(k) : m); };
+  // Stores the result of output i: straight into an output of the kernel's own type (the input's,
+  // int32 for arg*), through store_any otherwise; both convert as a typed-array store does.
+  const bool typed_out = arg(op) ? o.dtype == I32 : o.dtype == x.dtype;
+  auto store = [&](int64_t i, A m, int64_t k) {
+    if (typed_out) {
+      if constexpr (arg(op)) o.ptr<int32_t>()[o.offset + i] = static_cast<int32_t>(k);
+      else o.ptr<T>()[o.offset + i] = store_as<T>(static_cast<double>(m));
+    } else {
+      store_any(o.data, o.dtype, o.offset + i, arg(op) ? static_cast<double>(k) : static_cast<double>(m));
+    }
+  };
 
   // Block order: a block of outputs along the innermost kept dim accumulates together, the reduced
   // elements in the outer loop: each output still adds its elements in order, but the block's
   // independent chains run side by side (vectorized when that dim is contiguous).
-  const int64_t width = kshape.empty() ? 0 : kstr.back() == 1 ? BLOCK : INTERLEAVE;
+  int64_t width = kshape.empty() ? 0 : kstr.back() == 1 ? BLOCK : INTERLEAVE;
   const bool block_order = !kshape.empty() && kshape.back() >= 4 && count > 1 && (kstr.back() == 1 || count >= 8) && count <= INT32_MAX;
   if (!block_order) {
     Rows<1> kept(kshape.data(), static_cast<int>(kshape.size()), {kstr.data()}, {x.offset});
-    const int64_t grain = std::max<int64_t>(1, PAR / std::max<int64_t>(count, 1));
+    const int64_t grain = std::max<int64_t>(1, PAR / 2 / std::max<int64_t>(count, 1));
     auto range = [&](int64_t lo, int64_t hi) {
       int64_t i = lo;
       kept.walk(lo, hi, [&](Rows<1>::Offs p, int64_t n, Rows<1>::Offs s) {
@@ -113,7 +128,7 @@ void reduce_typed(const View& x, const View& o, const std::vector<int64_t>& ksha
               for (int64_t t = 0; t < rn; t++, j++) fold<op>(m, k, static_cast<A>(base[rp[0] + t * rs[0]]), j);
             });
           }
-          store(i, static_cast<double>(m), k);
+          store(i, m, k);
         }
       });
     };
@@ -125,6 +140,15 @@ void reduce_typed(const View& x, const View& o, const std::vector<int64_t>& ksha
   const int64_t inner = kshape.back(), istep = kstr.back();
   std::vector<int64_t> oshape(kshape.begin(), kshape.end() - 1), ostr(kstr.begin(), kstr.end() - 1);
   Rows<1> outer(oshape.data(), static_cast<int>(oshape.size()), {ostr.data()}, {x.offset});
+  const bool parallel = outputs * count >= PAR && pool_threads() > 1;
+  // Too few blocks to keep every thread busy (a few channels of a big tensor): narrower blocks,
+  // down to MIN_STRIDED or MIN_CONTIGUOUS outputs (no output's sum is ever split, so a few long
+  // sums stay on one thread: their chains, not the threads, bound the time).
+  const int64_t wanted = 2 * pool_threads();
+  if (parallel && outer.total * ((inner + width - 1) / width) < wanted) {
+    const int64_t per = (wanted + outer.total - 1) / outer.total;
+    width = std::min(width, std::max<int64_t>(istep == 1 ? MIN_CONTIGUOUS : MIN_STRIDED, (inner + per - 1) / per));
+  }
   const int64_t blocks = (inner + width - 1) / width;
   const int64_t tasks = outer.total * blocks;
   auto range = [&](int64_t lo, int64_t hi) {
@@ -148,11 +172,11 @@ void reduce_typed(const View& x, const View& o, const std::vector<int64_t>& ksha
         }
       });
       const int64_t first = ob * inner + j0;
-      for (int64_t q = 0; q < w; q++) store(first + q, static_cast<double>(m[q]), k[q]);
+      for (int64_t q = 0; q < w; q++) store(first + q, m[q], k[q]);
     }
   };
-  if (outputs * count < PAR) range(0, tasks);
-  else parallel_for(tasks, std::max<int64_t>(1, PAR / std::max<int64_t>(count * std::min(inner, width), 1)), range);
+  if (!parallel) range(0, tasks);
+  else parallel_for(tasks, std::max<int64_t>(1, PAR / 2 / std::max<int64_t>(count * std::min(inner, width), 1)), range);
 }
 
 template <R op>

@@ -3,6 +3,8 @@
 // each plane writes its own part of the output, and fold2d sums every output element in the
 // reference's order.
 #include <algorithm>
+#include <climits>
+#include <cstdlib>
 
 #include "iter.h"
 #include "tg.h"
@@ -10,7 +12,51 @@
 namespace tg {
 namespace {
 
-constexpr int64_t PAR = 1 << 19;
+// Output elements per chunk of planes below which a window kernel runs on one thread.
+constexpr int64_t GRAIN = 1 << 15;
+
+inline int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+inline int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+template <class T>
+void fill(T* p, int64_t n, T v) {
+  for (int64_t q = 0; q < n; q++) p[q] = v;
+}
+
+// dst[q] = src[q * step] for q in [0, n), with the usual steps 1 and 2 as constants.
+template <class T>
+void copy_strided(T* __restrict dst, const T* __restrict src, int64_t n, int64_t step) {
+  if (step == 1) {
+    for (int64_t q = 0; q < n; q++) dst[q] = src[q];
+  } else if (step == 2) {
+    for (int64_t q = 0; q < n; q++) dst[q] = src[2 * q];
+  } else {
+    for (int64_t q = 0; q < n; q++) dst[q] = src[q * step];
+  }
+}
+
+// dst[k] = mask[k] ? src[k] : pad.
+template <class T>
+void copy_masked(T* __restrict dst, const T* __restrict src, const uint8_t* __restrict mask, int64_t n, T pad) {
+  for (int64_t k = 0; k < n; k++) dst[k] = mask[k] ? src[k] : pad;
+}
+
+// dst[k] += src[k] where mask[k]. Elsewhere it adds +0 instead, which leaves every value a sum
+// starting from +0 can hold as it is (such a sum is never -0), so the result is the reference's.
+template <class T>
+void add_masked(T* __restrict dst, const T* __restrict src, const uint8_t* __restrict mask, int64_t n) {
+  for (int64_t k = 0; k < n; k++) dst[k] = js_add(dst[k], mask[k] ? src[k] : T(0));
+}
+
+// dst[q * dstep] += src[q * sstep] for q in [0, n), as the reference adds.
+template <class T>
+void add_strided(T* __restrict dst, int64_t dstep, const T* __restrict src, int64_t sstep, int64_t n) {
+  if (dstep == 1 && sstep == 1) {
+    for (int64_t q = 0; q < n; q++) dst[q] = js_add(dst[q], src[q]);
+  } else {
+    for (int64_t q = 0; q < n; q++) dst[q * dstep] = js_add(dst[q * dstep], src[q * sstep]);
+  }
+}
 
 struct Window {
   int64_t kh, kw, sh, sw, ph, pw, dh, dw;
@@ -35,10 +81,58 @@ inline int64_t window_out(int64_t size, int64_t k, int64_t s, int64_t p, int64_t
 
 // The output columns ox whose input column ox*s - p + jd lies inside [0, W): [lo, hi).
 inline void inside(int64_t W, int64_t OW, int64_t s, int64_t p, int64_t jd, int64_t& lo, int64_t& hi) {
-  auto ceil_div = [](int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); };
-  auto floor_div = [](int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); };
   lo = std::min(OW, std::max<int64_t>(0, ceil_div(p - jd, s)));
   hi = std::max(lo, std::min(OW, floor_div(W - 1 + p - jd, s) + 1));
+}
+
+// Where kernel position (i, j) reads or writes, as both kernels walk it: output columns [lo, hi)
+// and output rows [ya, yb) fall inside the image; `shift` is the image column of output column
+// 0. In a stride-1 window whose output is as wide as the image, with unit steps along rows, an
+// output row and its image row are a constant flat distance apart, so the rows [fa, fb) (those
+// with a neighbouring row on both sides, where reading |shift| < W elements past a row's ends
+// stays inside the plane) go in one flat loop, which `mask` (1 where the column is inside the
+// window's reach, per element of the loop) tells what to keep; the other valid rows, one by one.
+struct Tap {
+  int64_t lo, hi, ya, yb, fa, fb, shift;
+  std::vector<uint8_t> mask;
+  // image_side: the mask indexes image columns (fold2d writes the image) or output columns.
+  Tap(const Window& w, int64_t i, int64_t j, int64_t H, int64_t W, int64_t OH, int64_t OW, bool unit_rows, bool image_side) {
+    inside(W, OW, w.sw, w.pw, j * w.dw, lo, hi);
+    const int64_t top = w.ph - i * w.dh;  // image row of output row oy: oy * sh - top
+    ya = std::min(OH, std::max<int64_t>(0, ceil_div(top, w.sh)));
+    yb = std::max(ya, std::min(OH, floor_div(H - 1 + top, w.sh) + 1));
+    shift = j * w.dw - w.pw;
+    fa = fb = ya;
+    if (unit_rows && w.sh == 1 && w.sw == 1 && OW == W && lo < hi && shift > -W && shift < W) {
+      fa = std::max(ya, std::max<int64_t>(1, 1 + top));
+      fb = std::max(fa, std::min(yb, std::min(OH - 1, H - 1 + top)));
+      const int64_t a = image_side ? lo + shift : lo, b = image_side ? hi + shift : hi;
+      mask.resize((fb - fa) * W);
+      for (int64_t k = 0; k < static_cast<int64_t>(mask.size()); k++) mask[k] = k % W >= a && k % W < b;
+    }
+  }
+  // Whether every window reaches this kernel position inside the image, and the flat loop does
+  // not take it: then the planes move through window_offsets.
+  bool whole(int64_t OH, int64_t OW) const { return lo == 0 && hi == OW && ya == 0 && yb == OH && fb == fa; }
+  // Every kernel position, row-major (the same for every plane, so computed once per call).
+  static std::vector<Tap> all(const Window& w, int64_t H, int64_t W, int64_t OH, int64_t OW, bool unit_rows, bool image_side) {
+    std::vector<Tap> taps;
+    for (int64_t i = 0; i < w.kh; i++)
+      for (int64_t j = 0; j < w.kw; j++) taps.emplace_back(w, i, j, H, W, OH, OW, unit_rows, image_side);
+    return taps;
+  }
+};
+
+// The image offset (steps s2 along rows, s3 along columns) of each output position's window,
+// from that of the first window, for kernel positions whose windows all lie inside the image
+// (pooling without padding). Empty when an offset would not fit in 32 bits.
+std::vector<int32_t> window_offsets(const Window& w, int64_t OH, int64_t OW, int64_t s2, int64_t s3) {
+  std::vector<int32_t> g;
+  if (std::abs((OH - 1) * w.sh * s2) + std::abs((OW - 1) * w.sw * s3) >= INT32_MAX) return g;
+  g.resize(OH * OW);
+  for (int64_t oy = 0; oy < OH; oy++)
+    for (int64_t ox = 0; ox < OW; ox++) g[oy * OW + ox] = static_cast<int32_t>(oy * w.sh * s2 + ox * w.sw * s3);
+  return g;
 }
 
 void expect_shape(const Call& c, const View& v, std::initializer_list<int64_t> want, const char* what) {
@@ -65,35 +159,38 @@ void k_unfold2d(Call& c) {
   if (OH <= 0 || OW <= 0) fail(Error::Range, "unfold2d: the window does not fit input " + fmt_shape(x));
   expect_shape(c, o, {N, C * w.kh * w.kw, OH * OW}, "the output");
   const int64_t plane = w.kh * w.kw * OH * OW;
+  const std::vector<Tap> taps = Tap::all(w, H, W, OH, OW, s3 == 1 && s2 == W, false);
+  const std::vector<int32_t> gather = window_offsets(w, OH, OW, s2, s3);
   with_type(x.dtype, [&](auto* tag) {
     using T = std::remove_pointer_t<decltype(tag)>;
     const T* xb = x.ptr<T>();
     T* ob = o.ptr<T>() + o.offset;
     const T pad = store_as<T>(pad_value);
-    parallel_for(N * C, std::max<int64_t>(1, PAR / std::max<int64_t>(plane, 1)), [&](int64_t lo_nc, int64_t hi_nc) {
+    parallel_for(N * C, std::max<int64_t>(1, GRAIN / std::max<int64_t>(plane, 1)), [&](int64_t lo_nc, int64_t hi_nc) {
       for (int64_t nc = lo_nc; nc < hi_nc; nc++) {
-        const int64_t n = nc / C, ch = nc % C;
-        T* p = ob + nc * plane;
+        const T* img = xb + x.offset + (nc / C) * s0 + (nc % C) * s1;
         for (int64_t i = 0; i < w.kh; i++) {
           for (int64_t j = 0; j < w.kw; j++) {
-            int64_t lo, hi;
-            inside(W, OW, w.sw, w.pw, j * w.dw, lo, hi);
-            const int64_t step = w.sw * s3;
-            // Rows are short (an output row of the image): plain loops, no library calls.
-            for (int64_t oy = 0; oy < OH; oy++, p += OW) {
-              const int64_t iy = oy * w.sh - w.ph + i * w.dh;
-              if (iy < 0 || iy >= H) {
-                for (int64_t q = 0; q < OW; q++) p[q] = pad;
-                continue;
-              }
-              for (int64_t q = 0; q < lo; q++) p[q] = pad;
-              const T* src = xb + x.offset + n * s0 + ch * s1 + iy * s2 + (lo * w.sw - w.pw + j * w.dw) * s3;
-              if (step == 1) {
-                for (int64_t q = lo; q < hi; q++) p[q] = src[q - lo];
-              } else {
-                for (int64_t q = lo; q < hi; q++) p[q] = src[(q - lo) * step];
-              }
-              for (int64_t q = hi; q < OW; q++) p[q] = pad;
+            T* p = ob + nc * plane + (i * w.kw + j) * OH * OW;
+            const Tap& t = taps[i * w.kw + j];
+            fill(p, t.ya * OW, pad);
+            fill(p + t.yb * OW, (OH - t.yb) * OW, pad);
+            const int64_t top = w.ph - i * w.dh;
+            if (t.fb > t.fa) copy_masked(p + t.fa * OW, img + (t.fa - top) * W + t.shift, t.mask.data(), static_cast<int64_t>(t.mask.size()), pad);
+            if (!gather.empty() && t.whole(OH, OW)) {
+              // The whole window inside the image (pooling without padding): one indexed copy.
+              const T* base = img + (i * w.dh - w.ph) * s2 + t.shift * s3;
+              const int32_t* g = gather.data();
+              for (int64_t k = 0; k < OH * OW; k++) p[k] = base[g[k]];
+              continue;
+            }
+            for (int64_t oy = t.ya; oy < t.yb; oy++) {
+              if (oy == t.fa && t.fb > t.fa) oy = t.fb;
+              if (oy >= t.yb) break;
+              T* r = p + oy * OW;
+              fill(r, t.lo, pad);
+              copy_strided(r + t.lo, img + (oy * w.sh - top) * s2 + (t.lo * w.sw + t.shift) * s3, t.hi - t.lo, w.sw * s3);
+              fill(r + t.hi, OW - t.hi, pad);
             }
           }
         }
@@ -102,7 +199,8 @@ void k_unfold2d(Call& c) {
   });
 }
 
-// Columns [N, C*kh*kw, OH*OW] (any strides) summed into [N, C, H, W].
+// Columns [N, C*kh*kw, OH*OW] (any strides) summed into [N, C, H, W]: every output element adds
+// its columns in the reference's order (kernel positions (i, j) row-major).
 void k_fold2d(Call& c) {
   const View& cols = c.in.at(0);
   const View& o = c.out;
@@ -115,29 +213,34 @@ void k_fold2d(Call& c) {
   if (OH <= 0 || OW <= 0) fail(Error::Range, "fold2d: the window does not fit output " + fmt_shape(o));
   expect_shape(c, cols, {N, C * w.kh * w.kw, OH * OW}, "the input");
   const int64_t c0 = cols.strides[0], c1 = cols.strides[1], c2 = cols.strides[2];
+  const std::vector<Tap> taps = Tap::all(w, H, W, OH, OW, c2 == 1, true);
+  const std::vector<int32_t> scatter = window_offsets(w, OH, OW, W, 1);
   with_type(o.dtype, [&](auto* tag) {
     using T = std::remove_pointer_t<decltype(tag)>;
     const T* cb = cols.ptr<T>();
     T* ob = o.ptr<T>() + o.offset;
-    parallel_for(N * C, std::max<int64_t>(1, PAR / std::max<int64_t>(w.kh * w.kw * OH * OW, 1)), [&](int64_t lo_nc, int64_t hi_nc) {
+    parallel_for(N * C, std::max<int64_t>(1, GRAIN / std::max<int64_t>(w.kh * w.kw * OH * OW, 1)), [&](int64_t lo_nc, int64_t hi_nc) {
       std::fill(ob + lo_nc * H * W, ob + hi_nc * H * W, T(0));  // outputs are not zeroed beforehand
       for (int64_t nc = lo_nc; nc < hi_nc; nc++) {
         const int64_t n = nc / C, ch = nc % C;
+        T* img = ob + nc * H * W;
         for (int64_t i = 0; i < w.kh; i++) {
           for (int64_t j = 0; j < w.kw; j++) {
-            const int64_t row = cols.offset + n * c0 + ((ch * w.kh + i) * w.kw + j) * c1;
-            int64_t lo, hi;
-            inside(W, OW, w.sw, w.pw, j * w.dw, lo, hi);
-            for (int64_t oy = 0; oy < OH; oy++) {
-              const int64_t iy = oy * w.sh - w.ph + i * w.dh;
-              if (iy < 0 || iy >= H) continue;
-              T* dst = ob + (nc * H + iy) * W - w.pw + j * w.dw;
-              const T* src = cb + row + oy * OW * c2;
-              if (w.sw == 1 && c2 == 1) {
-                for (int64_t ox = lo; ox < hi; ox++) dst[ox] = js_add(dst[ox], src[ox]);
-              } else {
-                for (int64_t ox = lo; ox < hi; ox++) dst[ox * w.sw] = js_add(dst[ox * w.sw], src[ox * c2]);
-              }
+            const T* src = cb + cols.offset + n * c0 + ((ch * w.kh + i) * w.kw + j) * c1;
+            const Tap& t = taps[i * w.kw + j];
+            const int64_t top = w.ph - i * w.dh;
+            if (t.fb > t.fa) add_masked(img + (t.fa - top) * W, src + t.fa * OW - t.shift, t.mask.data(), static_cast<int64_t>(t.mask.size()));
+            if (!scatter.empty() && t.whole(OH, OW)) {
+              // Every window inside the image: one indexed loop (distinct places within a kernel position).
+              T* base = img + (i * w.dh - w.ph) * W + t.shift;
+              const int32_t* g = scatter.data();
+              for (int64_t k = 0; k < OH * OW; k++) base[g[k]] = js_add(base[g[k]], src[k * c2]);
+              continue;
+            }
+            for (int64_t oy = t.ya; oy < t.yb; oy++) {
+              if (oy == t.fa && t.fb > t.fa) oy = t.fb;
+              if (oy >= t.yb) break;
+              add_strided(img + (oy * w.sh - top) * W + t.lo * w.sw + t.shift, w.sw, src + (oy * OW + t.lo) * c2, c2, t.hi - t.lo);
             }
           }
         }
