@@ -435,9 +435,13 @@ describe('errors and the JavaScript glue', () => {
     expectSame(onNative(() => values(concat(parts, 0))), onJs(() => values(concat(parts, 0))));
   });
 
-  it('by default, outputs of at most 64 bytes run on the base kernel, larger ones natively', () => {
+  it('by default, outputs of at most 64 bytes run on the base kernel unless an input is large, larger ones natively', () => {
     const calls: number[] = [];
-    const base: Backend = { ...jsBackend, add: (i, o, a) => { calls.push(o.buf.length); jsBackend.add(i, o, a); } };
+    const base: Backend = {
+      ...jsBackend,
+      add: (i, o, a) => { calls.push(o.buf.length); jsBackend.add(i, o, a); },
+      sum: (i, o, a) => { calls.push(-o.buf.length); jsBackend.sum(i, o, a); },
+    };
     const b = nativeBackend({ base });
     const previous = setBackend(b);
     try {
@@ -445,10 +449,12 @@ describe('errors and the JavaScript glue', () => {
       randn([1000]).add(1);
       randn([8], { dtype: 'float64' }).add(1);
       randn([9], { dtype: 'float64' }).add(1);
+      randn([8, 100]).sum(1);
+      randn([8, 4096]).sum(1);
     } finally {
       setBackend(previous);
     }
-    expect(calls).toEqual([4, 8]);
+    expect(calls).toEqual([4, 8, -8]);
     expect(b.name).toBe('native');
     expect(() => nativeBackend({ minBytes: -1 })).toThrow(RangeError);
   });

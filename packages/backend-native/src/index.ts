@@ -211,10 +211,27 @@ const LINALG_FAILING = new Set(['solve', 'cholesky', 'qr', 'eigh', 'svd']);
  */
 export const DEFAULT_MIN_BYTES = 64;
 
-/** The native kernel for outputs larger than minBytes, the base kernel for the rest. */
+/**
+ * The native kernel for outputs larger than minBytes, the base kernel for the rest, unless an
+ * input is large: a reduction of 400K values to a channel's 8 sums (a convolution's bias
+ * gradient) is work for the vector units and the threads whatever the size of its output.
+ */
 function sized(native: AnyKernel, base: AnyKernel | undefined, minBytes: number): AnyKernel {
   if (base === undefined || minBytes <= 0) return native;
-  return (inputs, out, attrs) => (out.buf.byteLength <= minBytes ? base(inputs, out, attrs) : native(inputs, out, attrs));
+  return (inputs, out, attrs) => (out.buf.byteLength <= minBytes && !anyLarge(inputs) ? base(inputs, out, attrs) : native(inputs, out, attrs));
+}
+
+/** Inputs of at least this many elements send a kernel to native code whatever its output's size. */
+const LARGE_INPUT = 4096;
+
+function anyLarge(inputs: readonly View[]): boolean {
+  for (let i = 0; i < inputs.length; i++) {
+    const shape = inputs[i]!.shape;
+    let n = 1;
+    for (let d = 0; d < shape.length; d++) n *= shape[d]!;
+    if (n >= LARGE_INPUT) return true;
+  }
+  return false;
 }
 
 const ARRAYS: Record<DType, new (buffer: ArrayBuffer, byteOffset: number, length: number) => Storage> = {
