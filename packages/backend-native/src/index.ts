@@ -63,12 +63,21 @@ function load(): Addon | null {
       : `the addon was not built (no ${ADDON_PATH}); build it with \`npm run build:addon\` in @tapegrad/backend-native`;
     return addon;
   }
+  // OpenBLAS reads this once, when the addon loads it. Its worker threads otherwise spin (calling
+  // sched_yield) for about 2^28 cycles after each threaded GEMM, which on a 2-core machine takes a
+  // core from the pool's threads for most of a training step; GEMMs now run on the pool and only
+  // the largest on OpenBLAS's threads, so those threads may as well sleep at once. A value the
+  // user set is kept; the variable is put back so child processes see the environment as it was.
+  const timeout = process.env.OPENBLAS_THREAD_TIMEOUT;
+  if (timeout === undefined) process.env.OPENBLAS_THREAD_TIMEOUT = '4';
   try {
     addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
     addon.setScratch(scratch);
   } catch (err) {
     addon = null;
     whyNot = `the addon ${ADDON_PATH} does not load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+  } finally {
+    if (timeout === undefined) delete process.env.OPENBLAS_THREAD_TIMEOUT;
   }
   return addon;
 }
