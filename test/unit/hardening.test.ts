@@ -351,6 +351,13 @@ describe('nn: junk arguments name the layer or optimizer, shape mismatches are S
     }
   });
 
+  it('LBFGS with a maxIter that is not a number names LBFGS and the option', async () => {
+    const nn = await import('@tapegrad/nn');
+    for (const maxIter of [Symbol('junk'), '3', 1n]) {
+      expectError(() => new nn.LBFGS([nn.parameter(tensor([1, 1]))], { lr: 0.5, maxIter: maxIter as never }), TypeError, 'LBFGS', /'maxIter' must be a number/);
+    }
+  });
+
   it('TensorDataset with different first dims is a ShapeError', async () => {
     const nn = await import('@tapegrad/nn');
     const { zeros: z } = await import('@tapegrad/tensor');
