@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  Tensor, argmax, cast, concat, fold2d, gather, matmul, max, maximum, minimum, prod, rand, randn, reshape, setBackend,
-  slice, sum, tensor, transpose, unfold2d, where, type Backend, type DType, type View,
+  Tensor, argmax, cast, concat, fold2d, gather, matmul, max, maximum, median, minimum, prod, rand, randn, reshape, setBackend,
+  slice, sort, sum, tensor, transpose, unfold2d, where, type Backend, type DType, type View,
 } from '@tapegrad/tensor';
 import { nativeBackend } from '@tapegrad/backend-native';
 import { jsBackend } from '../../packages/tensor/src/backend/js/index.js';
@@ -173,6 +173,22 @@ describe('int32 and bool', () => {
     expectSame(...both('where', [B([1, 0, 1, 0]), B([1, 1, 0, 0]), B([0, 0, 1, 1])], [4], 'bool'));
     expectSame(...both('maximum', [B([1, 0, 1, 0]), B([1, 1, 0, 0])], [4], 'bool'));
     expectSame(...both('matmul', [view([2, 2], [2, 1], 0, 'int32', (i) => [65536, 3, 65536, -4][i]!), view([2, 2], [2, 1], 0, 'int32', (i) => [65536, 1, 7, 2][i]!)], [2, 2], 'int32'));
+  });
+
+  it('argsort of short int32 lines (ties, two elements, strided and offset views) and the sort and median built on it', () => {
+    const lines = [[0, -3], [-3, 0], [2, 2], [5, -5, 5, -5, 0], [-3, 0, -3]];
+    for (const xs of lines) {
+      for (const descending of [0, 1]) {
+        expectSame(...both('argsort', [I(xs)], [xs.length], 'int32', { axis: 0, descending }));
+        expectSame(...both('argsort', [view([xs.length], [2], 3, 'int32', (i) => xs[i]!)], [xs.length], 'int32', { axis: 0, descending }));
+      }
+    }
+    for (const run of [onNative, onJs]) {
+      const [v, i] = run(() => sort(tensor([0, -3], { dtype: 'int32' }), -1, { stable: true }));
+      expect([values(v), values(i)]).toEqual([[-3, 0], [1, 0]]);
+      expect(run(() => values(median(tensor([-0.5, NaN, 1], { dtype: 'float32' }), undefined, true)))).toEqual([NaN]);
+      expect(run(() => values(median(tensor([[-0.5, NaN, 1], [2, 0, 1]], { dtype: 'float32' }), 1)))).toEqual([NaN, 1]);
+    }
   });
 
   it('casts: truncation and wrapping into int32, NaN and infinities to 0, non-zero (NaN included) to true', () => {

@@ -3,13 +3,14 @@
  * TypeError, RangeError or ShapeError (or an error class of the package's own) whose message starts
  * with the name of the function the user called; it leaves its inputs as they were (unless it is
  * an in-place method, which may write into its receiver only); it never returns a tensor past the
- * element limit or a bool tensor holding anything but 0 and 1; and it finishes quickly. On
+ * element limit or a bool tensor holding anything but 0 and 1; it leaves the backend it found
+ * installed; and it finishes quickly. On
  * well-formed arguments it also gives the answer of a simple reference.
  *
  * The table of functions is open: a package adds its own entries (`ApiEntry`) and runs them here.
  */
 import fc from 'fast-check';
-import { MAX_ELEMENTS, ShapeError, Tensor } from '@tapegrad/tensor';
+import { MAX_ELEMENTS, ShapeError, Tensor, getBackend, setBackend } from '@tapegrad/tensor';
 import { JUNK } from './args.js';
 import { Refuse, read, type Ref } from './reference.js';
 
@@ -290,7 +291,13 @@ export function checkCase(e: ApiEntry, c: Case): Maybe<string | null> {
     const m = mismatch(first.result, want, e.rtol);
     return m ? `${where}: ${m}` : null;
   };
+  // The backend is global: a call that leaves another one installed changes every later answer.
+  const backend = getBackend();
   return andThen(settle(e, args), (first) => {
+    if (getBackend() !== backend) {
+      setBackend(backend);
+      return `${where} left another backend installed`;
+    }
     const problem = judgeCall(e, args, before, wellFormed, where, first);
     if (problem !== null) return problem;
     if (!(wellFormed && first.error === null && e.deterministic !== false && !e.inPlace && !e.writesGrad)) return compare(first);

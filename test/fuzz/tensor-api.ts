@@ -604,7 +604,17 @@ fn('promoteTypes', fc.tuple(dtypeArb, dtypeArb), T.promoteTypes, { reference: (a
 fn('broadcastShapes', broadcastShapesArb(2).map(([a, b]) => ['add', a, b]), T.broadcastShapes, { names: ['broadcastShapes', 'add'], keep: [0] });
 fn('contiguousStrides', one(shapeArb()), T.contiguousStrides);
 fn('getBackend', fc.constant([]), T.getBackend);
-fn('setBackend', fc.constant([]).map(() => [T.getBackend()]), T.setBackend);
+// Junk inside the backend swaps one of its kernels for junk (`() => 1` is a function, so
+// setBackend takes it); the backend is put back after every call, or every later entry would run
+// on it.
+fn('setBackend', fc.constant([]).map(() => [T.getBackend()]), (...a: [T.Backend]) => {
+  const before = T.getBackend();
+  try {
+    return T.setBackend(...a);
+  } finally {
+    T.setBackend(before);
+  }
+});
 
 // ---- research ops: elementwise ---------------------------------------------------------------------
 

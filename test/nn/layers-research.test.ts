@@ -173,7 +173,7 @@ describe('transformers', () => {
 
   it('checks its options', () => {
     expect(() => new TransformerEncoderLayer(4, 2, { activation: 'tanh' as never })).toThrow(/activation must be 'relu', 'gelu' or a function/);
-    expect(() => new TransformerDecoderLayer(5, 2)).toThrow(/embedDim \(5\) must be divisible by numHeads \(2\)/);
+    expect(() => new TransformerDecoderLayer(5, 2)).toThrow(/^TransformerDecoderLayer: expected dModel \(5\) to be divisible by nhead \(2\)/);
     const custom = new TransformerEncoderLayer(4, 2, { activation: (t) => t.tanh(), dropout: 0, dimFeedforward: 4, bias: false });
     expect(custom.namedParameters().some(([n]) => n.endsWith('bias'))).toBe(false);
     expect(custom.call(randn([1, 2, 4])).shape).toEqual([1, 2, 4]);

@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  MAX_ELEMENTS, ShapeError, Tensor, add, arange, clamp, concat, conv1d, expand, eye, full, gather, leakyRelu, linspace, logSoftmax,
-  logsumexp, matmul, max, maxPool2d, min, norm, ones, pad, pow, rand, randint, randn, rsqrt, softmax, softplus, split,
+  MAX_ELEMENTS, ShapeError, Tensor, add, arange, clamp, concat, conv1d, convTranspose2d, diag, expand, eye, full, gather, leakyRelu, linspace, logSoftmax,
+  logsumexp, matmul, max, maxPool2d, min, norm, oneHot, ones, pad, pow, rand, randint, randn, rsqrt, softmax, softplus, split,
   stack, std, sum, tensor, transpose, zeros, type DType,
 } from '@tapegrad/tensor';
 import { backward, defineOp } from '@tapegrad/autograd';
@@ -77,8 +77,17 @@ describe('one element limit, named by the function called', () => {
     ['matmul', () => matmul(zeros([65536, 1]), zeros([1, 65536]))],
     ['scatterAdd', () => scatterAddZeros(zeros([1]), 0, int([0]), [65536, 65536])],
     ['Tensor.empty', () => Tensor.empty([65536, 65536], 'float32')],
+    // Composites check the shapes they decide themselves, before handing them to padStrided, arange or fold2d.
+    ['diag', () => diag(zeros([1]), -1e12)],
+    ['oneHot', () => oneHot(int([1, 0]).reshape([2, 1]), 1e12)],
+    ['convTranspose2d', () => convTranspose2d(zeros([1, 2, 3, 2]), zeros([2, 1, 1, 1]), null, { stride: 1e12, dilation: 2 })],
   ])('%s', (name, call) => {
     expectError(call, RangeError, name, new RegExp(`\\[\\d+(,\\d+)*\\].*more than tapegrad's limit of ${limit}`));
+  });
+
+  it('an empty oneHot has no row of classes to build: any number of classes gives an empty result', () => {
+    const r = oneHot(tensor(new Int32Array(0), { shape: [0], dtype: 'int32' }), 1e12);
+    expect([r.shape, r.dtype, r.size]).toEqual([[0, 1e12], 'int32', 0]);
   });
 
   it('is 2^31 - 1, the largest count int32 indices reach', () => {
@@ -309,6 +318,44 @@ describe('nn: junk arguments name the layer or optimizer, shape mismatches are S
     const q = nn.parameter(t([1, 2]));
     (q as { grad: unknown }).grad = 3;
     expect(() => nn.clipGradNorm_([q], 1)).toThrow(/^clipGradNorm_: expected the \.grad/);
+  });
+
+  it('a transformer layer checks what it hands its sublayers under its own name', async () => {
+    const nn = await import('@tapegrad/nn');
+    for (const Layer of [nn.TransformerEncoderLayer, nn.TransformerDecoderLayer]) {
+      const name = Layer.name;
+      const small = { dimFeedforward: 8 };
+      for (const nhead of [3, 65536, 1e12]) expectError(() => new Layer(4, nhead, small), RangeError, name, new RegExp(`dModel \\(4\\) to be divisible by nhead \\(${nhead}\\)`));
+      for (const dropout of [-1, 2.5, NaN, '3']) expectError(() => new Layer(4, 2, { ...small, dropout: dropout as number }), RangeError, name, /dropout probability in \[0, 1\]/);
+      expectError(() => new Layer(4, 2, { ...small, dtype: 'float16' as never }), TypeError, name, /dtype must be 'float32' or 'float64', got "float16"/);
+      expectError(() => new Layer(4, 2, { dimFeedforward: 1e12 }), RangeError, name, /\[1000000000000,4\] has 4000000000000 elements/);
+    }
+  });
+
+  it('a transformer stack refuses more than 4096 layers at once, and stacks independent copies', async () => {
+    const nn = await import('@tapegrad/nn');
+    const enc = new nn.TransformerEncoderLayer(4, 2, { seed: 1, dropout: 0, dimFeedforward: 8 });
+    const dec = new nn.TransformerDecoderLayer(4, 2, { seed: 1, dropout: 0, dimFeedforward: 8 });
+    for (const n of [4097, 65536, 1e12]) {
+      const start = performance.now();
+      expectError(() => new nn.TransformerEncoder(enc, n), RangeError, 'TransformerEncoder', new RegExp(`numLayers <= 4096 .*got ${n}$`));
+      expectError(() => new nn.TransformerDecoder(dec, n), RangeError, 'TransformerDecoder', new RegExp(`numLayers <= 4096 .*got ${n}$`));
+      expect(performance.now() - start).toBeLessThan(100);
+    }
+    const stack = new nn.TransformerEncoder(enc, 3);
+    const w = enc.linear1.weight;
+    for (const l of stack.layers) {
+      expect(l.linear1.weight).not.toBe(w);
+      expect(l.linear1.weight.buf).not.toBe(w.buf);
+      expect(Array.from(l.linear1.weight.data())).toEqual(Array.from(w.data()));
+    }
+  });
+
+  it('LBFGS with a maxIter that is not a number names LBFGS and the option', async () => {
+    const nn = await import('@tapegrad/nn');
+    for (const maxIter of [Symbol('junk'), '3', 1n]) {
+      expectError(() => new nn.LBFGS([nn.parameter(tensor([1, 1]))], { lr: 0.5, maxIter: maxIter as never }), TypeError, 'LBFGS', /'maxIter' must be a number/);
+    }
   });
 
   it('TensorDataset with different first dims is a ShapeError', async () => {

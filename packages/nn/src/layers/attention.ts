@@ -4,7 +4,7 @@ import {
 } from '@tapegrad/tensor';
 import { xavierUniform_, zeros_ } from '../init.js';
 import { Module } from '../module.js';
-import { checkSize, fmtShape, initSource, newParameter, sharedInit, type LayerInitOptions, layerInput, layerOptions } from './common.js';
+import { checkProbability, checkSize, fmtShape, initSource, newParameter, sharedInit, type LayerInitOptions, layerInput, layerOptions } from './common.js';
 import { Linear } from './linear.js';
 import { isFloat, describe } from '@tapegrad/tensor/internal';
 
@@ -47,11 +47,6 @@ function attend(q: Tensor, k: Tensor, v: Tensor, masks: { mask: Tensor; allowedW
   let weights = softmax(scores, -1);
   if (p > 0) weights = dropoutOp(weights, p, true, generator === undefined ? {} : { generator });
   return [matmul(weights, v), weights];
-}
-
-function checkProbability(op: string, p: unknown): number {
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`${op}: expected a dropout probability in [0, 1], got ${describe(p)}`);
-  return p;
 }
 
 /**

@@ -23,11 +23,17 @@ export function initSource(opts: LayerInitOptions, layer = 'layer options'): { g
   return opts.seed !== undefined ? { generator: new Generator(checkSeed(opts.seed, layer, 'the seed')) } : {};
 }
 
+/** A layer's parameter dtype option: float32 (the default) or float64. */
+function layerDType(opts: LayerInitOptions, layer: string): 'float32' | 'float64' {
+  const dtype = opts.dtype ?? 'float32';
+  if (dtype !== 'float32' && dtype !== 'float64') throw new TypeError(`${layer}: dtype must be 'float32' or 'float64', got ${describe(dtype)}`);
+  return dtype;
+}
+
 /** A fresh zero parameter of `shape` in the layer's dtype. */
 export function newParameter(shape: number[], opts: LayerInitOptions, layer = 'layer options'): Tensor {
   if (opts === null || typeof opts !== 'object') throw new TypeError(`${layer}: expected an options object, got ${describe(opts)}`);
-  const dtype = opts.dtype ?? 'float32';
-  if (dtype !== 'float32' && dtype !== 'float64') throw new TypeError(`${layer}: dtype must be 'float32' or 'float64', got ${describe(dtype)}`);
+  const dtype = layerDType(opts, layer);
   checkElementCount(shape, layer);
   return parameter(zeros(shape, { dtype }));
 }
@@ -44,10 +50,12 @@ export { fmtShape } from '@tapegrad/tensor/internal';
 
 /**
  * Options for the sublayers of a composite layer: a `seed` becomes one generator that every sublayer
- * draws from in turn (rather than each restarting the same stream).
+ * draws from in turn (rather than each restarting the same stream). The dtype is checked here, so a
+ * bad one is an error naming the composite, not the sublayer it is handed to.
  */
 export function sharedInit<O extends LayerInitOptions>(opts: O, layer = 'layer options'): O {
   const out: O = { ...opts, ...initSource(opts, layer) };
+  layerDType(opts, layer);
   delete out.seed;
   return out;
 }
@@ -66,4 +74,10 @@ export function layerOptions<T extends object>(opts: T | undefined, layer: strin
   if (opts === undefined) return {} as T;
   if (opts === null || typeof opts !== 'object' || Array.isArray(opts) || opts instanceof Tensor) throw new TypeError(`${layer}: expected an options object, got ${describe(opts)}`);
   return opts;
+}
+
+/** A dropout probability option: a number in [0, 1]. */
+export function checkProbability(layer: string, p: unknown): number {
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`${layer}: expected a dropout probability in [0, 1], got ${describe(p)}`);
+  return p;
 }

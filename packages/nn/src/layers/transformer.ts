@@ -1,8 +1,7 @@
 import { add, gelu, relu, type Tensor } from '@tapegrad/tensor';
-import { noGrad } from '@tapegrad/autograd';
 import { Module } from '../module.js';
 import { MultiheadAttention } from './attention.js';
-import { checkSize, sharedInit, type LayerInitOptions, layerInput, layerOptions } from './common.js';
+import { checkProbability, checkSize, sharedInit, type LayerInitOptions, layerInput, layerOptions } from './common.js';
 import { Dropout } from './dropout.js';
 import { Linear } from './linear.js';
 import { LayerNorm } from './normalization.js';
@@ -59,20 +58,27 @@ export interface TransformerDecoderCallOptions {
 
 type Resolved = Required<Omit<TransformerLayerOptions, keyof LayerInitOptions>> & LayerInitOptions;
 
+/**
+ * Everything a transformer layer hands to its sublayers, checked here under the layer's name (an
+ * error about nhead names the layer and says nhead, not MultiheadAttention's numHeads).
+ */
 function resolve(layer: string, dModel: number, nhead: number, opts: TransformerLayerOptions): Resolved {
   layerOptions(opts, layer);
   checkSize(dModel, layer, 'dModel');
   checkSize(nhead, layer, 'nhead');
-  // The attention's input projection, the largest weight, within the element limit.
+  if (dModel % nhead !== 0) throw new RangeError(`${layer}: expected dModel (${dModel}) to be divisible by nhead (${nhead})`);
+  const dimFeedforward = checkSize(opts.dimFeedforward ?? 2048, layer, 'dimFeedforward');
+  // The attention's input projection and the feed-forward weights, within the element limit.
   checkElementCount([3 * dModel, dModel], layer);
+  checkElementCount([dimFeedforward, dModel], layer);
   const activation = opts.activation ?? 'relu';
   if (activation !== 'relu' && activation !== 'gelu' && typeof activation !== 'function') {
     throw new RangeError(`${layer}: activation must be 'relu', 'gelu' or a function, got ${describe(activation)}`);
   }
   return {
     ...sharedInit(opts, layer),
-    dimFeedforward: checkSize(opts.dimFeedforward ?? 2048, layer, 'dimFeedforward'),
-    dropout: opts.dropout ?? 0.1,
+    dimFeedforward,
+    dropout: checkProbability(layer, opts.dropout ?? 0.1),
     activation,
     layerNormEps: opts.layerNormEps ?? 1e-5,
     batchFirst: opts.batchFirst ?? true,
@@ -124,8 +130,8 @@ abstract class TransformerLayer extends Module {
   clone(): this {
     const dtype = this.parameters()[0]?.dtype === 'float64' ? 'float64' : 'float32';
     const copy = this.fresh({ ...this.config, dtype });
-    const sd = this.stateDict();
-    copy.loadStateDict(noGrad(() => Object.fromEntries(Object.entries(sd).map(([k, t]) => [k, t.clone()]))));
+    // loadStateDict copies every tensor into the copy's own storage.
+    copy.loadStateDict(this.stateDict());
     copy.train(this.training);
     return copy as this;
   }
@@ -262,9 +268,18 @@ export class TransformerDecoderLayer extends TransformerLayer {
   }
 }
 
+/**
+ * The most layers a TransformerEncoder or TransformerDecoder stacks. Each copy is built as a layer
+ * (a fraction of a millisecond for the smallest ones, more for real widths), so a count past this
+ * is far more likely a mistake than a model (the deepest published stacks have about a thousand
+ * layers) and would otherwise take minutes before failing or returning.
+ */
+const MAX_LAYERS = 4096;
+
 function stackOf<L extends TransformerLayer>(name: string, layer: L, numLayers: number, kind: new (...a: never[]) => L): L[] {
   if (!(layer instanceof kind)) throw new TypeError(`${name}: expected a ${kind.name} to stack, got ${describe(layer)}`);
   checkSize(numLayers, name, 'numLayers');
+  if (numLayers > MAX_LAYERS) throw new RangeError(`${name}: expected numLayers <= ${MAX_LAYERS} (tapegrad's limit on a stack of layers), got ${numLayers}`);
   checkElementCount([numLayers, layer.parameters().reduce((n, p) => n + p.size, 0)], name);
   return Array.from({ length: numLayers }, () => layer.clone());
 }

@@ -50,7 +50,8 @@ const maxAbs = (t: Tensor): number => t.abs().max().item();
 export class LBFGS extends Optimizer<LBFGSHyper> {
   constructor(params: readonly Tensor[] | readonly ParamGroupInput<LBFGSHyper>[], opts: LBFGSOptions = {}) {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`LBFGS: expected an options object, got ${describe(opts)}`);
-    const maxIter = opts.maxIter ?? 20;
+    // maxEval's default follows maxIter; a maxIter that is not a number is refused by the checks below.
+    const maxIter = typeof opts.maxIter === 'number' ? opts.maxIter : 20;
     super('LBFGS', params, {
       lr: 1, maxIter: 20, maxEval: Math.floor((maxIter * 5) / 4), toleranceGrad: 1e-7, toleranceChange: 1e-9, historySize: 100, lineSearchFn: null,
     }, opts);

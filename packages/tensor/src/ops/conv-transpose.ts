@@ -1,5 +1,5 @@
 import { ShapeError } from '../errors.js';
-import { describe, fmtShape } from '../shape.js';
+import { checkSize, describe, fmtShape } from '../shape.js';
 import { checkInteger, checkOptions } from '../validate.js';
 import type { Tensor } from '../tensor.js';
 import { add } from './elementwise.js';
@@ -64,6 +64,9 @@ function transposed(op: string, x: Tensor, w: Tensor, bias: Tensor | null | unde
     throw new ShapeError(`${op}: padding ${layout === '2d' ? `[${padding.join(',')}]` : padding[1]} leaves no output for input size ${layout === '2d' ? `[${H},${W}]` : W} and kernel ${layout === '2d' ? `[${kh},${kw}]` : kw}`);
   }
   const Cout = Cg * g;
+  // The columns, the full output before cropping and the output are shapes decided here: their
+  // limit is checked under op's name, not under the names of the ops they are handed to.
+  for (const s of [[N, Cout * kh * kw, H * W], [N, Cout, full[0], full[1]], [N, Cout, oh, ow]]) checkSize(s, op);
   const K = Cg * kh * kw;
   // cols[n, (c, a, b), l] = sum over the group's input channels ci of weight[ci, c, a, b] x[n, ci, l]
   const wT = transpose(reshape(w, [g, Cin / g, K]), 1, 2);

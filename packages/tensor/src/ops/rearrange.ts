@@ -1,4 +1,4 @@
-import { arange, tensor } from '../creation.js';
+import { arange, tensor, zeros } from '../creation.js';
 import { makeView } from '../dispatch.js';
 import { ShapeError } from '../errors.js';
 import { stridedSlice } from '../internal-ops.js';
@@ -160,6 +160,8 @@ export function diag(x: Operand, k = 0): Tensor {
   if (t.ndim === 2) return diagonal(t, k);
   if (t.ndim !== 1) throw new ShapeError(`diag: expected a 1-D or 2-D tensor, got ${fmtShape(t.shape)}`);
   const N = t.shape[0]! + Math.abs(k);
+  // The result's shape is decided here, so its limit is checked here, under diag's name.
+  checkSize([N, N], 'diag');
   return reshape(padStrided(t, [N * N], [k >= 0 ? k : -k * N], [N + 1]), [N, N]);
 }
 
@@ -302,6 +304,9 @@ export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   } else if (hi >= n) {
     throw new RangeError(`oneHot: class index ${hi} is out of range for ${n} classes (expected 0..${n - 1})`);
   }
+  const shape = [...t.shape, n];
+  // No indices: no row of classes to build (n itself may be past the limit, the result is empty).
+  if (checkSize(shape, 'oneHot') === 0) return zeros(shape, { dtype: 'int32' });
   return cast(eq(unsqueeze(t, -1), arange(n, { dtype: 'int32' })), 'int32');
 }
 
