@@ -11,7 +11,6 @@
         "native/addon.cc",
         "native/kernels.cc",
         "native/pool.cc",
-        "native/storage.cc",
         "native/elementwise.cc",
         "native/reduce.cc",
         "native/movement.cc",

@@ -10,6 +10,10 @@
 // asking N-API for the array's type (a chain of a dozen type tests) is not needed.
 #include <node_api.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -22,8 +26,6 @@ namespace tg {
 
 std::string blas_info();
 void set_blas_threads(int n);
-napi_value Allocate(napi_env env, napi_callback_info info);  // storage.cc
-size_t pooled_bytes();
 
 const char* dtype_name(DType d) {
   static const char* names[] = {"float32", "float64", "int32", "bool"};
@@ -74,6 +76,9 @@ std::vector<int64_t> Attrs::list() {
 }
 
 namespace {
+
+// The allocation policy in force (set once, when the first thread loads the addon).
+const char* malloc_state = "";
 
 // Per JavaScript thread (the main thread, or each worker_threads Worker that loads the addon).
 struct Scratch {
@@ -224,8 +229,8 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_set_named_property(env, obj, "vectorMath", v);
   napi_create_int32(env, pool_threads(), &v);
   napi_set_named_property(env, obj, "threads", v);
-  napi_create_double(env, static_cast<double>(pooled_bytes()), &v);
-  napi_set_named_property(env, obj, "pooledBytes", v);
+  napi_create_string_utf8(env, malloc_state, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, obj, "memory", v);
   return obj;
 }
 
@@ -240,6 +245,28 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// Where large tensors' memory comes from. Node allocates an ArrayBuffer's memory with malloc, and
+// glibc serves allocations past its mmap threshold (128 KiB, raised as such blocks are freed, up
+// to 32 MiB) with a fresh mmap each, which it unmaps on free: every large output of every op then
+// costs a page fault per 4 KiB page when its kernel first writes it, and a training step faults
+// in all of its activations again. With a high mmap threshold and trim threshold, freed blocks
+// stay in the heap and the next outputs reuse their mapped pages, as PyTorch's tensors reuse
+// theirs. The heap then keeps up to TRIM_KEPT free bytes rather than returning them to the
+// system. A process that sets glibc's malloc tunables or MALLOC_*_ variables keeps its own
+// policy. Returns the policy applied, for nativeInfo().
+const char* malloc_policy() {
+#ifdef __GLIBC__
+  constexpr int MMAP_FROM = 256 << 20;  // only allocations past 256 MiB get a mapping of their own
+  constexpr int TRIM_KEPT = 1 << 30;
+  const bool user = std::getenv("GLIBC_TUNABLES") != nullptr || std::getenv("MALLOC_MMAP_THRESHOLD_") != nullptr || std::getenv("MALLOC_TRIM_THRESHOLD_") != nullptr;
+  if (user) return "the environment's";
+  if (mallopt(M_MMAP_THRESHOLD, MMAP_FROM) == 1 && mallopt(M_TRIM_THRESHOLD, TRIM_KEPT) == 1) return "glibc, heap up to 256 MiB blocks, 1 GiB kept";
+  return "glibc defaults";
+#else
+  return "system defaults";
+#endif
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"run", nullptr, Run, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -247,9 +274,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"kernels", nullptr, Kernels, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"allocate", nullptr, Allocate, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  static const char* const policy = malloc_policy();
+  malloc_state = policy;
   if (const char* t = std::getenv("TAPEGRAD_NUM_THREADS")) {
     int n = std::atoi(t);
     if (n >= 1) {

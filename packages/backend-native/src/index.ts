@@ -26,9 +26,8 @@ interface Addon {
   run(id: number, out: Storage, ...inputs: Storage[]): void;
   setScratch(scratch: Float64Array): void;
   kernels(): [name: string, attrs: string][];
-  info(): { blas: string; vectorMath: string; threads: number; pooledBytes: number };
+  info(): { blas: string; vectorMath: string; threads: number; memory: string };
   setThreads(n: number): void;
-  allocate(bytes: number): ArrayBuffer;
 }
 
 /** What the native backend runs on, from {@link nativeInfo}. */
@@ -39,8 +38,8 @@ export interface NativeInfo {
   vectorMath: string;
   /** Threads the elementwise, reduction and convolution kernels use (the calling thread included). */
   threads: number;
-  /** Bytes of released output storage the addon keeps for reuse (see the package README, "Memory"). */
-  pooledBytes: number;
+  /** How large tensors' memory is allocated (see the package README, "Memory"). */
+  memory: string;
   /** The primitives that have a native kernel. */
   kernels: string[];
   /** Where the addon was loaded from. */
@@ -250,24 +249,18 @@ const ZEROED: Record<DType, new (length: number) => Storage> = { float32: Float3
 
 /**
  * Output storage. Outputs larger than minBytes, which native kernels write, are not zero-filled
- * first: every native kernel writes all of its output, and zeroing a fresh array costs about as
- * much as an elementwise kernel. Those of at least POOLED_BYTES come from the addon's pool
- * (native/storage.cc), which reuses the memory of outputs the garbage collector has released
- * instead of mapping fresh pages for every op; smaller ones from Node's allocator. Small outputs,
- * which the base kernels fill, are zeroed as usual.
+ * first (Node's allocUnsafeSlow): every native kernel writes all of its output, and zeroing a
+ * fresh array costs about as much as an elementwise kernel. Small outputs, which the base
+ * kernels fill, are zeroed as usual.
  */
-function allocator(a: Addon, minBytes: number): (dtype: DType, size: number) => Storage {
+function allocator(minBytes: number): (dtype: DType, size: number) => Storage {
   return (dtype, size) => {
     const bytes = size * DTYPE_BYTES[DTYPE_CODE[dtype]]!;
     if (bytes <= minBytes) return new ZEROED[dtype](size);
-    if (bytes >= POOLED_BYTES) return new ARRAYS[dtype](a.allocate(bytes), 0, size);
     const b = Buffer.allocUnsafeSlow(bytes);
     return new ARRAYS[dtype](b.buffer as ArrayBuffer, b.byteOffset, size);
   };
 }
-
-/** Outputs of at least this many bytes take their storage from the addon's pool. */
-const POOLED_BYTES = 4096;
 
 /** A base kernel that may assume a zeroed output, given one. */
 function zeroingFirst(base: AnyKernel): AnyKernel {
@@ -315,7 +308,7 @@ export function nativeBackend(opts: NativeBackendOptions = {}): Backend {
   const minBytes = opts.minBytes ?? DEFAULT_MIN_BYTES;
   if (!(minBytes >= 0)) throw new RangeError(`nativeBackend: expected minBytes >= 0, got ${minBytes}`);
   const native = nativeKernels(a);
-  const kernels: Record<string, unknown> = { name: 'native', allocate: allocator(a, minBytes) };
+  const kernels: Record<string, unknown> = { name: 'native', allocate: allocator(minBytes) };
   for (const [op, k] of Object.entries(base)) {
     // Primitives the addon has no kernel for keep the base's, which may expect a zeroed output.
     if (typeof k === 'function' && !(op in native) && op !== 'allocate') kernels[op] = zeroingFirst(k as AnyKernel);
