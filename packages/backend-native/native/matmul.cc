@@ -100,17 +100,18 @@ void float_matmul(const View& a, const View& b, const View& o, const std::vector
   const int64_t batch = static_cast<int64_t>(offs.size());
   const int64_t mnk = M * N * K;
   // Work is cut into units: a whole matrix product, or a slice of one along its larger output
-  // dim (rows of M or columns of N), so that every thread gets a few units. A thread the system
-  // holds back then delays only the units it has claimed, where OpenBLAS's own threads split a
-  // GEMM in fixed halves and wait for both (milliseconds on a busy machine, against 0.1 ms of
-  // work for a Linear layer's product).
+  // dim (rows of M or columns of N), one per thread (each slice packs the shared operand again, so
+  // more slices cost more than they balance: at 256^3, four slices gave 0.86x torch's GFLOP/s and
+  // two 0.94x). The caller takes units itself, so a thread the system holds back delays only the
+  // unit it has claimed, where OpenBLAS's own threads split a GEMM in fixed halves and wait for
+  // both (milliseconds on a busy machine, against 0.1 ms of work for a Linear layer's product).
   const int threads = pool_threads();
   const bool huge = mnk >= HUGE_GEMM && batch == 1;
   const bool split_m = M >= N;
   const int64_t dim = split_m ? M : N;
   int64_t slices = 1;
   if (threads > 1 && !huge && mnk > SMALL_GEMM && batch < 2 * threads) {
-    const int64_t want = (2 * threads + batch - 1) / batch;
+    const int64_t want = (threads + batch - 1) / batch;
     slices = std::max<int64_t>(1, std::min({want, dim / MIN_SLICE, mnk / MIN_SLICE_WORK}));
   }
   auto unit = [&](int64_t u) {
