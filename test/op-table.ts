@@ -25,7 +25,7 @@ import {
   adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool1d, convTranspose1d, convTranspose2d, interpolate, maxPool1d,
 } from '@tapegrad/tensor';
 import { arange, eye, linalg } from '@tapegrad/tensor';
-import { layerNorm } from '@tapegrad/tensor/internal';
+import { axpy, layerNorm } from '@tapegrad/tensor/internal';
 import { vjp } from '@tapegrad/autograd';
 
 /** Where an input's values are drawn from. */
@@ -433,6 +433,8 @@ export const OP_TABLE: readonly OpRow[] = [
   row('softmax', 'VJP, axis 0', (x, g) => pullback((t) => softmax(t, 0), x!, g!), torchVjp('torch.softmax(x, 0)'), { inputs: [REAL, REAL], shapes: rank(2, 3) }),
   row('logSoftmax', 'VJP, axis -1', (x, g) => pullback((t) => logSoftmax(t, -1), x!, g!), torchVjp('torch.log_softmax(x, -1)'), { inputs: [REAL, REAL], shapes: rank(1, 3) }),
   row('logSoftmax', 'VJP, axis 0', (x, g) => pullback((t) => logSoftmax(t, 0), x!, g!), torchVjp('torch.log_softmax(x, 0)'), { inputs: [REAL, REAL], shapes: rank(2, 3) }),
+  // The optimizers' update step (SGD's p - lr g) in one pass.
+  row('axpy', 'alpha -0.5', (x, y) => axpy(x!, y!, -0.5), 'lambda x, y: torch.add(x, y, alpha=-0.5)', { inputs: [REAL, REAL], internal: true }),
   // nn's LayerNorm normalizes with this internal primitive, then scales and shifts with public ops.
   row('layerNorm', 'last dim', (x) => layerNorm(x!, 1, 1e-5), 'lambda x: F.layer_norm(x, x.shape[-1:])', { shapes: rank(1, 3, 3, 5), internal: true }),
   row('layerNorm', 'last two dims, eps 0.1', (x) => layerNorm(x!, 2, 0.1), 'lambda x: F.layer_norm(x, x.shape[-2:], eps=0.1)', { shapes: rank(2, 3), internal: true }),

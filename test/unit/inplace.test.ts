@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mul, slice, sum, tanh, tensor, type Tensor } from '@tapegrad/tensor';
 import { backward, noGrad } from '@tapegrad/autograd';
+import { axpy, axpyInPlace } from '@tapegrad/tensor/internal';
 
 const w64 = () => tensor([1, 2, 3], { dtype: 'float64', requiresGrad: true });
 
@@ -102,5 +103,37 @@ describe('in-place arithmetic', () => {
     const x = f32([1, 2, 3, 4, 5, 6]);
     x.narrow(0, 2, 2).mul_(10);
     expect(values(x)).toEqual([1, 2, 30, 40, 5, 6]);
+  });
+});
+
+describe('axpyInPlace (the optimizers\' update)', () => {
+  it('adds alpha y into the target in place, as the out-of-place axpy computes it', () => {
+    const x = tensor([1, -2, 3.5, 4], { dtype: 'float64' });
+    const y = tensor([0.5, 2, -1, 8], { dtype: 'float64' });
+    const want = Array.from(axpy(x, y, -0.25).data());
+    const buf = x.buf;
+    axpyInPlace(x, y, -0.25);
+    expect(x.buf).toBe(buf);
+    expect(Array.from(x.data())).toEqual(want);
+    expect(want).toEqual([0.875, -2.5, 3.75, 2]);
+  });
+
+  it('reads a y that shares the target\'s storage before writing, and writes through a view', () => {
+    const x = tensor([1, 2, 3, 4]);
+    axpyInPlace(x, x.flip(0), 1);
+    expect(Array.from(x.data())).toEqual([5, 5, 5, 5]);
+    const z = tensor([1, 2, 3, 4, 5, 6]);
+    axpyInPlace(z.narrow(0, 2, 2), tensor([1, 1]), 10);
+    expect(Array.from(z.data())).toEqual([1, 2, 13, 14, 5, 6]);
+  });
+
+  it('refuses mismatched operands and a target that requires grad while recording, naming the caller', () => {
+    const w = tensor([1, 2], { requiresGrad: true });
+    expect(() => axpyInPlace(w, tensor([1, 1]), 0.1, 'SGD')).toThrow(/^SGD: in-place writes are not recorded/);
+    noGrad(() => axpyInPlace(w, tensor([1, 1]), -0.5, 'SGD'));
+    expect(Array.from(w.data())).toEqual([0.5, 1.5]);
+    expect(() => axpyInPlace(tensor([1, 2]), tensor([1, 2, 3]), 1, 'SGD')).toThrow(/^SGD: expected two tensors of one shape/);
+    expect(() => axpyInPlace(tensor([1, 2]), tensor([1, 2], { dtype: 'float64' }), 1, 'SGD')).toThrow(/^SGD: expected two float tensors of one dtype/);
+    expect(() => axpyInPlace(tensor([1, 2]), tensor([1, 2]), 'a' as unknown as number, 'SGD')).toThrow(/^SGD: expected alpha to be a number/);
   });
 });

@@ -16,6 +16,8 @@ namespace {
 
 // Elements (summed over slices) from which a kernel is split over the pool.
 constexpr int64_t PAR_FROM = 1 << 15;
+// axpy is memory-bound: threads pay from a smaller size than the elementwise kernels' 2^18.
+constexpr int64_t PAR_AXPY = 1 << 16;
 // Elements staged per buffer in the elementwise (GELU) kernels.
 constexpr int64_t BLOCK = 256;
 
@@ -388,8 +390,39 @@ void layer_norm_backward(Call& c) {
   });
 }
 
+// ---- axpy: x + alpha y -------------------------------------------------------------------------------
+
+// Each element computed in double and rounded once to the output's dtype, as the reference does
+// (no contraction into an FMA: the build has -ffp-contract=off). The output may be x itself (an
+// optimizer's in-place update): each element of x is read before it is written.
+void axpy(Call& c) {
+  check_operands(c, 2);
+  const View& o = c.out;
+  const View& x = c.in.at(0);
+  const View& y = c.in.at(1);
+  const double alpha = c.attrs.num();
+  Rows<3> rows(o.shape, o.ndim, {o.strides, x.strides, y.strides}, {o.offset, x.offset, y.offset});
+  with_float(o, [&](auto* tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    const T* xb = x.ptr<T>();
+    const T* yb = y.ptr<T>();
+    T* ob = o.ptr<T>();
+    rows.run(PAR_AXPY, [&](Rows<3>::Offs p, int64_t n, Rows<3>::Offs s) {
+      T* out = ob + p[0];
+      const T* xs = xb + p[1];
+      const T* ys = yb + p[2];
+      if (s[0] == 1 && s[1] == 1 && s[2] == 1) {
+        for (int64_t i = 0; i < n; i++) out[i] = static_cast<T>(static_cast<double>(xs[i]) + alpha * static_cast<double>(ys[i]));
+      } else {
+        for (int64_t i = 0; i < n; i++) out[i * s[0]] = static_cast<T>(static_cast<double>(xs[i * s[1]]) + alpha * static_cast<double>(ys[i * s[2]]));
+      }
+    });
+  });
+}
+
 }  // namespace
 
+void k_axpy(Call& c) { axpy(c); }
 void k_softmax(Call& c) { softmax<false>(c); }
 void k_logSoftmax(Call& c) { softmax<true>(c); }
 void k_softmaxBackward(Call& c) { softmax_backward<false>(c); }

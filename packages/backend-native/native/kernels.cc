@@ -44,7 +44,8 @@
   X(softmax, "axis") X(logSoftmax, "axis")                      \
   X(softmaxBackward, "axis") X(logSoftmaxBackward, "axis")      \
   X(gelu, "tanh") X(geluBackward, "tanh")                       \
-  X(layerNorm, "dims eps") X(layerNormBackward, "dims eps")
+  X(layerNorm, "dims eps") X(layerNormBackward, "dims eps")    \
+  X(axpy, "alpha")
 
 namespace tg {
 

@@ -3,10 +3,11 @@
  * API: reached through `@tapegrad/tensor/internal`. Each records through the same choke points
  * (`makeView`, `runKernel`) as a public op, so it is differentiable like one.
  */
-import { makeView, runKernel } from './dispatch.js';
+import { makeView, runKernel, runKernelInto } from './dispatch.js';
 import { ShapeError } from './errors.js';
-import { checkShape, fmtShape, normAxis, sameShape } from './shape.js';
-import type { Tensor } from './tensor.js';
+import { checkShape, describe, fmtShape, normAxis, sameShape } from './shape.js';
+import { isAnomalyEnabled, isGradEnabled, markWritten, withGradMode } from './tape.js';
+import { Tensor } from './tensor.js';
 import { asTensor } from './ops/operand.js';
 import { checkDType, isFloat, toStored, type DType } from './dtype.js';
 import { checkNumber } from './validate.js';
@@ -97,4 +98,40 @@ export function layerNorm(x: Tensor, dims: number, eps: number, op = 'layerNorm'
   checkNumber(eps, op, 'eps');
   if (!isFloat(t.dtype)) t = castAs(op, t, 'float32');
   return runKernel('layerNorm', [t], { dims, eps }, t.shape, t.dtype);
+}
+
+/**
+ * x + alpha * y for two float tensors of one shape and dtype, in one pass (each element computed
+ * in float64 and stored once): the update step of the optimizers.
+ */
+export function axpy(x: Tensor, y: Tensor, alpha: number, op = 'axpy'): Tensor {
+  checkAxpy(x, y, alpha, op);
+  return runKernel('axpy', [x, y], { alpha }, x.shape, x.dtype);
+}
+
+/**
+ * target += alpha * y in place, in one pass when target owns its contiguous storage and y lies in
+ * other storage (else through axpy and a copy). Not recorded: as every in-place write, refused on
+ * a tensor that requires grad while recording.
+ */
+export function axpyInPlace(target: Tensor, y: Tensor, alpha: number, op = 'axpy_'): Tensor {
+  checkAxpy(target, y, alpha, op);
+  if (target._batch !== null || y._batch !== null) throw new TypeError(`${op}: in-place writes into or from a tensor batched by vmap are not supported`);
+  if (isGradEnabled() && (target.requiresGrad || y.requiresGrad)) {
+    throw new TypeError(`${op}: in-place writes are not recorded on the tape; do them inside noGrad (or on detached tensors)`);
+  }
+  const whole = target.offset === 0 && target.size === target.buf.length && target.isContiguous;
+  if (whole && y.buf.buffer !== target.buf.buffer && !isAnomalyEnabled()) {
+    markWritten(target.buf);
+    runKernelInto('axpy', [target, y], { alpha }, target);
+    return target;
+  }
+  return target.copy_(withGradMode(false, () => axpy(target, y, alpha, op)));
+}
+
+function checkAxpy(x: unknown, y: unknown, alpha: unknown, op: string): void {
+  if (!(x instanceof Tensor) || !(y instanceof Tensor)) throw new TypeError(`${op}: expected two tensors, got ${describe(x)} and ${describe(y)}`);
+  if (!isFloat(x.dtype) || x.dtype !== y.dtype) throw new TypeError(`${op}: expected two float tensors of one dtype, got ${x.dtype} and ${y.dtype}`);
+  if (!sameShape(x.shape, y.shape)) throw new ShapeError(`${op}: expected two tensors of one shape, got ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`);
+  checkNumber(alpha, op, 'alpha');
 }

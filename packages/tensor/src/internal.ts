@@ -22,4 +22,4 @@ export { asTensor, checkOperand } from './ops/operand.js';
 export { checkNumber, checkInteger, checkFlag, checkOptions } from './validate.js';
 export { checkSeed, floatSamples } from './random.js';
 export { checkSize as checkElementCount } from './shape.js';
-export { scatterAddZeros, stridedSlice, sliceRange, checkIndex, castAs, layerNorm } from './internal-ops.js';
+export { scatterAddZeros, stridedSlice, sliceRange, checkIndex, castAs, layerNorm, axpy, axpyInPlace } from './internal-ops.js';

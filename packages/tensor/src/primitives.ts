@@ -22,6 +22,8 @@ export interface AxisAttrs { axis: number }
 export interface GeluAttrs { tanh: boolean }
 /** Attributes of the fused layer normalization: over the trailing `dims` dims, variance + `eps`. */
 export interface LayerNormAttrs { dims: number; eps: number }
+/** Attributes of axpy: the scale of its second operand. */
+export interface AxpyAttrs { alpha: number }
 /** Attributes of a sort along one axis. */
 export interface SortAttrs { axis: number; descending: boolean }
 
@@ -125,6 +127,8 @@ export const PRIMITIVE_TABLE = {
   layerNorm: decl<LayerNormAttrs>()('fused'),
   /** [x, g] -> layerNorm's VJP: r (g - mean(g) - xhat mean(g xhat)), r = 1 / sqrt(var + eps), xhat = layerNorm(x). */
   layerNormBackward: decl<LayerNormAttrs>()('fused'),
+  /** [x, y] -> x + alpha y, of one shape and float dtype: an optimizer's update in one pass. */
+  axpy: decl<AxpyAttrs>()('fused'),
 } as const;
 
 type Table = typeof PRIMITIVE_TABLE;

@@ -149,4 +149,10 @@ export const fusedRules: RuleTable<Fused> = {
     jvp: layerNormBackwardJvp,
     batch: elementwiseBatch,
   },
+  /** d (x + alpha y) = dx + alpha dy */
+  axpy: {
+    vjp: (g, _xy, _out, { alpha }, needs) => [needs[0] ? g : null, needs[1] ? mul(g, alpha) : null],
+    jvp: ([tx, ty], _xy, _out, { alpha }) => addTangents(tx, ty === null ? null : mul(ty, alpha)),
+    batch: elementwiseBatch,
+  },
 };

@@ -1,4 +1,5 @@
 import { Tensor } from '@tapegrad/tensor';
+import { axpyInPlace } from '@tapegrad/tensor/internal';
 import { checkNonNegative, Optimizer, type ParamGroup, type ParamGroupInput, type ParamState, type StateSpec } from './optimizer.js';
 
 /** SGD's hyperparameters (PyTorch's names in camelCase). */
@@ -65,6 +66,6 @@ export class SGD extends Optimizer<SGDHyper> {
       state.momentum_buffer = buf;
       g = h.nesterov ? g.add(buf.mul(h.momentum)) : buf;
     }
-    p.sub_(g.mul(h.lr));
+    axpyInPlace(p, g, -h.lr, 'SGD');
   }
 }

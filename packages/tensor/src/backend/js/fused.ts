@@ -1,5 +1,5 @@
 import type { TypedArray } from '../../dtype.js';
-import type { FusedPrimitive, GeluAttrs, LayerNormAttrs } from '../../primitives.js';
+import type { AxpyAttrs, FusedPrimitive, GeluAttrs, LayerNormAttrs } from '../../primitives.js';
 import { erf } from './erf.js';
 import { offsetsOf } from './iterate.js';
 import type { Kernel, KernelTable, View } from '../backend.js';
@@ -157,6 +157,14 @@ const layerNormBackwardKernel: Kernel<'layerNormBackward'> = ([x, g], out, { dim
   });
 };
 
+/** x + alpha y elementwise, computed in float64 and stored once in out's dtype. */
+const axpyKernel: Kernel<'axpy'> = ([x, y], out, { alpha }: AxpyAttrs) => {
+  const xb = x!.buf, yb = y!.buf, ob = out.buf;
+  forEachSlice([x!, y!, out], out.shape.map((_, d) => d), ([xo, yo, oo], [xi, yi, oi], n) => {
+    for (let i = 0; i < n; i++) ob[oo! + oi![i]!] = xb[xo! + xi![i]!]! + alpha * yb[yo! + yi![i]!]!;
+  });
+};
+
 /** The JS kernels of the fused primitives: float64 arithmetic throughout, stored in out's dtype. */
 export const fusedKernels: KernelTable<FusedPrimitive> = {
   softmax: softmaxKernel(false),
@@ -167,4 +175,5 @@ export const fusedKernels: KernelTable<FusedPrimitive> = {
   geluBackward: geluKernel(true),
   layerNorm: layerNormKernel,
   layerNormBackward: layerNormBackwardKernel,
+  axpy: axpyKernel,
 };
