@@ -6,7 +6,8 @@
 import { makeView, runKernel, runKernelInto } from './dispatch.js';
 import { ShapeError } from './errors.js';
 import { checkShape, describe, fmtShape, normAxis, sameShape } from './shape.js';
-import { isAnomalyEnabled, isGradEnabled, markWritten, withGradMode } from './tape.js';
+import { markWritten, withGradMode } from './tape.js';
+import { checkWrite, writableInPlace } from './ops/write-checks.js';
 import { Tensor } from './tensor.js';
 import { asTensor } from './ops/operand.js';
 import { checkDType, isFloat, toStored, type DType } from './dtype.js';
@@ -116,12 +117,8 @@ export function axpy(x: Tensor, y: Tensor, alpha: number, op = 'axpy'): Tensor {
  */
 export function axpyInPlace(target: Tensor, y: Tensor, alpha: number, op = 'axpy_'): Tensor {
   checkAxpy(target, y, alpha, op);
-  if (target._batch !== null || y._batch !== null) throw new TypeError(`${op}: in-place writes into or from a tensor batched by vmap are not supported`);
-  if (isGradEnabled() && (target.requiresGrad || y.requiresGrad)) {
-    throw new TypeError(`${op}: in-place writes are not recorded on the tape; do them inside noGrad (or on detached tensors)`);
-  }
-  const whole = target.offset === 0 && target.size === target.buf.length && target.isContiguous;
-  if (whole && y.buf.buffer !== target.buf.buffer && !isAnomalyEnabled()) {
+  checkWrite(op, target, y);
+  if (writableInPlace(target, y)) {
     markWritten(target.buf);
     runKernelInto('axpy', [target, y], { alpha }, target);
     return target;
