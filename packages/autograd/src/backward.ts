@@ -1,8 +1,9 @@
 import { AnomalyError, Tensor, add, clone, ones, zerosLike, type PrimitiveAttrs, type TapeNode } from '@tapegrad/tensor';
 import {
-  addOpTime, fmtShape, isAnomalyEnabled, isTimingEnabled, lastWrite, reachableNodes, sameShape, writeCount, withAnomalyMode, withGradMode,
+  addOpTime, bornInPool, closePool, fmtShape, isAnomalyEnabled, openPool, releaseStorage, isTimingEnabled, lastWrite, reachableNodes, sameShape, writeCount, withAnomalyMode, withGradMode,
 } from '@tapegrad/tensor/internal';
 import { describeValue, physical } from './levels.js';
+import type { TypedArray } from '@tapegrad/tensor';
 import { derivativeFor } from './validate.js';
 import { SHAPE_ONLY_VJP, rules } from './rules/index.js';
 import type { PrimitiveRules } from './rules/rule.js';
@@ -49,11 +50,68 @@ export interface WalkOptions {
   capture?: ReadonlySet<Tensor>;
 }
 
-/** Cotangents summed per tensor during a sweep (a tensor used twice gets the sum). */
+/**
+ * Cotangents summed per tensor during a sweep (a tensor used twice gets the sum). With a pool open
+ * (see @tapegrad/tensor's storage-pool), it also counts how many cotangents stand over each storage
+ * the sweep made, and releases a storage to the pool when the last of them is consumed.
+ */
 class Cotangents extends Map<Tensor, Tensor> {
+  private readonly holds = new Map<TypedArray, number>();
+  /** Whether storages are counted and released (off for good once a batched cotangent appears). */
+  private pooling: boolean;
+
+  constructor(pooling: boolean) {
+    super();
+    this.pooling = pooling;
+  }
+
   accumulate(t: Tensor, g: Tensor): void {
     const prev = this.get(t);
-    this.set(t, prev === undefined ? g : add(prev, g));
+    const sum = prev === undefined ? g : add(prev, g);
+    this.set(t, sum);
+    this.hold(sum);
+    if (prev !== undefined) this.drop(prev);
+  }
+
+  /** Counts one more holder of g's storage (if the sweep made it). */
+  hold(g: Tensor): void {
+    if (!this.pooling) return;
+    if (g._batch !== null) {
+      // A batched cotangent's values live in a physical tensor the counts do not see.
+      this.pooling = false;
+      return;
+    }
+    if (bornInPool(g.buf)) this.holds.set(g.buf, (this.holds.get(g.buf) ?? 0) + 1);
+  }
+
+  /** Counts one holder of g's storage less, releasing the storage when none is left. */
+  drop(g: Tensor): void {
+    if (!this.pooling || g._batch !== null) return;
+    const n = this.holds.get(g.buf);
+    if (n === undefined) return;
+    if (n > 1) {
+      this.holds.set(g.buf, n - 1);
+    } else {
+      this.holds.delete(g.buf);
+      releaseStorage(g.buf);
+    }
+  }
+
+  /**
+   * Runs one node's backward step: `step` gives each input cotangent to `give`. The node's own
+   * cotangent g and every cotangent the step made stay held until all of them have been given, so
+   * a rule that returns one tensor for two inputs (or g itself) never sees it released between.
+   */
+  visit(g: Tensor, step: (give: (x: Tensor, gi: Tensor) => void) => void, keep: (x: Tensor) => boolean): void {
+    const made: Tensor[] = [];
+    step((x, gi) => {
+      if (!keep(x)) return;
+      this.hold(gi);
+      made.push(gi);
+      this.accumulate(x, gi);
+    });
+    for (const gi of made) this.drop(gi);
+    this.drop(g);
   }
 }
 
@@ -90,26 +148,38 @@ function stepBack(node: TapeNode, g: Tensor, needs: boolean[], give: (x: Tensor,
  * written to `.grad` once at the end.
  */
 export function walk(roots: readonly Tensor[], seeds: readonly Tensor[], opts: WalkOptions): Map<Tensor, Tensor> {
-  const grads = new Cotangents();
   const capture = opts.capture;
-  withGradMode(opts.createGraph, () => {
-    roots.forEach((r, i) => grads.accumulate(r, seeds[i]!));
-    const nodes = reachableNodes(roots).sort((a, b) => b.id - a.id);
-    for (const node of nodes) {
-      const g = grads.get(node.output);
-      if (g === undefined) continue;
-      if (capture === undefined || !capture.has(node.output)) grads.delete(node.output);
-      const needs = node.inputs.map((x) => x.requiresGrad);
-      stepBack(node, g, needs, (x, gi) => {
-        if (x.node !== null || capture === undefined || capture.has(x)) grads.accumulate(x, gi);
-      });
-    }
-    if (capture === undefined) {
-      const owned = opts.createGraph ? null : ownedStorage(grads, seeds, nodes);
-      for (const [t, g] of grads) if (t.node === null) accumulateLeaf(t, g, opts.createGraph || owned!.has(g));
-    }
-  });
+  const nodes = reachableNodes(roots).sort((a, b) => b.id - a.id);
+  const pooled = !opts.createGraph && capture === undefined && canPool(nodes) && openPool();
+  const grads = new Cotangents(pooled);
+  try {
+    withGradMode(opts.createGraph, () => {
+      roots.forEach((r, i) => grads.accumulate(r, seeds[i]!));
+      for (const node of nodes) {
+        const g = grads.get(node.output);
+        if (g === undefined) continue;
+        if (capture === undefined || !capture.has(node.output)) grads.delete(node.output);
+        const needs = node.inputs.map((x) => x.requiresGrad);
+        grads.visit(g, (give) => stepBack(node, g, needs, give), (x) => x.node !== null || capture === undefined || capture.has(x));
+      }
+      if (capture === undefined) {
+        const owned = opts.createGraph ? null : ownedStorage(grads, seeds, nodes);
+        for (const [t, g] of grads) if (t.node === null) accumulateLeaf(t, g, opts.createGraph || owned!.has(g));
+      }
+    });
+  } finally {
+    if (pooled) closePool();
+  }
   return grads;
+}
+
+/**
+ * Whether a sweep over `nodes` may release the storages it made: not when a user-defined VJP is
+ * among them (it may keep the cotangent it is given), as ownedStorage reasons too.
+ */
+function canPool(nodes: readonly TapeNode[]): boolean {
+  for (const n of nodes) if (n.vjp !== null) return false;
+  return true;
 }
 
 /**
@@ -124,22 +194,27 @@ export function pullback(
   seeds: readonly Tensor[],
   createGraph: boolean,
 ): Tensor[] {
-  const grads = new Cotangents();
   const relevant = graph.relevant;
-  return withGradMode(createGraph, () => {
-    outputs.forEach((o, i) => {
-      if (relevant.has(o)) grads.accumulate(o, seeds[i]!);
+  const pooled = !createGraph && canPool(graph.nodes) && openPool();
+  const grads = new Cotangents(pooled);
+  try {
+    return withGradMode(createGraph, () => {
+      outputs.forEach((o, i) => {
+        if (relevant.has(o)) grads.accumulate(o, seeds[i]!);
+      });
+      const nodes = graph.nodes;
+      for (let k = nodes.length - 1; k >= 0; k--) {
+        const node = nodes[k]!;
+        const g = grads.get(node.output);
+        if (g === undefined) continue;
+        grads.delete(node.output);
+        grads.visit(g, (give) => stepBack(node, g, node.inputs.map((x) => relevant.has(x)), give), () => true);
+      }
+      return primals.map((p) => grads.get(p) ?? zerosLike(p));
     });
-    const nodes = graph.nodes;
-    for (let k = nodes.length - 1; k >= 0; k--) {
-      const node = nodes[k]!;
-      const g = grads.get(node.output);
-      if (g === undefined) continue;
-      grads.delete(node.output);
-      stepBack(node, g, node.inputs.map((x) => relevant.has(x)), (x, gi) => grads.accumulate(x, gi));
-    }
-    return primals.map((p) => grads.get(p) ?? zerosLike(p));
-  });
+  } finally {
+    if (pooled) closePool();
+  }
 }
 
 /** Refuses a node whose inputs or output were written in place after it was recorded: its rule would read the new values. */

@@ -251,11 +251,15 @@ const ZEROED: Record<DType, new (length: number) => Storage> = { float32: Float3
  * Output storage. Outputs larger than minBytes, which native kernels write, are not zero-filled
  * first (Node's allocUnsafeSlow): every native kernel writes all of its output, and zeroing a
  * fresh array costs about as much as an elementwise kernel. Small outputs, which the base
- * kernels fill, are zeroed as usual.
+ * kernels fill, are zeroed as usual, also in memory the tensor package reuses (`reuse`).
  */
-function allocator(minBytes: number): (dtype: DType, size: number) => Storage {
-  return (dtype, size) => {
+function allocator(minBytes: number): (dtype: DType, size: number, reuse?: ArrayBuffer) => Storage {
+  return (dtype, size, reuse) => {
     const bytes = size * DTYPE_BYTES[DTYPE_CODE[dtype]]!;
+    if (reuse !== undefined) {
+      const view = new ARRAYS[dtype](reuse, 0, size);
+      return bytes <= minBytes ? view.fill(0) : view;
+    }
     if (bytes <= minBytes) return new ZEROED[dtype](size);
     const b = Buffer.allocUnsafeSlow(bytes);
     return new ARRAYS[dtype](b.buffer as ArrayBuffer, b.byteOffset, size);

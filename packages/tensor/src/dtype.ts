@@ -76,6 +76,11 @@ export function allocate(dtype: DType, n: number, op = 'allocate'): TypedArray {
 
 const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 
+/** Bytes per element of `dtype`. */
+export function dtypeBytes(dtype: DType): number {
+  return BYTES[dtype];
+}
+
 /** The dtype a typed array maps to (Uint8Array is bool), or null. */
 export function dtypeOfArray(a: unknown): DType | null {
   if (a instanceof Float32Array) return 'float32';

@@ -23,3 +23,4 @@ export { checkNumber, checkInteger, checkFlag, checkOptions } from './validate.j
 export { checkSeed, floatSamples } from './random.js';
 export { checkSize as checkElementCount } from './shape.js';
 export { scatterAddZeros, stridedSlice, sliceRange, checkIndex, castAs, layerNorm, axpy, axpyInPlace } from './internal-ops.js';
+export { openPool, closePool, bornInPool, release as releaseStorage, pooledBytes, poisonReleased, POOL_MIN_ELEMENTS } from './storage-pool.js';

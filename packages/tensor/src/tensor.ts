@@ -1,6 +1,7 @@
-import { allocate, checkDType, isFloat, type DType, type TypedArray } from './dtype.js';
+import { allocate, checkDType, dtypeBytes, isFloat, type DType, type TypedArray } from './dtype.js';
 import { checkDims, contiguousStrides, shapeSize } from './shape.js';
 import { checkLayout } from './validate.js';
+import { POOL_MIN_ELEMENTS, noteBirth, takeBlock, zeroedView } from './storage-pool.js';
 import type { TapeNode } from './tape.js';
 import * as E from './ops/elementwise.js';
 import { castAs } from './internal-ops.js';
@@ -100,9 +101,14 @@ export class Tensor {
    * checked here (a RangeError naming `op`, the function that asked, the shape and the limit).
    * Zero-filled, unless `alloc` (a backend's allocator) provides storage its kernel overwrites.
    */
-  static empty(shape: readonly number[], dtype: DType, op = 'Tensor.empty', alloc?: (dtype: DType, size: number) => TypedArray): Tensor {
+  static empty(shape: readonly number[], dtype: DType, op = 'Tensor.empty', alloc?: (dtype: DType, size: number, reuse?: ArrayBuffer) => TypedArray): Tensor {
     const n = checkDims(shape, op);
-    const buf = alloc === undefined ? allocate(dtype, n, op) : alloc(dtype, n);
+    // Memory a reverse sweep has proven dead comes first (see storage-pool.ts).
+    const block = n >= POOL_MIN_ELEMENTS ? takeBlock(n * dtypeBytes(dtype)) : undefined;
+    let buf: TypedArray;
+    if (block === undefined) buf = alloc === undefined ? allocate(dtype, n, op) : alloc(dtype, n);
+    else buf = alloc === undefined ? zeroedView(dtype, n, block) : alloc(dtype, n, block);
+    noteBirth(buf);
     // Chains of ops pass one shape array along; its (immutable) strides are computed once.
     if (shape !== lastShape) {
       lastShape = shape;

@@ -27,8 +27,11 @@ export type Backend = {
   /**
    * Optional: storage for a kernel output of `size` elements, which need not be zeroed (every
    * kernel of this backend writes all of its output). Without it outputs are fresh zeroed arrays.
+   * Given `reuse`, free memory of at least that size (see tensor's storage-pool.ts), the storage
+   * should be a view over it from byte 0, zeroed if the kernel for it expects zeros; a backend
+   * may also ignore it and return new storage.
    */
-  readonly allocate?: (dtype: DType, size: number) => TypedArray;
+  readonly allocate?: (dtype: DType, size: number, reuse?: ArrayBuffer) => TypedArray;
 } & KernelTable<KernelPrimitive>;
 
 let current: Backend = jsBackend;
