@@ -1,4 +1,5 @@
 import type { Tensor } from '@tapegrad/tensor';
+import { axpy, axpyInPlace } from '@tapegrad/tensor/internal';
 import {
   buffer, checkNonNegative, checkUnitInterval, Optimizer, type ParamGroup, type ParamGroupInput, type ParamState, type StateSpec,
 } from './optimizer.js';
@@ -44,6 +45,11 @@ abstract class AdamFamily extends Optimizer<AdamHyper> {
     return ADAM_STATE;
   }
 
+  /**
+   * One step for one parameter, in place as PyTorch does it: the moment buffers (the optimizer's
+   * own, never handed out: stateDict copies them) are updated where they lie, so a step makes two
+   * temporaries of the parameter's size (g*g, and the update) instead of a dozen.
+   */
   protected update(p: Tensor, grad: Tensor, h: ParamGroup<AdamHyper>, state: ParamState): void {
     const [beta1, beta2] = h.betas;
     const step = ((state.step as number | undefined) ?? 0) + 1;
@@ -51,12 +57,12 @@ abstract class AdamFamily extends Optimizer<AdamHyper> {
     let g = h.maximize ? grad.neg() : grad;
     if (h.weightDecay !== 0) {
       if (this.decoupled) p.mul_(1 - h.lr * h.weightDecay);
-      else g = g.add(p.mul(h.weightDecay));
+      else g = axpy(g, p, h.weightDecay, this.name);
     }
-    const expAvg = buffer(state, 'exp_avg', p).mul(beta1).add(g.mul(1 - beta1));
-    const expAvgSq = buffer(state, 'exp_avg_sq', p).mul(beta2).add(g.mul(g).mul(1 - beta2));
-    state.exp_avg = expAvg;
-    state.exp_avg_sq = expAvgSq;
+    const expAvg = buffer(state, 'exp_avg', p).mul_(beta1);
+    axpyInPlace(expAvg, g, 1 - beta1, this.name);
+    const expAvgSq = buffer(state, 'exp_avg_sq', p).mul_(beta2);
+    axpyInPlace(expAvgSq, g.mul(g), 1 - beta2, this.name);
     const biasCorrection1 = 1 - beta1 ** step;
     const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
     const stepSize = h.lr / biasCorrection1;
@@ -65,8 +71,8 @@ abstract class AdamFamily extends Optimizer<AdamHyper> {
       second = buffer(state, 'max_exp_avg_sq', p).maximum(expAvgSq);
       state.max_exp_avg_sq = second;
     }
-    const denom = second.sqrt().div(biasCorrection2Sqrt).add(h.eps);
-    p.sub_(expAvg.div(denom).mul(stepSize));
+    const denom = second.sqrt().div_(biasCorrection2Sqrt).add_(h.eps);
+    axpyInPlace(p, expAvg.div(denom), -stepSize, this.name);
   }
 }
 
