@@ -660,7 +660,7 @@ export const NON_DIFFERENTIABLE: readonly string[] = [
  * Primitives with int32 outputs that no public function of the same name returns (so none of the
  * names above covers them): they are never recorded, and no row can reach them.
  */
-export const INDEX_PRIMITIVES: readonly string[] = ['cumargmax', 'cumargmin'];
+export const INDEX_PRIMITIVES: readonly string[] = ['cumargmax', 'cumargmin', 'maxPool2dIndices'];
 
 /** Function exports of @tapegrad/tensor that are not ops on tensors, by kind. */
 export const NOT_OPS: Readonly<Record<string, readonly string[]>> = {

@@ -309,6 +309,33 @@ describe('large tensors (thread pool, blocked loops)', () => {
     }
   });
 
+  it('maxPool2dIndices: the same positions as the reference, with ties, NaN, -Infinity, every dtype and strided inputs', () => {
+    type W = { kernel: [number, number]; stride: [number, number]; padding: [number, number]; dilation: [number, number] };
+    const cases: [number[], W][] = [
+      [[64, 8, 28, 28], { kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1] }],
+      [[3, 2, 9, 7], { kernel: [3, 3], stride: [2, 2], padding: [1, 1], dilation: [1, 1] }],
+      [[2, 3, 11, 6], { kernel: [2, 3], stride: [1, 1], padding: [1, 1], dilation: [2, 2] }],
+      [[2, 2, 5, 4], { kernel: [3, 2], stride: [3, 1], padding: [1, 0], dilation: [1, 3] }],
+    ];
+    for (const [shape, a] of cases) {
+      const [N, C, H, W] = shape as [number, number, number, number];
+      const OH = Math.floor((H + 2 * a.padding[0] - a.dilation[0] * (a.kernel[0] - 1) - 1) / a.stride[0]) + 1;
+      const OW = Math.floor((W + 2 * a.padding[1] - a.dilation[1] * (a.kernel[1] - 1) - 1) / a.stride[1]) + 1;
+      for (const dtype of ['float64', 'float32', 'int32', 'bool'] as const) {
+        // Few distinct values, so windows tie; NaN and -Infinity sprinkled among the floats.
+        const value = (i: number) => {
+          const v = ((i * 7919) % 13) - 6;
+          if (dtype === 'bool') return v > 0 ? 1 : 0;
+          if (dtype === 'int32') return v;
+          return i % 7 === 2 ? NaN : i % 11 === 3 ? -Infinity : v;
+        };
+        const dense = view(shape, [C * H * W, H * W, W, 1], 0, dtype, value);
+        const strided = view(shape, [1, N, N * C * W, N * C], 3, dtype, value);
+        for (const x of [dense, strided]) expectSame(...both('maxPool2dIndices', [x], [N, C, OH * OW], 'int32', a));
+      }
+    }
+  });
+
   it('unfold2d, fold2d, gather and scatterAdd on batches large enough to be split', () => {
     const x = big([32, 8, 28, 28], 7);
     const opts = { stride: [2, 1] as [number, number], padding: [1, 2] as [number, number], dilation: [1, 2] as [number, number] };

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backward, profileOps, graphScope, traceGraph, type Graph } from '@tapegrad/autograd';
-import { tensor, type Tensor } from 'tapegrad';
+import { tensor, unfold2d, type Tensor } from 'tapegrad';
 import { named } from './helpers.js';
 
 const doc = readFileSync(resolve(__dirname, '../../docs/graph-schema.md'), 'utf8');
@@ -42,7 +42,8 @@ function documents(): Graph[] {
   const w = named(tensor([[0.1, 0.2, 0.3], [0.4, -0.5, 0.6]]), 'enc.fc.weight');
   const b = named(tensor([0.1, -0.2]), 'enc.fc.bias');
   const h = x.matmul(w.T).add(b).relu();
-  const pooled = h.reshape([1, 1, 2, 2]).maxPool2d(2).reshape([1]);
+  // Windows padded with -Infinity: a non-finite attribute (padValue).
+  const pooled = unfold2d(h.reshape([1, 1, 2, 2]), 2, { padding: 1, padValue: -Infinity }).max().reshape([1]);
   const [s, v] = graphScope('stats', () => {
     const m = h.mean(1);
     return [m.sum(), m] as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ShapeError, arange, randn, tensor } from 'tapegrad';
+import { ShapeError, arange, grad, randn, tensor, type Tensor } from 'tapegrad';
 import { AvgPool2d, Conv1d, Conv2d, MaxPool2d } from '@tapegrad/nn';
 import { checkModuleGrad } from './helpers.js';
 
@@ -62,6 +62,24 @@ describe('pooling', () => {
     expect(new MaxPool2d(2).call(x).toArray()).toEqual([[[[5, 7], [13, 15]]]]);
     expect(new MaxPool2d(3, { stride: 1 }).call(x).shape).toEqual([1, 1, 2, 2]);
     expect(new MaxPool2d(2, { padding: 1 }).call(x).toArray()).toEqual([[[[0, 2, 3], [8, 10, 11], [12, 14, 15]]]]);
+  });
+
+  it('MaxPool2d sends each window\'s gradient to one element, as PyTorch: the first maximum, a NaN, or the first element of an all -Infinity window', () => {
+    const gradOf = (x: Tensor, m: MaxPool2d) => grad((t: Tensor) => m.call(t).sum())(x) as Tensor;
+    // Ties: the first in window order (row-major).
+    expect(gradOf(tensor([[[[1, 3], [3, 2]]]]), new MaxPool2d(2)).toArray()).toEqual([[[[0, 1], [0, 0]]]]);
+    // A NaN wins its window, and its value is the window's.
+    const withNaN = tensor([[[[1, NaN], [5, 2]]]]);
+    expect(Number.isNaN(new MaxPool2d(2).call(withNaN).item())).toBe(true);
+    expect(gradOf(withNaN, new MaxPool2d(2)).toArray()).toEqual([[[[0, 1], [0, 0]]]]);
+    // All -Infinity: the padding never wins, so each window's gradient reaches its first element in the image.
+    const low = tensor([[[[-Infinity, -Infinity], [-Infinity, -Infinity]]]]);
+    expect(new MaxPool2d(2, { padding: 1 }).call(low).toArray()).toEqual([[[[-Infinity, -Infinity], [-Infinity, -Infinity]]]]);
+    expect(gradOf(low, new MaxPool2d(2, { padding: 1 })).toArray()).toEqual([[[[1, 1], [1, 1]]]]);
+    // A dilated window that lies wholly in the padding reads the padding, as PyTorch.
+    const one = tensor([[[[4]]]]);
+    expect(new MaxPool2d(2, { stride: 1, padding: 1, dilation: 2 }).call(one).toArray()).toEqual([[[[-Infinity]]]]);
+    expect(new MaxPool2d(2, { stride: 1, padding: 1, dilation: [1, 2] }).call(tensor([[[[4], [6]]]])).toArray()).toEqual([[[[-Infinity], [-Infinity], [-Infinity]]]]);
   });
 
   it('AvgPool2d averages windows and counts padded zeros (PyTorch default)', () => {

@@ -30,6 +30,7 @@
   /* window.cc */                                               \
   X(unfold2d, "kernel stride padding dilation padValue")        \
   X(fold2d, "kernel stride padding dilation outputSize")        \
+  X(maxPool2dIndices, "kernel stride padding dilation")         \
   /* matmul.cc */                                               \
   X(matmul, "")                                                 \
   /* linalg.cc */                                               \

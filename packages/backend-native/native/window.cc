@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
+#include <type_traits>
 
 #include "iter.h"
 #include "tg.h"
@@ -243,6 +245,129 @@ void k_fold2d(Call& c) {
               add_strided(img + (oy * w.sh - top) * W + t.lo * w.sw + t.shift, w.sw, src + (oy * OW + t.lo) * c2, c2, t.hi - t.lo);
             }
           }
+        }
+      }
+    });
+  });
+}
+
+}  // namespace tg
+
+namespace tg {
+
+// Max-pooling's argmax, the reference's loop split over (image, channel) planes: for each window of
+// x [N, C, H, W] (any strides) the flat position iy*W + ix of its maximum, taps in window order,
+// those outside the image skipped; the first maximum wins ties and a NaN wins outright.
+void k_maxPool2dIndices(Call& c) {
+  const View& x = c.in.at(0);
+  const View& o = c.out;
+  const Window w(c.attrs);
+  if (x.ndim != 4) fail(Error::Range, "maxPool2dIndices: expected a 4-D input, got " + fmt_shape(x));
+  need_dtype(c, o, I32, "output");
+  const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
+  const int64_t s0 = x.strides[0], s1 = x.strides[1], s2 = x.strides[2], s3 = x.strides[3];
+  const int64_t OH = window_out(H, w.kh, w.sh, w.ph, w.dh), OW = window_out(W, w.kw, w.sw, w.pw, w.dw);
+  if (OH <= 0 || OW <= 0) fail(Error::Range, "maxPool2dIndices: the window does not fit input " + fmt_shape(x));
+  expect_shape(c, o, {N, C, OH * OW}, "the output");
+  // Each output row's and column's taps inside the image: [first, last) tap indices.
+  auto inside = [](int64_t out, int64_t size, int64_t k, int64_t s, int64_t p, int64_t d) {
+    std::vector<std::array<int64_t, 2>> r(out);
+    for (int64_t q = 0; q < out; q++) {
+      int64_t a = 0, b = k;
+      while (a < k && q * s - p + a * d < 0) a++;
+      while (b > a && q * s - p + (b - 1) * d >= size) b--;
+      if (a == b) fail(Error::Range, "maxPool2dIndices: a window lies wholly in the padding");
+      r[q] = {a, b};
+    }
+    return r;
+  };
+  const auto rows = inside(OH, H, w.kh, w.sh, w.ph, w.dh), cols = inside(OW, W, w.kw, w.sw, w.pw, w.dw);
+  // Tap offsets (in the input and in the plane) of a window wholly inside the image, row-major.
+  std::vector<int64_t> tap_at, tap_pos;
+  for (int64_t i = 0; i < w.kh; i++) {
+    for (int64_t j = 0; j < w.kw; j++) {
+      tap_at.push_back(i * w.dh * s2 + j * w.dw * s3);
+      tap_pos.push_back(i * w.dh * W + j * w.dw);
+    }
+  }
+  const int64_t sh = w.sh, sw = w.sw, ph = w.ph, pw = w.pw, dh = w.dh, dw = w.dw, kh = w.kh, kw = w.kw;
+  const int64_t taps = kh * kw;
+  with_type(x.dtype, [&](auto* tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    const T* xb = x.ptr<T>();
+    int32_t* ob = o.ptr<int32_t>() + o.offset;
+    // The window's first tap inside the image starts the search; each later tap replaces it when
+    // larger, or when a NaN, unless a NaN holds it already. Written as selects: on real data
+    // "larger" is unpredictable, and a branch on it costs more than the comparison.
+    using Bits = std::conditional_t<sizeof(T) == 8, uint64_t, std::conditional_t<sizeof(T) == 4, uint32_t, uint8_t>>;
+    auto step = [](T v, int64_t pos, T& m, int64_t& k) {
+      const bool take = ((v > m) | (v != v)) & (m == m);
+      // Masks instead of ?: , which compilers turn back into branches here.
+      const Bits tb = static_cast<Bits>(0) - static_cast<Bits>(take);
+      Bits vb, mb;
+      std::memcpy(&vb, &v, sizeof(T));
+      std::memcpy(&mb, &m, sizeof(T));
+      mb = (vb & tb) | (mb & ~tb);
+      std::memcpy(&m, &mb, sizeof(T));
+      const int64_t tk = -static_cast<int64_t>(take);
+      k = (pos & tk) | (k & ~tk);
+    };
+    // Columns whose windows lie wholly inside the image along W: one run [fa, fb) between the
+    // borders. A row of such windows is searched tap by tap across the row, so that the windows'
+    // searches interleave (and vectorize); windows at the borders are searched one by one.
+    int64_t fa = 0;
+    while (fa < OW && !(cols[fa][0] == 0 && cols[fa][1] == kw)) fa++;
+    int64_t fb = fa;
+    while (fb < OW && cols[fb][0] == 0 && cols[fb][1] == kw) fb++;
+    parallel_for(N * C, std::max<int64_t>(1, GRAIN / std::max<int64_t>(OH * OW * taps, 1)), [&](int64_t lo, int64_t hi) {
+      thread_local std::vector<T> best;
+      thread_local std::vector<int32_t> at;
+      best.resize(static_cast<size_t>(OW));
+      at.resize(static_cast<size_t>(OW));
+      T* mb = best.data();
+      int32_t* kb = at.data();
+      // One window, whatever part of it lies in the padding.
+      auto window = [&](const T* img, int64_t oy, int64_t ox) {
+        const int64_t ia = rows[oy][0], ib = rows[oy][1], ja = cols[ox][0], jb = cols[ox][1];
+        const int64_t y0 = oy * sh - ph, x0 = ox * sw - pw;
+        int64_t k = (y0 + ia * dh) * W + x0 + ja * dw;
+        T m = img[(y0 + ia * dh) * s2 + (x0 + ja * dw) * s3];
+        for (int64_t i = ia; i < ib; i++) {
+          const int64_t iy = y0 + i * dh;
+          for (int64_t j = (i == ia ? ja + 1 : ja); j < jb; j++) step(img[iy * s2 + (x0 + j * dw) * s3], iy * W + x0 + j * dw, m, k);
+        }
+        return static_cast<int32_t>(k);
+      };
+      for (int64_t nc = lo; nc < hi; nc++) {
+        const T* img = xb + x.offset + (nc / C) * s0 + (nc % C) * s1;
+        int32_t* out = ob + nc * OH * OW;
+        for (int64_t oy = 0; oy < OH; oy++) {
+          int32_t* o_row = out + oy * OW;
+          if (rows[oy][0] != 0 || rows[oy][1] != kh) {
+            for (int64_t ox = 0; ox < OW; ox++) o_row[ox] = window(img, oy, ox);
+            continue;
+          }
+          const int64_t y0 = oy * sh - ph;
+          const T* row = img + y0 * s2 - pw * s3;
+          const int64_t row_pos = y0 * W - pw, step_x = sw * s3;
+          const int32_t ssw = static_cast<int32_t>(sw);
+          for (int64_t ox = fa; ox < fb; ox++) {
+            mb[ox] = row[ox * step_x];
+            kb[ox] = static_cast<int32_t>(row_pos + ox * sw);
+          }
+          for (int64_t t = 1; t < taps; t++) {
+            const T* r = row + tap_at[t];
+            const int32_t p = static_cast<int32_t>(row_pos + tap_pos[t]);
+            for (int32_t ox = static_cast<int32_t>(fa); ox < fb; ox++) {
+              const T v = r[ox * step_x], cur = mb[ox];
+              const bool take = ((v > cur) | (v != v)) & (cur == cur);
+              mb[ox] = take ? v : cur;
+              kb[ox] = take ? p + ox * ssw : kb[ox];
+            }
+          }
+          for (int64_t ox = 0; ox < fa; ox++) o_row[ox] = window(img, oy, ox);
+          for (int64_t ox = fa; ox < fb; ox++) o_row[ox] = kb[ox];
+          for (int64_t ox = fb; ox < OW; ox++) o_row[ox] = window(img, oy, ox);
         }
       }
     });

@@ -93,6 +93,12 @@ export const PRIMITIVE_TABLE = {
   scatter: decl<ScatterAttrs>()('movement'),
   unfold2d: decl<WindowAttrs & { padValue: number }>()('window'),
   fold2d: decl<WindowAttrs & { outputSize: [number, number] }>()('window'),
+  /**
+   * int32 [N, C, OH*OW]: for each window of x [N, C, H, W], the flat position iy*W + ix in its
+   * plane of the window's maximum (the first in window order at ties; a NaN, once seen, wins;
+   * padding never does). Max-pooling gathers its values from these.
+   */
+  maxPool2dIndices: decl<WindowAttrs>()('window'),
   matmul: decl()('linalg'),
   // Factorizations with several results pack them into one output (a tape node has one output);
   // the public functions in ops/linalg/ return views of it. Layouts, for A of shape [..., m, n]:

@@ -84,7 +84,7 @@ export const scatterAddBatch: BatchRule<'scatterAdd'> = (args, dims, a, out) => 
 };
 
 /** The sliding-window primitives: the batch folded into their own batch dim N (a reshape), and back. */
-export const windowBatch = <P extends 'unfold2d' | 'fold2d'>(args: readonly Tensor[], dims: readonly (number | null)[], a: PrimitiveAttrs[P], out: LogicalOut, op: P): [Tensor, number] => {
+export const windowBatch = <P extends 'unfold2d' | 'fold2d' | 'maxPool2dIndices'>(args: readonly Tensor[], dims: readonly (number | null)[], a: PrimitiveAttrs[P], out: LogicalOut, op: P): [Tensor, number] => {
   const [[x], n] = allFront(args, dims);
   const folded = reshape(x!, [n * x!.shape[1]!, ...x!.shape.slice(2)]);
   const y = runKernel(op, [folded], a, [n * out.shape[0]!, ...out.shape.slice(1)], out.dtype);

@@ -6,7 +6,7 @@ import { checkShape, describe, fmtShape, scatterAddZeros, stridedSlice } from '@
 import {
   addTangents, axisBatch, diagonalBatch, expandBatch, padBatch, permuteBatch, reshapeBatch, scatterAddBatch, sliceBatch, windowBatch,
 } from './batching.js';
-import { type RuleTable } from './rule.js';
+import { noGradient, noTangent, type RuleTable } from './rule.js';
 
 /**
  * Un-broadcasting, in one place: sums g (of a broadcast shape) back down to `shape`, over the
@@ -27,7 +27,7 @@ export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
   return reshape(s, shape);
 }
 
-type Movement = 'reshape' | 'permute' | 'expand' | 'slice' | 'diagonal' | 'pad' | 'concat' | 'gather' | 'scatterAdd' | 'scatter' | 'unfold2d' | 'fold2d';
+type Movement = 'reshape' | 'permute' | 'expand' | 'slice' | 'diagonal' | 'pad' | 'concat' | 'gather' | 'scatterAdd' | 'scatter' | 'unfold2d' | 'fold2d' | 'maxPool2dIndices';
 
 /** The window options the sliding-window primitives share. */
 const windowOpts = (a: WindowAttrs) => ({ stride: a.stride, padding: a.padding, dilation: a.dilation });
@@ -108,6 +108,8 @@ export const movementRules: RuleTable<Movement> = {
     jvp: ([t], _, __, a) => fold2d(t!, a.outputSize, a.kernel, windowOpts(a)),
     batch: windowBatch,
   },
+  /** int32 positions: no gradient, no tangent */
+  maxPool2dIndices: { vjp: noGradient, jvp: noTangent, batch: windowBatch },
 };
 
 

@@ -7,7 +7,7 @@ import type { Tensor } from '../tensor.js';
 import { pickGenerator, rand, type RandomOptions } from '../random.js';
 import { checkFlag, checkInteger, checkNumber, checkOptions } from '../validate.js';
 import { add, cast, div, exp, ge, mul, sub } from './elementwise.js';
-import { reshape, squeeze, unsqueeze } from './movement.js';
+import { gather, reshape, squeeze, unsqueeze } from './movement.js';
 import { asTensor } from './operand.js';
 import { matmul } from './linalg.js';
 import { logsumexp, max, mean, sum } from './reduce.js';
@@ -216,6 +216,14 @@ function pool(op: 'maxPool2d' | 'avgPool2d', input: Tensor, kernel: Pair, opts: 
   const [oh, ow] = outSize(op, x, a);
   const [N, C] = x.shape as [number, number];
   checkSize([N, C * a.kernel[0] * a.kernel[1], oh * ow], op);
+  const [H, W] = [x.shape[2]!, x.shape[3]!];
+  if (op === 'maxPool2d' && reachesInput(H, a.kernel[0], a.stride[0], a.padding[0], a.dilation[0], oh) && reachesInput(W, a.kernel[1], a.stride[1], a.padding[1], a.dilation[1], ow)) {
+    // One pass finds each window's maximum; its value is gathered from the input, so the
+    // gradient goes back through gather (a scatter-add) to exactly that element.
+    const at = runKernel('maxPool2dIndices', [x], a, [N, C, oh * ow], 'int32');
+    const out = reshape(gather(reshape(x, [N, C, H * W]), 2, at), [N, C, oh, ow]);
+    return unbatched ? squeeze(out, 0) : out;
+  }
   // Max-pooling pads with the lowest value of the dtype, so padding never wins the max.
   const low = x.dtype === 'int32' ? -2147483648 : x.dtype === 'bool' ? 0 : -Infinity;
   const cols = unfold2d(x, a.kernel, { stride: a.stride, padding: a.padding, dilation: a.dilation, padValue: op === 'maxPool2d' ? low : 0 });
@@ -223,6 +231,23 @@ function pool(op: 'maxPool2d' | 'avgPool2d', input: Tensor, kernel: Pair, opts: 
   const pooled = op === 'maxPool2d' ? max(windows, 2) : mean(windows, 2);
   const out = reshape(pooled, [N, C, oh, ow]);
   return unbatched ? squeeze(out, 0) : out;
+}
+
+/**
+ * Whether each of the `out` windows along a dim of `size` (kernel k, stride s, padding p, dilation d)
+ * has a tap inside the input. Only with dilation can a window fall wholly in the padding; then
+ * max-pooling takes its value from the padded columns (the lowest value of the dtype).
+ */
+function reachesInput(size: number, k: number, s: number, p: number, d: number, out: number): boolean {
+  for (let o = 0; o < out; o++) {
+    let inside = false;
+    for (let j = 0; j < k && !inside; j++) {
+      const i = o * s - p + j * d;
+      inside = i >= 0 && i < size;
+    }
+    if (!inside) return false;
+  }
+  return true;
 }
 
 /** Max pooling over [N, C, H, W]; stride defaults to the kernel size, padding never wins the max. */

@@ -1,4 +1,4 @@
-import type { PrimitiveAttrs, PrimitiveOf } from '../../primitives.js';
+import type { PrimitiveAttrs, PrimitiveOf, WindowAttrs } from '../../primitives.js';
 import { windowOut } from '../../shape.js';
 import type { KernelTable, View } from '../backend.js';
 
@@ -13,16 +13,21 @@ function insideRange(W: number, OW: number, s: number, p: number, jd: number): [
   return [lo, hi];
 }
 
+/** An image batch x [N, C, H, W]: its dims and strides, the window's settings and the output's size. */
+function imageWindows(x: View, a: WindowAttrs) {
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const [s0, s1, s2, s3] = x.strides as [number, number, number, number];
+  const [kh, kw] = a.kernel, [sh, sw] = a.stride, [ph, pw] = a.padding, [dh, dw] = a.dilation;
+  return { N, C, H, W, s0, s1, s2, s3, kh, kw, sh, sw, ph, pw, dh, dw, OH: windowOut(H, kh, sh, ph, dh), OW: windowOut(W, kw, sw, pw, dw) };
+}
+
 /**
  * im2col: x [N, C, H, W] (any strides) to columns [N, C*kh*kw, OH*OW], row (c*kh + i)*kw + j,
  * column oy*OW + ox. Positions in the padding read attrs.padValue.
  */
 export function unfoldKernel(inputs: readonly View[], out: View, attrs: PrimitiveAttrs['unfold2d']): void {
   const x = inputs[0]!;
-  const [N, C, H, W] = x.shape as [number, number, number, number];
-  const [s0, s1, s2, s3] = x.strides as [number, number, number, number];
-  const [kh, kw] = attrs.kernel, [sh, sw] = attrs.stride, [ph, pw] = attrs.padding, [dh, dw] = attrs.dilation;
-  const OH = windowOut(H, kh, sh, ph, dh), OW = windowOut(W, kw, sw, pw, dw);
+  const { N, C, H, W, s0, s1, s2, s3, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW } = imageWindows(x, attrs);
   const o = out.buf, xb = x.buf, pad = attrs.padValue;
   let p = 0;
   for (let n = 0; n < N; n++)
@@ -71,5 +76,42 @@ export function foldKernel(inputs: readonly View[], out: View, attrs: PrimitiveA
         }
 }
 
+/**
+ * Max-pooling's argmax: for each window of x [N, C, H, W] (any strides), the flat position
+ * iy*W + ix of its maximum, taps in window order (i, j) row-major, outside the image skipped. The
+ * first maximum wins ties and a NaN wins outright, as argmax; a window with no tap inside the image
+ * is an error (the op never asks for one).
+ */
+export function maxPool2dIndicesKernel(inputs: readonly View[], out: View, attrs: PrimitiveAttrs['maxPool2dIndices']): void {
+  const x = inputs[0]!;
+  const { N, C, H, W, s0, s1, s2, s3, kh, kw, sh, sw, ph, pw, dh, dw, OH, OW } = imageWindows(x, attrs);
+  const o = out.buf, xb = x.buf;
+  let q = 0;
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++) {
+      const plane = x.offset + n * s0 + c * s1;
+      for (let oy = 0; oy < OH; oy++)
+        for (let ox = 0; ox < OW; ox++, q++) {
+          let k = -1, m = 0;
+          search: for (let i = 0; i < kh; i++) {
+            const iy = oy * sh - ph + i * dh;
+            if (iy < 0 || iy >= H) continue;
+            for (let j = 0; j < kw; j++) {
+              const ix = ox * sw - pw + j * dw;
+              if (ix < 0 || ix >= W) continue;
+              const v = xb[plane + iy * s2 + ix * s3]!;
+              if (k < 0 || v > m || v !== v) {
+                m = v;
+                k = iy * W + ix;
+                if (v !== v) break search;
+              }
+            }
+          }
+          if (k < 0) throw new RangeError(`maxPool2dIndices: window (${oy}, ${ox}) lies wholly in the padding`);
+          o[q] = k;
+        }
+    }
+}
+
 /** The JS kernels of the sliding-window primitives. */
-export const windowKernels: KernelTable<PrimitiveOf<'window'>> = { unfold2d: unfoldKernel, fold2d: foldKernel };
+export const windowKernels: KernelTable<PrimitiveOf<'window'>> = { unfold2d: unfoldKernel, fold2d: foldKernel, maxPool2dIndices: maxPool2dIndicesKernel };
