@@ -88,6 +88,24 @@ describe('storage reused by the reverse sweep', () => {
     await yieldToEventLoop();
   });
 
+  it('holds no more than one sweep\'s released memory in a synchronous loop whose shapes change every step', () => {
+    // Each step's cotangents are about 10% larger than the last, so no block left from one sweep
+    // fits the next: kept, they would pile up for as long as the loop runs.
+    const held: number[] = [];
+    const sizes: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const d = Math.round(96 * 1.1 ** i);
+      const w = randn([d, d], { seed: i }).mul(0.1).detach().requiresGrad_();
+      const x = randn([64, d], { seed: 100 + i });
+      backward(sum(mul(tanh(matmul(x, w)), tanh(matmul(x, w)))));
+      held.push(pooledBytes());
+      sizes.push(64 * d + d * d);
+    }
+    const perElement = held[0]! / sizes[0]!;
+    expect(perElement).toBeGreaterThan(0);
+    held.forEach((bytes, i) => expect(bytes).toBeLessThanOrEqual(2 * perElement * sizes[i]!));
+  });
+
   it('leaves vjp and valueAndGrad results intact, and the sweep\'s outputs independent of each other', () => {
     const p = params(4);
     const f = (w1: Tensor) => loss({ ...p, w1 });

@@ -8,7 +8,8 @@
  * tape records it), so once the last cotangent over that storage has been consumed, the storage
  * is free. Autograd's sweep opens a pool (`openPool`), tells it which storages are free
  * (`release`), and closes it at the end (`closePool`). Free blocks serve new kernel outputs of
- * about their size, during the sweep and after it until the program yields to the event loop.
+ * about their size, during the sweep and after it until the next sweep opens or the program
+ * yields to the event loop.
  *
  * Only storages born while the pool is open (`bornInPool`) can be released: those are the sweep's
  * own kernel outputs, never a user's tensor or one the forward pass saved. Small storages are not
@@ -40,9 +41,15 @@ export function poisonReleased(on: boolean): boolean {
   return prev;
 }
 
-/** Opens the pool for one sweep; false (and nothing changes) if one is already open. */
+/**
+ * Opens the pool for one sweep; false (and nothing changes) if one is already open. Blocks left
+ * from the sweep before (those the ops since did not take) are dropped first, so the pool never
+ * holds more than one sweep's released memory, even in a synchronous loop whose shapes change
+ * from step to step.
+ */
 export function openPool(): boolean {
   if (births !== null) return false;
+  free.length = 0;
   births = new Set();
   return true;
 }
