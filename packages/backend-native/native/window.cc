@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
-#include <cstring>
 #include <type_traits>
 
 #include "iter.h"
@@ -297,20 +296,13 @@ void k_maxPool2dIndices(Call& c) {
     const T* xb = x.ptr<T>();
     int32_t* ob = o.ptr<int32_t>() + o.offset;
     // The window's first tap inside the image starts the search; each later tap replaces it when
-    // larger, or when a NaN, unless a NaN holds it already. Written as selects: on real data
-    // "larger" is unpredictable, and a branch on it costs more than the comparison.
-    using Bits = std::conditional_t<sizeof(T) == 8, uint64_t, std::conditional_t<sizeof(T) == 4, uint32_t, uint8_t>>;
-    auto step = [](T v, int64_t pos, T& m, int64_t& k) {
-      const bool take = ((v > m) | (v != v)) & (m == m);
-      // Masks instead of ?: , which compilers turn back into branches here.
-      const Bits tb = static_cast<Bits>(0) - static_cast<Bits>(take);
-      Bits vb, mb;
-      std::memcpy(&vb, &v, sizeof(T));
-      std::memcpy(&mb, &m, sizeof(T));
-      mb = (vb & tb) | (mb & ~tb);
-      std::memcpy(&m, &mb, sizeof(T));
-      const int64_t tk = -static_cast<int64_t>(take);
-      k = (pos & tk) | (k & ~tk);
+    // larger, or when a NaN, unless a NaN holds it already. Written as selects, not branches: on
+    // real data "larger" is unpredictable.
+    auto beats = [](T v, T m) { return ((v > m) | (v != v)) & (m == m); };
+    auto step = [&](T v, int64_t pos, T& m, int64_t& k) {
+      const bool take = beats(v, m);
+      m = take ? v : m;
+      k = take ? pos : k;
     };
     // Columns whose windows lie wholly inside the image along W: one run [fa, fb) between the
     // borders. A row of such windows is searched tap by tap across the row, so that the windows'
@@ -360,7 +352,7 @@ void k_maxPool2dIndices(Call& c) {
             const int32_t p = static_cast<int32_t>(row_pos + tap_pos[t]);
             for (int32_t ox = static_cast<int32_t>(fa); ox < fb; ox++) {
               const T v = r[ox * step_x], cur = mb[ox];
-              const bool take = ((v > cur) | (v != v)) & (cur == cur);
+              const bool take = beats(v, cur);
               mb[ox] = take ? v : cur;
               kb[ox] = take ? p + ox * ssw : kb[ox];
             }
