@@ -20,8 +20,6 @@ constexpr int64_t PAR_COSTLY = 1 << 15;
 // Elements staged per buffer in the vectorized paths.
 constexpr int64_t BLOCK = 256;
 
-inline int64_t padded(int64_t n) { return (n + vmath::VEC - 1) / vmath::VEC * vmath::VEC; }
-
 // ---- unary ----------------------------------------------------------------------------------------
 
 enum class U {
@@ -124,7 +122,7 @@ void unary(Call& c) {
     rows.run(par, [&](Rows<2>::Offs p, int64_t n, Rows<2>::Offs s) {
       alignas(32) C buf[BLOCK];
       for (int64_t b0 = 0; b0 < n; b0 += BLOCK) {
-        const int64_t m = std::min(BLOCK, n - b0), mp = padded(m);
+        const int64_t m = std::min(BLOCK, n - b0), mp = vmath::padded(m);
         if constexpr (std::is_same_v<C, float>) {
           const float* in = x.ptr<float>() + p[1] + b0 * s[1];
           for (int64_t i = 0; i < m; i++) buf[i] = in[i * s[1]];

@@ -21,8 +21,6 @@ constexpr int64_t PAR_AXPY = 1 << 16;
 // Elements staged per buffer in the elementwise (GELU) kernels.
 constexpr int64_t BLOCK = 256;
 
-inline int64_t padded(int64_t n) { return (n + vmath::VEC - 1) / vmath::VEC * vmath::VEC; }
-
 // Every operand must be a float view of the output's shape and dtype.
 void check_operands(const Call& c, int k) {
   if (c.out.dtype != F32 && c.out.dtype != F64) fail(Error::Type, std::string(c.op) + ": expected a float output, got " + dtype_name(c.out.dtype));
@@ -174,7 +172,7 @@ void softmax(Call& c) {
     using T = std::remove_pointer_t<decltype(tag)>;
     const T* xb = x.ptr<T>();
     T* ob = o.ptr<T>();
-    const int64_t n = sl.n, np = padded(n);
+    const int64_t n = sl.n, np = vmath::padded(n);
     const bool dense = sl.unit[0] && sl.unit[1];
     sl.run(v, [&](typename Rows<2>::Offs b) {
       T* e = scratch<T>(0, np);
@@ -195,7 +193,7 @@ void softmax_backward(Call& c) {
     using T = std::remove_pointer_t<decltype(tag)>;
     const T *yb = y.ptr<T>(), *gb = g.ptr<T>();
     T* ob = o.ptr<T>();
-    const int64_t n = sl.n, np = padded(n);
+    const int64_t n = sl.n, np = vmath::padded(n);
     sl.run(v, [&](typename Rows<3>::Offs b) {
       double s = 0;
       if constexpr (log) {
@@ -306,7 +304,7 @@ void gelu(Call& c) {
     rows.run(PAR_FROM, [&](typename Rows<K>::Offs p, int64_t n, typename Rows<K>::Offs s) {
       alignas(32) T xs[BLOCK], gs[BLOCK], os[BLOCK];
       for (int64_t b0 = 0; b0 < n; b0 += BLOCK) {
-        const int64_t m = std::min(BLOCK, n - b0), mp = padded(m);
+        const int64_t m = std::min(BLOCK, n - b0), mp = vmath::padded(m);
         for (int64_t i = 0; i < m; i++) xs[i] = xb[p[1] + (b0 + i) * s[1]];
         if constexpr (backward) {
           for (int64_t i = 0; i < m; i++) gs[i] = gb[p[2] + (b0 + i) * s[2]];

@@ -18,6 +18,9 @@ namespace vmath {
 
 constexpr int64_t VEC = 8;  // buffer lengths are padded to a multiple of this
 
+// n rounded up to a multiple of VEC: the length of a buffer that holds n values for these functions.
+inline int64_t padded(int64_t n) { return (n + VEC - 1) / VEC * VEC; }
+
 #ifdef TG_VECTOR_MATH
 
 #define TG_SLEEF_PAIR(name, d4, f8)                                                                      \
