@@ -98,28 +98,30 @@ class Cotangents extends Map<Tensor, Tensor> {
   }
 
   /**
-   * Runs one node's backward step: `step` gives each input cotangent to `give`. The node's own
-   * cotangent g and every cotangent the step made stay held until all of them have been given, so
-   * a rule that returns one tensor for two inputs (or g itself) never sees it released between.
+   * Hands the cotangents a node's backward step gave (`gs`, one per input, null for none) to its
+   * inputs. The node's own cotangent g and every cotangent the step made stay held until all of
+   * them have been given, so a rule that returns one tensor for two inputs (or g itself) never
+   * sees it released between.
    */
-  visit(g: Tensor, step: (give: (x: Tensor, gi: Tensor) => void) => void, keep: (x: Tensor) => boolean): void {
-    const made: Tensor[] = [];
-    step((x, gi) => {
-      if (!keep(x)) return;
+  give(g: Tensor, inputs: readonly Tensor[], gs: readonly (Tensor | null)[]): void {
+    for (let i = 0; i < gs.length; i++) {
+      const gi = gs[i]!;
+      if (gi === null) continue;
       this.hold(gi);
-      made.push(gi);
-      this.accumulate(x, gi);
-    });
-    for (const gi of made) this.drop(gi);
+      this.accumulate(inputs[i]!, gi);
+    }
+    if (!this.pooling) return;
+    for (const gi of gs) if (gi !== null) this.drop(gi);
     this.drop(g);
   }
 }
 
 /**
- * One node of a reverse sweep: asks its VJP rule for the cotangents of the inputs `needs` marks,
- * checks each against its input's shape (and for NaN/Inf in anomaly mode) and hands it to `give`.
+ * One node of a reverse sweep: asks its VJP rule for the cotangents of the inputs `needs` marks and
+ * returns them (null where there is none), each checked against its input's shape and dtype (and
+ * for NaN/Inf in anomaly mode).
  */
-function stepBack(node: TapeNode, g: Tensor, needs: boolean[], give: (x: Tensor, g: Tensor) => void): void {
+function stepBack(node: TapeNode, g: Tensor, needs: boolean[]): (Tensor | null)[] {
   const inputs = node.inputs;
   if (node.epoch < writeCount() && !SHAPE_ONLY_VJP.has(node.op)) checkUnwritten(node, 'backward');
   const start = isTimingEnabled() ? performance.now() : -1;
@@ -132,13 +134,26 @@ function stepBack(node: TapeNode, g: Tensor, needs: boolean[], give: (x: Tensor,
   if (gs.length !== inputs.length) {
     throw new TypeError(`backward of '${node.op}': the VJP returned ${gs.length} gradients for ${inputs.length} inputs`);
   }
+  const checked = new Array<Tensor | null>(gs.length);
   for (let i = 0; i < gs.length; i++) {
     const gi = checkGradient(gs[i], node, i, needs[i]!);
-    if (gi === null) continue;
-    const x = inputs[i]!;
-    if (anomaly) finiteCheck(gi, `backward of '${node.op}' produced`, `in the gradient of input ${i}`);
-    give(x, gi);
+    if (gi !== null && anomaly) finiteCheck(gi, `backward of '${node.op}' produced`, `in the gradient of input ${i}`);
+    checked[i] = gi;
   }
+  return checked;
+}
+
+/**
+ * Which of a node's inputs a sweep gives a cotangent: those that require grad, but of the leaves
+ * only those in `capture` when there is one; in a transform's sweep, those in `relevant`.
+ */
+function needsOf(inputs: readonly Tensor[], capture: ReadonlySet<Tensor> | undefined, relevant: ReadonlySet<Tensor> | null): boolean[] {
+  const needs = new Array<boolean>(inputs.length);
+  for (let i = 0; i < inputs.length; i++) {
+    const x = inputs[i]!;
+    needs[i] = relevant !== null ? relevant.has(x) : x.requiresGrad && (x.node !== null || capture === undefined || capture.has(x));
+  }
+  return needs;
 }
 
 /**
@@ -159,8 +174,7 @@ export function walk(roots: readonly Tensor[], seeds: readonly Tensor[], opts: W
         const g = grads.get(node.output);
         if (g === undefined) continue;
         if (capture === undefined || !capture.has(node.output)) grads.delete(node.output);
-        const needs = node.inputs.map((x) => x.requiresGrad);
-        grads.visit(g, (give) => stepBack(node, g, needs, give), (x) => x.node !== null || capture === undefined || capture.has(x));
+        grads.give(g, node.inputs, stepBack(node, g, needsOf(node.inputs, capture, null)));
       }
       if (capture === undefined) {
         const owned = opts.createGraph ? null : ownedStorage(grads, seeds, nodes);
@@ -208,7 +222,7 @@ export function pullback(
         const g = grads.get(node.output);
         if (g === undefined) continue;
         grads.delete(node.output);
-        grads.visit(g, (give) => stepBack(node, g, node.inputs.map((x) => relevant.has(x)), give), () => true);
+        grads.give(g, node.inputs, stepBack(node, g, needsOf(node.inputs, undefined, relevant)));
       }
       return primals.map((p) => grads.get(p) ?? zerosLike(p));
     });
@@ -246,23 +260,23 @@ export function checkUnwritten(node: TapeNode, sweep: 'backward' | 'jvp'): void 
 function ownedStorage(grads: Map<Tensor, Tensor>, seeds: readonly Tensor[], nodes: readonly TapeNode[]): Set<Tensor> {
   const owned = new Set<Tensor>();
   if (nodes.some((n) => n.vjp !== null)) return owned;
-  const held = new Set<unknown>(seeds.map((s) => s.buf));
-  for (const n of nodes) {
-    held.add(n.output.buf);
-    for (const x of n.inputs) held.add(x.buf);
-  }
-  const leafGrads: Tensor[] = [];
-  for (const [t, g] of grads) {
-    if (t.node !== null) continue;
-    held.add(t.buf);
-    leafGrads.push(g);
-  }
   const uses = new Map<unknown, number>();
-  for (const g of leafGrads) uses.set(g.buf, (uses.get(g.buf) ?? 0) + 1);
-  for (const g of leafGrads) {
-    const whole = g.offset === 0 && g.size === g.buf.length && g.isContiguous;
-    if (whole && uses.get(g.buf) === 1 && !held.has(g.buf)) owned.add(g);
+  for (const [t, g] of grads) if (t.node === null) uses.set(g.buf, (uses.get(g.buf) ?? 0) + 1);
+  // Storages of whole, contiguous leaf cotangents no other leaf cotangent shares; then out go those
+  // a seed, a tensor of the graph or a leaf itself holds.
+  const free = new Set<unknown>();
+  for (const [t, g] of grads) {
+    if (t.node === null && g.offset === 0 && g.size === g.buf.length && g.isContiguous && uses.get(g.buf) === 1) free.add(g.buf);
   }
+  const unhold = (x: Tensor): boolean => free.delete(x.buf) && free.size === 0;
+  if (free.size > 0 && !seeds.some(unhold)) {
+    outer: for (const n of nodes) {
+      if (unhold(n.output)) break;
+      for (const x of n.inputs) if (unhold(x)) break outer;
+    }
+    for (const t of grads.keys()) if (t.node === null) unhold(t);
+  }
+  for (const [t, g] of grads) if (t.node === null && free.has(g.buf)) owned.add(g);
   return owned;
 }
 
