@@ -316,6 +316,10 @@ describe('large tensors (thread pool, blocked loops)', () => {
       [[3, 2, 9, 7], { kernel: [3, 3], stride: [2, 2], padding: [1, 1], dilation: [1, 1] }],
       [[2, 3, 11, 6], { kernel: [2, 3], stride: [1, 1], padding: [1, 1], dilation: [2, 2] }],
       [[2, 2, 5, 4], { kernel: [3, 2], stride: [3, 1], padding: [1, 0], dilation: [1, 3] }],
+      // More windows than the native kernel's block of about 1024: blocks of 13 output rows, the
+      // last one partial; and rows longer than a block, one row per block.
+      [[2, 2, 75, 75], { kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1] }],
+      [[1, 2, 3, 1100], { kernel: [2, 2], stride: [1, 1], padding: [0, 1], dilation: [1, 1] }],
     ];
     for (const [shape, a] of cases) {
       const [N, C, H, W] = shape as [number, number, number, number];

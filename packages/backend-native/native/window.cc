@@ -254,6 +254,22 @@ void k_fold2d(Call& c) {
 
 namespace tg {
 
+// One tap of Q windows' searches: the tap's value in each window (at its offset `at` in the plane
+// `img`, or none where `pos` is -1, in the padding) replaces the window's best so far when larger,
+// or when a NaN unless a NaN holds it already. Written as selects over independent windows, so
+// that it vectorizes (gathered loads); the restrict pointers say the tables do not overlap.
+template <typename T, typename I>
+void pool_tap(const T* __restrict img, const I* __restrict at, const int32_t* __restrict pos, T* __restrict best,
+              int32_t* __restrict where, int64_t Q) {
+  for (int64_t q = 0; q < Q; q++) {
+    const int32_t p = pos[q];
+    const T v = img[at[q]], m = best[q];
+    const bool take = (p >= 0) & ((v > m) | (v != v)) & (m == m);
+    best[q] = take ? v : m;
+    where[q] = take ? p : where[q];
+  }
+}
+
 // Max-pooling's argmax, the reference's loop split over (image, channel) planes: for each window of
 // x [N, C, H, W] (any strides) the flat position iy*W + ix of its maximum, taps in window order,
 // those outside the image skipped; the first maximum wins ties and a NaN wins outright.
@@ -268,101 +284,74 @@ void k_maxPool2dIndices(Call& c) {
   const int64_t OH = window_out(H, w.kh, w.sh, w.ph, w.dh), OW = window_out(W, w.kw, w.sw, w.pw, w.dw);
   if (OH <= 0 || OW <= 0) fail(Error::Range, "maxPool2dIndices: the window does not fit input " + fmt_shape(x));
   expect_shape(c, o, {N, C, OH * OW}, "the output");
-  // Each output row's and column's taps inside the image: [first, last) tap indices.
-  auto inside = [](int64_t out, int64_t size, int64_t k, int64_t s, int64_t p, int64_t d) {
-    std::vector<std::array<int64_t, 2>> r(out);
+  // A window wholly in the padding has no maximum (the caller takes another path for those).
+  auto check_inside = [](int64_t out, int64_t size, int64_t k, int64_t s, int64_t p, int64_t d) {
     for (int64_t q = 0; q < out; q++) {
-      int64_t a = 0, b = k;
-      while (a < k && q * s - p + a * d < 0) a++;
-      while (b > a && q * s - p + (b - 1) * d >= size) b--;
-      if (a == b) fail(Error::Range, "maxPool2dIndices: a window lies wholly in the padding");
-      r[q] = {a, b};
+      bool any = false;
+      for (int64_t a = 0; a < k && !any; a++) any = q * s - p + a * d >= 0 && q * s - p + a * d < size;
+      if (!any) fail(Error::Range, "maxPool2dIndices: a window lies wholly in the padding");
     }
-    return r;
   };
-  const auto rows = inside(OH, H, w.kh, w.sh, w.ph, w.dh), cols = inside(OW, W, w.kw, w.sw, w.pw, w.dw);
-  // Tap offsets (in the input and in the plane) of a window wholly inside the image, row-major.
-  std::vector<int64_t> tap_at, tap_pos;
-  for (int64_t i = 0; i < w.kh; i++) {
-    for (int64_t j = 0; j < w.kw; j++) {
-      tap_at.push_back(i * w.dh * s2 + j * w.dw * s3);
-      tap_pos.push_back(i * w.dh * W + j * w.dw);
-    }
-  }
-  const int64_t sh = w.sh, sw = w.sw, ph = w.ph, pw = w.pw, dh = w.dh, dw = w.dw, kh = w.kh, kw = w.kw;
-  const int64_t taps = kh * kw;
+  check_inside(OH, H, w.kh, w.sh, w.ph, w.dh);
+  check_inside(OW, W, w.kw, w.sw, w.pw, w.dw);
+  // Windows go in blocks of whole output rows, about BLOCK windows each. For a block, a table gives
+  // each (tap, window) the tap's offset in a plane's storage and its position iy*W + ix, or -1 for
+  // a tap in the padding (whose read, at offset 0, is never taken). The tables serve every plane,
+  // and the search runs tap by tap across all the block's windows: one long loop of independent
+  // windows, which vectorizes (gathered loads) whatever the pooling's shape and strides.
+  constexpr int64_t BLOCK = 1024;
+  const int64_t taps = w.kh * w.kw;
+  const int64_t R = std::max<int64_t>(1, std::min<int64_t>(OH, BLOCK / OW));
+  const int64_t span = (H - 1) * std::abs(s2) + (W - 1) * std::abs(s3);
+  const int64_t grain = std::max<int64_t>(1, GRAIN / std::max<int64_t>(OH * OW * taps, 1));
   with_type(x.dtype, [&](auto* tag) {
     using T = std::remove_pointer_t<decltype(tag)>;
-    const T* xb = x.ptr<T>();
-    int32_t* ob = o.ptr<int32_t>() + o.offset;
-    // The window's first tap inside the image starts the search; each later tap replaces it when
-    // larger, or when a NaN, unless a NaN holds it already. Written as selects, not branches: on
-    // real data "larger" is unpredictable.
-    auto beats = [](T v, T m) { return ((v > m) | (v != v)) & (m == m); };
-    auto step = [&](T v, int64_t pos, T& m, int64_t& k) {
-      const bool take = beats(v, m);
-      m = take ? v : m;
-      k = take ? pos : k;
-    };
-    // Columns whose windows lie wholly inside the image along W: one run [fa, fb) between the
-    // borders. A row of such windows is searched tap by tap across the row, so that the windows'
-    // searches interleave (and vectorize); windows at the borders are searched one by one.
-    int64_t fa = 0;
-    while (fa < OW && !(cols[fa][0] == 0 && cols[fa][1] == kw)) fa++;
-    int64_t fb = fa;
-    while (fb < OW && cols[fb][0] == 0 && cols[fb][1] == kw) fb++;
-    parallel_for(N * C, std::max<int64_t>(1, GRAIN / std::max<int64_t>(OH * OW * taps, 1)), [&](int64_t lo, int64_t hi) {
-      thread_local std::vector<T> best;
-      thread_local std::vector<int32_t> at;
-      best.resize(static_cast<size_t>(OW));
-      at.resize(static_cast<size_t>(OW));
-      T* mb = best.data();
-      int32_t* kb = at.data();
-      // One window, whatever part of it lies in the padding.
-      auto window = [&](const T* img, int64_t oy, int64_t ox) {
-        const int64_t ia = rows[oy][0], ib = rows[oy][1], ja = cols[ox][0], jb = cols[ox][1];
-        const int64_t y0 = oy * sh - ph, x0 = ox * sw - pw;
-        int64_t k = (y0 + ia * dh) * W + x0 + ja * dw;
-        T m = img[(y0 + ia * dh) * s2 + (x0 + ja * dw) * s3];
-        for (int64_t i = ia; i < ib; i++) {
-          const int64_t iy = y0 + i * dh;
-          for (int64_t j = (i == ia ? ja + 1 : ja); j < jb; j++) step(img[iy * s2 + (x0 + j * dw) * s3], iy * W + x0 + j * dw, m, k);
-        }
-        return static_cast<int32_t>(k);
-      };
-      for (int64_t nc = lo; nc < hi; nc++) {
-        const T* img = xb + x.offset + (nc / C) * s0 + (nc % C) * s1;
-        int32_t* out = ob + nc * OH * OW;
-        for (int64_t oy = 0; oy < OH; oy++) {
-          int32_t* o_row = out + oy * OW;
-          if (rows[oy][0] != 0 || rows[oy][1] != kh) {
-            for (int64_t ox = 0; ox < OW; ox++) o_row[ox] = window(img, oy, ox);
-            continue;
-          }
-          const int64_t y0 = oy * sh - ph;
-          const T* row = img + y0 * s2 - pw * s3;
-          const int64_t row_pos = y0 * W - pw, step_x = sw * s3;
-          const int32_t ssw = static_cast<int32_t>(sw);
-          for (int64_t ox = fa; ox < fb; ox++) {
-            mb[ox] = row[ox * step_x];
-            kb[ox] = static_cast<int32_t>(row_pos + ox * sw);
-          }
-          for (int64_t t = 1; t < taps; t++) {
-            const T* r = row + tap_at[t];
-            const int32_t p = static_cast<int32_t>(row_pos + tap_pos[t]);
-            for (int32_t ox = static_cast<int32_t>(fa); ox < fb; ox++) {
-              const T v = r[ox * step_x], cur = mb[ox];
-              const bool take = beats(v, cur);
-              mb[ox] = take ? v : cur;
-              kb[ox] = take ? p + ox * ssw : kb[ox];
+    auto search = [&](auto* index_tag) {
+      using I = std::remove_pointer_t<decltype(index_tag)>;
+      parallel_for(N * C, grain, [&](int64_t lo, int64_t hi) {
+        thread_local std::vector<I> off, first_off;
+        thread_local std::vector<int32_t> pos, first_pos;
+        thread_local std::vector<T> best;
+        for (int64_t oy0 = 0; oy0 < OH; oy0 += R) {
+          const int64_t Q = std::min(R, OH - oy0) * OW;
+          off.resize(static_cast<size_t>(taps * Q));
+          pos.resize(static_cast<size_t>(taps * Q));
+          first_off.resize(static_cast<size_t>(Q));
+          first_pos.resize(static_cast<size_t>(Q));
+          best.resize(static_cast<size_t>(Q));
+          for (int64_t q = 0; q < Q; q++) {
+            const int64_t y0 = (oy0 + q / OW) * w.sh - w.ph, x0 = (q % OW) * w.sw - w.pw;
+            first_pos[q] = -1;
+            for (int64_t t = taps - 1; t >= 0; t--) {
+              const int64_t iy = y0 + (t / w.kw) * w.dh, ix = x0 + (t % w.kw) * w.dw;
+              const bool in = iy >= 0 && iy < H && ix >= 0 && ix < W;
+              off[t * Q + q] = static_cast<I>(in ? iy * s2 + ix * s3 : 0);
+              pos[t * Q + q] = static_cast<int32_t>(in ? iy * W + ix : -1);
+              if (in) {
+                first_off[q] = off[t * Q + q];
+                first_pos[q] = pos[t * Q + q];
+              }
             }
           }
-          for (int64_t ox = 0; ox < fa; ox++) o_row[ox] = window(img, oy, ox);
-          for (int64_t ox = fa; ox < fb; ox++) o_row[ox] = kb[ox];
-          for (int64_t ox = fb; ox < OW; ox++) o_row[ox] = window(img, oy, ox);
+          const I* offs = off.data();
+          const int32_t* poss = pos.data();
+          T* mb = best.data();
+          for (int64_t nc = lo; nc < hi; nc++) {
+            const T* img = x.ptr<T>() + x.offset + (nc / C) * s0 + (nc % C) * s1;
+            int32_t* kb = o.ptr<int32_t>() + o.offset + nc * OH * OW + oy0 * OW;
+            // The window's first tap inside the image starts its search; every tap (that one again
+            // too, to no effect) then replaces it when larger, or when a NaN unless one holds it.
+            for (int64_t q = 0; q < Q; q++) {
+              mb[q] = img[first_off[q]];
+              kb[q] = first_pos[q];
+            }
+            for (int64_t t = 0; t < taps; t++) pool_tap(img, offs + t * Q, poss + t * Q, mb, kb, Q);
+          }
         }
-      }
-    });
+      });
+    };
+    if (span <= INT32_MAX) search(static_cast<int32_t*>(nullptr));
+    else search(static_cast<int64_t*>(nullptr));
   });
 }
 
