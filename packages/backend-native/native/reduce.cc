@@ -29,6 +29,7 @@ constexpr int64_t MIN_CONTIGUOUS = 64;
 // chains interleave while their cache lines stay in L1).
 constexpr int64_t BLOCK = 512;
 constexpr int64_t INTERLEAVE = 32;
+constexpr int GROUP = 8;
 
 // Sums and products accumulate in float64 (as the reference does); extremes compare in the
 // element type, which is exact, so a block of float32 outputs fills a whole vector register.
@@ -159,18 +160,34 @@ void reduce_typed(const View& x, const View& o, const std::vector<int64_t>& ksha
       int64_t base = 0;
       outer.walk(ob, ob + 1, [&](Rows<1>::Offs p, int64_t, Rows<1>::Offs) { base = p[0]; });
       const T* xp = xb + base + j0 * istep;
-      for (int64_t q = 0; q < w; q++) m[q] = start<op, A>(), k[q] = 0;
-      int32_t j = 0;
-      red.walk(0, count, [&](Rows<1>::Offs rp, int64_t rn, Rows<1>::Offs rs) {
-        for (int64_t r = 0; r < rn; r++, j++) {
-          const T* row = xp + rp[0] + r * rs[0];
-          if (istep == 1) {
+      if (istep == 1) {
+        for (int64_t q = 0; q < w; q++) m[q] = start<op, A>(), k[q] = 0;
+        int32_t j = 0;
+        red.walk(0, count, [&](Rows<1>::Offs rp, int64_t rn, Rows<1>::Offs rs) {
+          for (int64_t r = 0; r < rn; r++, j++) {
+            const T* row = xp + rp[0] + r * rs[0];
             for (int64_t q = 0; q < w; q++) fold<op>(m[q], k[q], static_cast<A>(row[q]), j);
-          } else {
-            for (int64_t q = 0; q < w; q++) fold<op>(m[q], k[q], static_cast<A>(row[q * istep]), j);
           }
+        });
+      } else {
+        // Strided outputs (a channel's sum over batch and pixels): GROUP chains at a time, held in
+        // registers, since each is as long as the reduction. A group short of GROUP outputs
+        // repeats its first in the spare chains and drops their results.
+        for (int64_t q0 = 0; q0 < w; q0 += GROUP) {
+          A gm[GROUP];
+          int32_t gk[GROUP];
+          int64_t at[GROUP];
+          for (int g = 0; g < GROUP; g++) gm[g] = start<op, A>(), gk[g] = 0, at[g] = (q0 + g < w ? q0 + g : q0) * istep;
+          int32_t j = 0;
+          red.walk(0, count, [&](Rows<1>::Offs rp, int64_t rn, Rows<1>::Offs rs) {
+            for (int64_t r = 0; r < rn; r++, j++) {
+              const T* row = xp + rp[0] + r * rs[0];
+              for (int g = 0; g < GROUP; g++) fold<op>(gm[g], gk[g], static_cast<A>(row[at[g]]), j);
+            }
+          });
+          for (int64_t g = 0; g < GROUP && q0 + g < w; g++) m[q0 + g] = gm[g], k[q0 + g] = gk[g];
         }
-      });
+      }
       const int64_t first = ob * inner + j0;
       for (int64_t q = 0; q < w; q++) store(first + q, m[q], k[q]);
     }
