@@ -1,6 +1,7 @@
 {
   "variables": {
     "tg_sleef%": "<!(node -p \"process.env.TAPEGRAD_NATIVE_SLEEF === '1' ? 'yes' : 'no'\")",
+    "tg_dnnl%": "<!(node -p \"process.env.TAPEGRAD_NATIVE_DNNL === '1' ? 'yes' : 'no'\")",
     "tg_include%": "<!(node -p \"process.env.TAPEGRAD_NATIVE_INCLUDE || ''\")",
     "tg_libdir%": "<!(node -p \"process.env.TAPEGRAD_NATIVE_LIBDIR || ''\")"
   },
@@ -26,6 +27,7 @@
       "libraries": ["-lopenblas", "-lpthread"],
       "conditions": [
         ["tg_sleef=='yes'", { "defines": ["TG_SLEEF"], "libraries": ["-lsleef"] }],
+        ["tg_dnnl=='yes'", { "defines": ["TG_DNNL"], "cflags_cc": ["-fopenmp"], "libraries": ["-ldnnl", "-fopenmp"] }],
         ["tg_include!=''", { "include_dirs": ["<(tg_include)"] }],
         ["tg_libdir!=''", { "libraries": ["-L<(tg_libdir)", "-Wl,-rpath,<(tg_libdir)"] }],
         ["OS=='mac'", {

@@ -10,7 +10,8 @@ import {
   Tensor, argmax, cast, concat, fold2d, gather, matmul, max, maximum, median, minimum, prod, rand, randn, reshape, setBackend,
   slice, sort, sum, tensor, transpose, unfold2d, where, type Backend, type DType, type View,
 } from '@tapegrad/tensor';
-import { nativeBackend } from '@tapegrad/backend-native';
+import { existsSync } from 'node:fs';
+import { nativeBackend, nativeInfo } from '@tapegrad/backend-native';
 import { jsBackend } from '../../packages/tensor/src/backend/js/index.js';
 import { scatterAddZeros } from '@tapegrad/tensor/internal';
 
@@ -287,7 +288,12 @@ describe('large tensors (thread pool, blocked loops)', () => {
     }
   });
 
-  it('batched matmul: many small matrices on the pool, a batch times one matrix as one GEMM, products cut into slices, the largest on OpenBLAS threads', () => {
+  it('float32 products go to oneDNN when the build found its headers, float64 ones to OpenBLAS', () => {
+    const hasDnnl = existsSync('/usr/include/oneapi/dnnl/dnnl.h');
+    expect(nativeInfo().blas).toMatch(hasDnnl ? /^OpenBLAS .*; float32 GEMM: oneDNN \d+\.\d+\.\d+ \(\w+\)$/ : /^(OpenBLAS|CBLAS)[^;]*$/);
+  });
+
+  it('batched matmul: many small matrices on the pool, a batch times one matrix as one GEMM, products cut into slices, the largest float64 ones on OpenBLAS threads', () => {
     // [a shape, b shape, how b is laid out]: transposed views are read in place, a view with no
     // unit stride is packed (per slice when a product is cut into slices of rows or columns).
     const dense = (shape: number[], dtype: 'float32' | 'float64') => big(shape, 6, dtype);
@@ -297,6 +303,8 @@ describe('large tensors (thread pool, blocked loops)', () => {
       [[64, 33, 17], [64, 17, 40], dense], [[8, 128, 64], [64, 96], dense], [[300, 200], [200, 310], dense],
       [[64, 784], [784, 128], transposed], [[128, 70], [70, 40], gapped], [[3, 100, 90], [3, 90, 80], transposed],
       [[40, 300], [300, 96], dense], [[600, 600], [600, 600], dense], [[520, 300], [300, 100], transposed], [[90, 400], [400, 500], gapped],
+      // Past 2^28 multiply-adds: float64 on OpenBLAS's threads, float32 (oneDNN) still in slices.
+      [[700, 650], [650, 640], transposed],
     ];
     for (const [sa, sb, layout] of cases) {
       for (const dtype of ['float32', 'float64'] as const) {

@@ -2,7 +2,7 @@
 // where we are root it installs what is missing; elsewhere it says what to install.
 //
 //   node test/setup/system-deps.mjs --native   what the native backend builds from (a C++ compiler,
-//       make, Python 3 for node-gyp, OpenBLAS and SLEEF headers) and OpenBLAS's threaded library,
+//       make, Python 3 for node-gyp, OpenBLAS, SLEEF and oneDNN headers) and OpenBLAS's threaded library,
 //       which PyTorch (bench, fixtures) needs so as not to fall back on the reference BLAS.
 //       Run by `pnpm install` before anything is installed (pnpm:devPreinstall), so that the
 //       addon builds; best effort, never fails: without these packages tapegrad runs on its
@@ -12,7 +12,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const NATIVE = ['g++', 'make', 'python3', 'libopenblas-dev', 'libsleef-dev', 'libopenblas0-pthread'];
+const NATIVE = ['g++', 'make', 'python3', 'libopenblas-dev', 'libsleef-dev', 'libdnnl-dev', 'libopenblas0-pthread'];
 const CHROMIUM = '/usr/bin/chromium';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;

@@ -6,9 +6,14 @@
 // single-threaded GEMMs: spread over the thread pool, a large product cut into slices of rows
 // or columns; only larger single products run on OpenBLAS's own threads.
 #include <cblas.h>
+#ifdef TG_DNNL
+#include <omp.h>
+#include <oneapi/dnnl/dnnl.h>
+#endif
 
 #include <algorithm>
 #include <climits>
+#include <type_traits>
 
 #include "iter.h"
 #include "tg.h"
@@ -30,7 +35,23 @@ constexpr int64_t HUGE_GEMM = int64_t(1) << 28;
 constexpr int64_t MIN_SLICE = 16;
 constexpr int64_t MIN_SLICE_WORK = int64_t(1) << 22;
 
+// float32 products go to oneDNN's GEMM when the build found it: its kernels are generated for the
+// CPU at hand (AVX-512 where there is one), where OpenBLAS runs the kernels its CPU detection, or
+// OPENBLAS_CORETYPE, picks. Each call runs on the thread that makes it: the pool splits the work,
+// and oneDNN's OpenMP is held to one thread on every thread that calls it.
+constexpr bool DNNL_SGEMM =
+#ifdef TG_DNNL
+    true;
+#else
+    false;
+#endif
+
 inline void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc) {
+#ifdef TG_DNNL
+  thread_local const bool serial = (omp_set_num_threads(1), true);
+  (void)serial;
+  if (dnnl_sgemm(ta == CblasNoTrans ? 'N' : 'T', tb == CblasNoTrans ? 'N' : 'T', m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc) == dnnl_success) return;
+#endif
   cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
 }
 inline void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const double* a, int lda, const double* b, int ldb, double* c, int ldc) {
@@ -108,7 +129,7 @@ void float_matmul(const View& a, const View& b, const View& o, const std::vector
   // unit it has claimed, where OpenBLAS's own threads split a GEMM in fixed halves and wait for
   // both (milliseconds on a busy machine, against 0.1 ms of work for a Linear layer's product).
   const int threads = pool_threads();
-  const bool huge = mnk >= HUGE_GEMM && batch == 1;
+  const bool huge = mnk >= HUGE_GEMM && batch == 1 && !(DNNL_SGEMM && std::is_same_v<T, float>);
   const bool split_m = M >= N;
   const int64_t dim = split_m ? M : N;
   int64_t slices = 1;
@@ -216,10 +237,19 @@ void k_matmul(Call& c) {
 // Which BLAS this build calls, for nativeInfo().
 std::string blas_info() {
 #ifdef OPENBLAS_VERSION
-  return std::string("OpenBLAS ") + openblas_get_config() + " (" + openblas_get_corename() + ", " + std::to_string(openblas_get_num_threads()) + " threads)";
+  std::string info = std::string("OpenBLAS ") + openblas_get_config() + " (" + openblas_get_corename() + ", " + std::to_string(openblas_get_num_threads()) + " threads)";
 #else
-  return "CBLAS";
+  std::string info = "CBLAS";
 #endif
+#ifdef TG_DNNL
+  const dnnl_version_t* v = dnnl_version();
+  const dnnl_cpu_isa_t isa = dnnl_get_effective_cpu_isa();
+  const char* name = isa == dnnl_cpu_isa_avx512_core_amx ? "avx512_core_amx" : isa == dnnl_cpu_isa_avx512_core_bf16 ? "avx512_core_bf16"
+                   : isa == dnnl_cpu_isa_avx512_core_vnni ? "avx512_core_vnni" : isa == dnnl_cpu_isa_avx512_core ? "avx512_core"
+                   : isa == dnnl_cpu_isa_avx2_vnni ? "avx2_vnni" : isa == dnnl_cpu_isa_avx2 ? "avx2" : isa == dnnl_cpu_isa_avx ? "avx" : "sse41";
+  info += "; float32 GEMM: oneDNN " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch) + " (" + name + ")";
+#endif
+  return info;
 }
 
 void set_blas_threads(int n) {

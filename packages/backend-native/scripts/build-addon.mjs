@@ -75,6 +75,11 @@ const SLEEF_PROBE = `#include <immintrin.h>
 #include <sleef.h>
 int main() { double o[4]; _mm256_storeu_pd(o, Sleef_expd4_u10(_mm256_set1_pd(0))); return o[0] == 1 ? 0 : 1; }
 `;
+// oneDNN's GEMM, which float32 products use when it is there (see native/matmul.cc).
+const DNNL_PROBE = `#include <oneapi/dnnl/dnnl.h>
+#include <omp.h>
+int main() { omp_set_num_threads(1); float a = 3, b = 2, c = 0; return dnnl_sgemm('N', 'N', 1, 1, 1, 1.0f, &a, 1, &b, 1, 0.0f, &c, 1) == dnnl_success && c == 6 ? 0 : 1; }
+`;
 // Where distributions put OpenBLAS: the default paths (Debian, Ubuntu), /usr/include/openblas
 // (Fedora), Homebrew's prefixes.
 const LOCATIONS = [
@@ -90,11 +95,12 @@ if (!blas) {
   unavailable('OpenBLAS was not found (cblas.h and libopenblas); install it (Debian/Ubuntu: apt-get install libopenblas-dev)');
 }
 const sleef = probe('sleef', SLEEF_PROBE, ['-lsleef']);
+const dnnl = probe('dnnl', DNNL_PROBE, ['-fopenmp', '-ldnnl']);
 rmSync(probeDir, { recursive: true, force: true });
 
 // Rebuild from scratch when forced, when never configured, or when the configuration changed;
 // otherwise `node-gyp build` recompiles what changed.
-const settings = JSON.stringify({ sleef, ...blas, nodedir: nodedir ?? null, cxx: CXX });
+const settings = JSON.stringify({ sleef, dnnl, ...blas, nodedir: nodedir ?? null, cxx: CXX });
 const configured = existsSync(join(build, 'Makefile')) && existsSync(settingsFile) && readFileSync(settingsFile, 'utf8') === settings
   && statSync(join(root, 'binding.gyp')).mtimeMs < statSync(join(build, 'Makefile')).mtimeMs;
 const before = existsSync(addon) ? statSync(addon).mtimeMs : 0;
@@ -102,6 +108,7 @@ const args = [nodeGyp, configured && !force ? 'build' : 'rebuild', '--jobs', 'ma
 const env = {
   ...process.env,
   TAPEGRAD_NATIVE_SLEEF: sleef ? '1' : '0',
+  TAPEGRAD_NATIVE_DNNL: dnnl ? '1' : '0',
   TAPEGRAD_NATIVE_INCLUDE: blas.include,
   TAPEGRAD_NATIVE_LIBDIR: blas.libdir,
 };
@@ -118,5 +125,6 @@ const check = run(process.execPath, ['-e', `require(${JSON.stringify(addon)}).ke
 if (!check.ok) unavailable(`the addon was built but does not load: ${check.out.trim().split('\n')[0]}`);
 rmSync(reasonFile, { force: true });
 if (statSync(addon).mtimeMs !== before) {
-  console.log(`${PREFIX} built ${addon} (OpenBLAS${sleef ? ', SLEEF' : '; SLEEF not found, so libm for exp/log/tanh/...: apt-get install libsleef-dev'})`);
+  const libs = ['OpenBLAS', sleef ? 'SLEEF' : 'no SLEEF, so libm for exp/log/tanh/... (apt-get install libsleef-dev)', dnnl ? 'oneDNN' : 'no oneDNN, so OpenBLAS for float32 GEMMs too (apt-get install libdnnl-dev)'];
+  console.log(`${PREFIX} built ${addon} (${libs.join(', ')})`);
 }
