@@ -388,17 +388,18 @@ void layer_norm_backward(Call& c) {
   });
 }
 
-// ---- axpy: x + alpha y -------------------------------------------------------------------------------
+// ---- elementwise fused primitives of two operands -------------------------------------------------
 
-// Each element computed in double and rounded once to the output's dtype, as the reference does
-// (no contraction into an FMA: the build has -ffp-contract=off). The output may be x itself (an
-// optimizer's in-place update): each element of x is read before it is written.
-void axpy(Call& c) {
+// out = f(x, y) for two operands of out's shape and float dtype, each element computed in double
+// and rounded once to the output's dtype, as the reference does (no contraction into an FMA: the
+// build has -ffp-contract=off). The output may be x itself (an optimizer's in-place update): each
+// element of x is read before it is written.
+template <class F>
+void fused_binary(Call& c, F f) {
   check_operands(c, 2);
   const View& o = c.out;
   const View& x = c.in.at(0);
   const View& y = c.in.at(1);
-  const double alpha = c.attrs.num();
   Rows<3> rows(o.shape, o.ndim, {o.strides, x.strides, y.strides}, {o.offset, x.offset, y.offset});
   with_float(o, [&](auto* tag) {
     using T = std::remove_pointer_t<decltype(tag)>;
@@ -410,17 +411,31 @@ void axpy(Call& c) {
       const T* xs = xb + p[1];
       const T* ys = yb + p[2];
       if (s[0] == 1 && s[1] == 1 && s[2] == 1) {
-        for (int64_t i = 0; i < n; i++) out[i] = static_cast<T>(static_cast<double>(xs[i]) + alpha * static_cast<double>(ys[i]));
+        for (int64_t i = 0; i < n; i++) out[i] = static_cast<T>(f(static_cast<double>(xs[i]), static_cast<double>(ys[i])));
       } else {
-        for (int64_t i = 0; i < n; i++) out[i * s[0]] = static_cast<T>(static_cast<double>(xs[i * s[1]]) + alpha * static_cast<double>(ys[i * s[2]]));
+        for (int64_t i = 0; i < n; i++) out[i * s[0]] = static_cast<T>(f(static_cast<double>(xs[i * s[1]]), static_cast<double>(ys[i * s[2]])));
       }
     });
   });
 }
 
+// axpy: x + alpha y.
+void axpy(Call& c) {
+  const double alpha = c.attrs.num();
+  fused_binary(c, [alpha](double x, double y) { return x + alpha * y; });
+}
+
+// tanh's and sigmoid's VJPs from the output y: [y, g] -> g (1 - y^2) or g y (1 - y).
+template <bool sigmoid>
+void slope_backward(Call& c) {
+  fused_binary(c, [](double y, double g) { return g * (sigmoid ? y * (1 - y) : 1 - y * y); });
+}
+
 }  // namespace
 
 void k_axpy(Call& c) { axpy(c); }
+void k_tanhBackward(Call& c) { slope_backward<false>(c); }
+void k_sigmoidBackward(Call& c) { slope_backward<true>(c); }
 void k_softmax(Call& c) { softmax<false>(c); }
 void k_logSoftmax(Call& c) { softmax<true>(c); }
 void k_softmaxBackward(Call& c) { softmax_backward<false>(c); }

@@ -135,6 +135,10 @@ export const PRIMITIVE_TABLE = {
   layerNormBackward: decl<LayerNormAttrs>()('fused'),
   /** [x, y] -> x + alpha y, of one shape and float dtype: an optimizer's update in one pass. */
   axpy: decl<AxpyAttrs>()('fused'),
+  /** [y, g] -> g (1 - y^2): tanh's VJP, y its output. */
+  tanhBackward: decl()('fused'),
+  /** [y, g] -> g y (1 - y): sigmoid's VJP, y its output. */
+  sigmoidBackward: decl()('fused'),
 } as const;
 
 type Table = typeof PRIMITIVE_TABLE;

@@ -4,6 +4,7 @@ import {
 } from '@tapegrad/tensor';
 import type { UnaryPrimitive } from '@tapegrad/tensor/internal';
 import { addTangents, elementwiseBatch } from './batching.js';
+import { fused } from './fused.js';
 import { noGradient, noTangent, type PrimitiveRules, type RuleTable } from './rule.js';
 
 type Elementwise =
@@ -82,10 +83,10 @@ export const elementwiseRules: RuleTable<Elementwise> = {
   sin: { vjp: (g, [x]) => [mul(g, cos(x!))], jvp: ([t], [x]) => mul(t!, cos(x!)), batch },
   /** d cos(x) = -sin(x) dx */
   cos: { vjp: (g, [x]) => [neg(mul(g, sin(x!)))], jvp: ([t], [x]) => neg(mul(t!, sin(x!))), batch },
-  /** d tanh(x) = (1 - tanh(x)^2) dx */
-  tanh: { vjp: (g, _, out) => [mul(g, sub(1, mul(out, out)))], jvp: ([t], _, out) => mul(t!, sub(1, mul(out, out))), batch },
-  /** d sigmoid(x) = s (1 - s) dx */
-  sigmoid: { vjp: (g, _, out) => [mul(g, mul(out, sub(1, out)))], jvp: ([t], _, out) => mul(t!, mul(out, sub(1, out))), batch },
+  /** d tanh(x) = (1 - tanh(x)^2) dx, one fused kernel from the output */
+  tanh: { vjp: (g, _, out) => [fused('tanhBackward', [out, g], {}, g)], jvp: ([t], _, out) => fused('tanhBackward', [out, t!], {}, out), batch },
+  /** d sigmoid(x) = s (1 - s) dx, one fused kernel from the output */
+  sigmoid: { vjp: (g, _, out) => [fused('sigmoidBackward', [out, g], {}, g)], jvp: ([t], _, out) => fused('sigmoidBackward', [out, t!], {}, out), batch },
   /** d relu(x) = [x > 0] dx */
   relu: { vjp: (g, [x]) => [masked(gt(x!, 0), g)], jvp: ([t], [x]) => masked(gt(x!, 0), t!), batch },
   /** d erf(x) = 2/sqrt(pi) exp(-x^2) dx */

@@ -8,7 +8,7 @@ import type { RuleTable } from './rule.js';
 type Fused = PrimitiveOf<'fused'>;
 
 /** The fused primitive `op` on `inputs`, shaped and typed like `like` (every fused primitive keeps its shape). */
-function fused<P extends Fused>(op: P, inputs: Tensor[], attrs: PrimitiveAttrs[P], like: Tensor): Tensor {
+export function fused<P extends Fused>(op: P, inputs: Tensor[], attrs: PrimitiveAttrs[P], like: Tensor): Tensor {
   return runKernel(op, inputs, attrs, like.shape, like.dtype);
 }
 
@@ -147,6 +147,30 @@ export const fusedRules: RuleTable<Fused> = {
   layerNormBackward: {
     vjp: layerNormBackwardVjp,
     jvp: layerNormBackwardJvp,
+    batch: elementwiseBatch,
+  },
+  /** d (g (1 - y^2)) = -2 y g dy + (1 - y^2) dg */
+  tanhBackward: {
+    vjp: (h, [y, g], _out, a, needs) => [
+      needs[0] ? mul(mul(h, g!), mul(y!, -2)) : null,
+      needs[1] ? fused('tanhBackward', [y!, h], a, h) : null,
+    ],
+    jvp: ([ty, tg], [y, g], out, a) => addTangents(
+      tg === null ? null : fused('tanhBackward', [y!, tg!], a, out),
+      ty === null ? null : mul(mul(ty!, g!), mul(y!, -2)),
+    ),
+    batch: elementwiseBatch,
+  },
+  /** d (g y (1 - y)) = g (1 - 2 y) dy + y (1 - y) dg */
+  sigmoidBackward: {
+    vjp: (h, [y, g], _out, a, needs) => [
+      needs[0] ? mul(mul(h, g!), sub(1, mul(y!, 2))) : null,
+      needs[1] ? fused('sigmoidBackward', [y!, h], a, h) : null,
+    ],
+    jvp: ([ty, tg], [y, g], out, a) => addTangents(
+      tg === null ? null : fused('sigmoidBackward', [y!, tg!], a, out),
+      ty === null ? null : mul(mul(ty!, g!), sub(1, mul(y!, 2))),
+    ),
     batch: elementwiseBatch,
   },
   /** d (x + alpha y) = dx + alpha dy */

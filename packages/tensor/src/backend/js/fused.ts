@@ -2,6 +2,7 @@ import type { TypedArray } from '../../dtype.js';
 import type { AxpyAttrs, FusedPrimitive, GeluAttrs, LayerNormAttrs } from '../../primitives.js';
 import { erf } from './erf.js';
 import { offsetsOf } from './iterate.js';
+import { isDense } from './elementwise.js';
 import type { Kernel, KernelTable, View } from '../backend.js';
 
 /**
@@ -165,6 +166,22 @@ const axpyKernel: Kernel<'axpy'> = ([x, y], out, { alpha }: AxpyAttrs) => {
   });
 };
 
+/** [y, g] -> g times the slope `slope(y)` of an activation, from its output y, in float64. */
+function slopeKernel(slope: (y: number) => number): Kernel<'tanhBackward' | 'sigmoidBackward'> {
+  return ([y, g], out) => {
+    const yb = y!.buf, gb = g!.buf, ob = out.buf;
+    if (isDense(y!) && isDense(g!)) {
+      // The common case (a cotangent and an output of one layout), without the per-call offset tables.
+      const yo = y!.offset, go = g!.offset;
+      for (let i = 0; i < ob.length; i++) ob[i] = gb[go + i]! * slope(yb[yo + i]!);
+      return;
+    }
+    forEachSlice([y!, g!, out], out.shape.map((_, d) => d), ([yo, go, oo], [yi, gi, oi], n) => {
+      for (let i = 0; i < n; i++) ob[oo! + oi![i]!] = gb[go! + gi![i]!]! * slope(yb[yo! + yi![i]!]!);
+    });
+  };
+}
+
 /** The JS kernels of the fused primitives: float64 arithmetic throughout, stored in out's dtype. */
 export const fusedKernels: KernelTable<FusedPrimitive> = {
   softmax: softmaxKernel(false),
@@ -176,4 +193,6 @@ export const fusedKernels: KernelTable<FusedPrimitive> = {
   layerNorm: layerNormKernel,
   layerNormBackward: layerNormBackwardKernel,
   axpy: axpyKernel,
+  tanhBackward: slopeKernel((y) => 1 - y * y),
+  sigmoidBackward: slopeKernel((y) => y * (1 - y)),
 };
