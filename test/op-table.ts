@@ -184,6 +184,7 @@ export const OP_TABLE: readonly OpRow[] = [
   row('sigmoid', 'VJP', (x, g) => pullback((t) => sigmoid(t), x!, g!), torchVjp('torch.sigmoid(x)'), { inputs: [f(-6, 6), REAL], shapes: rank(0, 3) }),
   row('erf', undefined, (x) => erf(x!), 'lambda x: torch.erf(x)', { inputs: [f(-2.5, 2.5)] }),
   row('relu', undefined, (x) => relu(x!), 'lambda x: torch.relu(x)', { inputs: [f(-2, 2, { avoid: [0] })] }),
+  row('relu', 'VJP', (x, g) => pullback((t) => relu(t), x!, g!), torchVjp('torch.relu(x)'), { inputs: [f(-2, 2, { avoid: [0] }), REAL], shapes: rank(0, 3) }),
   row('leakyRelu', undefined, (x) => leakyRelu(x!), 'lambda x: F.leaky_relu(x)', { inputs: [f(-2, 2, { avoid: [0] })] }),
   row('leakyRelu', 'alpha=0.2', (x) => leakyRelu(x!, 0.2), 'lambda x: F.leaky_relu(x, 0.2)', { inputs: [f(-2, 2, { avoid: [0] })] }),
   row('softplus', undefined, (x) => softplus(x!), 'lambda x: F.softplus(x)', { inputs: [f(-5, 5)] }),

@@ -209,6 +209,22 @@ describe('int32 and bool', () => {
 describe('special values', () => {
   const SPECIAL = [0, -0, Infinity, -Infinity, NaN, 1e-310, -1e-310, 1e-30, -1, 1, -0.5, 0.5, 3, 20, -20, 88, -88, 700, 710, -745, -750, 1e300, -1e300, Math.PI, 1e15];
 
+  it("relu's, tanh's and sigmoid's VJP kernels at special values: relu's gives +0 where x <= 0 whatever g (as where(x > 0, g, 0)), the same as the reference", () => {
+    for (const dtype of ['float64', 'float32'] as const) {
+      const n = SPECIAL.length * SPECIAL.length;
+      const y = view([n], [1], 0, dtype, (i) => SPECIAL[Math.floor(i / SPECIAL.length)]!);
+      const g = view([n], [1], 0, dtype, (i) => SPECIAL[i % SPECIAL.length]!);
+      for (const op of ['reluBackward', 'tanhBackward', 'sigmoidBackward']) {
+        const [got, want] = both(op, [y, g], [n], dtype);
+        expectSame(got, want);
+        if (op === 'reluBackward') {
+          const masked = Array.from({ length: n }, (_, i) => (y.buf[i]! > 0 ? g.buf[i]! : 0));
+          expectSame(want, masked);
+        }
+      }
+    }
+  });
+
   it('unary transcendental functions agree with the reference at zeros, infinities, NaN, subnormals and extremes', () => {
     for (const dtype of ['float64', 'float32'] as const) {
       const x = view([SPECIAL.length], [1], 0, dtype, (i) => SPECIAL[i]!);

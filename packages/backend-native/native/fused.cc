@@ -431,11 +431,18 @@ void slope_backward(Call& c) {
   fused_binary(c, [](double y, double g) { return g * (sigmoid ? y * (1 - y) : 1 - y * y); });
 }
 
+// relu's VJP from the input x: [x, g] -> g where x > 0, else +0 (a select: g * 0 would give -0,
+// or NaN for an infinite g).
+void relu_backward(Call& c) {
+  fused_binary(c, [](double x, double g) { return x > 0 ? g : 0.0; });
+}
+
 }  // namespace
 
 void k_axpy(Call& c) { axpy(c); }
 void k_tanhBackward(Call& c) { slope_backward<false>(c); }
 void k_sigmoidBackward(Call& c) { slope_backward<true>(c); }
+void k_reluBackward(Call& c) { relu_backward(c); }
 void k_softmax(Call& c) { softmax<false>(c); }
 void k_logSoftmax(Call& c) { softmax<true>(c); }
 void k_softmaxBackward(Call& c) { softmax_backward<false>(c); }

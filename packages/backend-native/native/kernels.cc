@@ -46,7 +46,8 @@
   X(softmaxBackward, "axis") X(logSoftmaxBackward, "axis")      \
   X(gelu, "tanh") X(geluBackward, "tanh")                       \
   X(layerNorm, "dims eps") X(layerNormBackward, "dims eps")    \
-  X(axpy, "alpha") X(tanhBackward, "") X(sigmoidBackward, "")
+  X(axpy, "alpha") X(tanhBackward, "") X(sigmoidBackward, "")    \
+  X(reluBackward, "")
 
 namespace tg {
 

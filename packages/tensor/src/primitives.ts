@@ -139,6 +139,8 @@ export const PRIMITIVE_TABLE = {
   tanhBackward: decl()('fused'),
   /** [y, g] -> g y (1 - y): sigmoid's VJP, y its output. */
   sigmoidBackward: decl()('fused'),
+  /** [x, g] -> g where x > 0, else 0: relu's VJP, x its input. */
+  reluBackward: decl()('fused'),
 } as const;
 
 type Table = typeof PRIMITIVE_TABLE;

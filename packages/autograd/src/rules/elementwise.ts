@@ -88,7 +88,7 @@ export const elementwiseRules: RuleTable<Elementwise> = {
   /** d sigmoid(x) = s (1 - s) dx, one fused kernel from the output */
   sigmoid: { vjp: (g, _, out) => [fused('sigmoidBackward', [out, g], {}, g)], jvp: ([t], _, out) => fused('sigmoidBackward', [out, t!], {}, out), batch },
   /** d relu(x) = [x > 0] dx */
-  relu: { vjp: (g, [x]) => [masked(gt(x!, 0), g)], jvp: ([t], [x]) => masked(gt(x!, 0), t!), batch },
+  relu: { vjp: (g, [x]) => [fused('reluBackward', [x!, g], {}, g)], jvp: ([t], [x]) => fused('reluBackward', [x!, t!], {}, t!), batch },
   /** d erf(x) = 2/sqrt(pi) exp(-x^2) dx */
   erf: times(erfSlope),
   /** rounding is piecewise constant */

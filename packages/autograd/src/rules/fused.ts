@@ -173,6 +173,12 @@ export const fusedRules: RuleTable<Fused> = {
     ),
     batch: elementwiseBatch,
   },
+  /** d (g [x > 0]) = [x > 0] dg: the mask is piecewise constant in x */
+  reluBackward: {
+    vjp: (h, [x], _out, a, needs) => [null, needs[1] ? fused('reluBackward', [x!, h], a, h) : null],
+    jvp: ([, tg], [x], out, a) => (tg === null ? null : fused('reluBackward', [x!, tg!], a, out)),
+    batch: elementwiseBatch,
+  },
   /** d (x + alpha y) = dx + alpha dy */
   axpy: {
     vjp: (g, _xy, _out, { alpha }, needs) => [needs[0] ? g : null, needs[1] ? mul(g, alpha) : null],

@@ -166,18 +166,21 @@ const axpyKernel: Kernel<'axpy'> = ([x, y], out, { alpha }: AxpyAttrs) => {
   });
 };
 
-/** [y, g] -> g times the slope `slope(y)` of an activation, from its output y, in float64. */
-function slopeKernel(slope: (y: number) => number): Kernel<'tanhBackward' | 'sigmoidBackward'> {
+/**
+ * [y, g] -> f(y, g) elementwise, in float64: an activation's VJP from its output (tanh, sigmoid) or
+ * its input (relu) y and the cotangent g.
+ */
+function vjpKernel(f: (y: number, g: number) => number): Kernel<'tanhBackward' | 'sigmoidBackward' | 'reluBackward'> {
   return ([y, g], out) => {
     const yb = y!.buf, gb = g!.buf, ob = out.buf;
     if (isDense(y!) && isDense(g!)) {
       // The common case (a cotangent and an output of one layout), without the per-call offset tables.
       const yo = y!.offset, go = g!.offset;
-      for (let i = 0; i < ob.length; i++) ob[i] = gb[go + i]! * slope(yb[yo + i]!);
+      for (let i = 0; i < ob.length; i++) ob[i] = f(yb[yo + i]!, gb[go + i]!);
       return;
     }
     forEachSlice([y!, g!, out], out.shape.map((_, d) => d), ([yo, go, oo], [yi, gi, oi], n) => {
-      for (let i = 0; i < n; i++) ob[oo! + oi![i]!] = gb[go! + gi![i]!]! * slope(yb[yo! + yi![i]!]!);
+      for (let i = 0; i < n; i++) ob[oo! + oi![i]!] = f(yb[yo! + yi![i]!]!, gb[go! + gi![i]!]!);
     });
   };
 }
@@ -193,6 +196,8 @@ export const fusedKernels: KernelTable<FusedPrimitive> = {
   layerNorm: layerNormKernel,
   layerNormBackward: layerNormBackwardKernel,
   axpy: axpyKernel,
-  tanhBackward: slopeKernel((y) => 1 - y * y),
-  sigmoidBackward: slopeKernel((y) => y * (1 - y)),
+  tanhBackward: vjpKernel((y, g) => g * (1 - y * y)),
+  sigmoidBackward: vjpKernel((y, g) => g * (y * (1 - y))),
+  // g itself where x > 0 and +0 elsewhere (not g * 0, which is -0, or NaN for an infinite g), as where() gives.
+  reluBackward: vjpKernel((x, g) => (x > 0 ? g : 0)),
 };
