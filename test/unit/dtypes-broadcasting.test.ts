@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  add, argmax, div, matmul, mul, randint, sum, tensor, ShapeError, where, maximum, gt, pow,
+  add, argmax, atan2, div, fmod, hypot, matmul, minimum, mul, randint, remainder, sub, sum, tensor, ShapeError, where, maximum, gt, pow,
 } from '@tapegrad/tensor';
+import { backward } from '@tapegrad/autograd';
 
 describe('type promotion', () => {
   it('promotes int32 < float32 < float64 between tensors', () => {
@@ -64,5 +65,38 @@ describe('broadcasting (NumPy rules)', () => {
     const batch = tensor([[[1, 0], [0, 1]], [[2, 0], [0, 2]]]);
     expect(matmul(batch, m).toArray()).toEqual([[[1, 2], [3, 4]], [[2, 4], [6, 8]]]);
     expect(matmul(tensor([[[1, 1]]]), batch).shape).toEqual([2, 1, 2]);
+  });
+});
+
+describe('a plain scalar with a float tensor', () => {
+  // Such a scalar goes straight to the kernel as one stored value broadcast through zero strides
+  // (ops/elementwise.ts, scalarLike); it must give what the same scalar as a 0-d tensor gives.
+  it('computes as the scalar stored in the tensor dtype, either side, for every binary op and shape', () => {
+    const ops = { add, sub, mul, div, pow, maximum, minimum, atan2, fmod, remainder, hypot };
+    const scalars = [0, -0, 1, -2.5, 1 / 3, 1e-40, 1e40, Infinity, -Infinity, NaN, true, false];
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const shape of [[], [3], [2, 3]]) {
+        const x = tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => [0.5, -1.5, 2, -0, 3e38, 7][i % 6]!), { shape, dtype });
+        for (const [name, op] of Object.entries(ops)) {
+          for (const s of scalars) {
+            const as0d = tensor(Number(s), { dtype });
+            for (const [got, want] of [[op(x, s), op(x, as0d)], [op(s, x), op(as0d, x)]] as const) {
+              expect(got.dtype, `${name} ${dtype} ${String(s)}`).toBe(dtype);
+              expect(got.shape).toEqual(shape);
+              const g = Array.from(got.data()), w = Array.from(want.data());
+              g.forEach((v, i) => expect(Object.is(v, w[i]), `${name}(${dtype} [${shape}], ${String(s)})[${i}]: ${v} vs ${w[i]}`).toBe(true));
+            }
+          }
+        }
+      }
+    }
+  });
+
+  it('records nothing for the scalar, and the tensor gets its gradient', () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    const y = mul(sub(1, x), 3);
+    expect(y.node!.inputs[1]!.requiresGrad).toBe(false);
+    backward(sum(y));
+    expect(x.grad!.toArray()).toEqual([-3, -3, -3]);
   });
 });
