@@ -70,7 +70,8 @@ describe('broadcasting (NumPy rules)', () => {
 
 describe('a plain scalar with a float tensor', () => {
   // Such a scalar goes straight to the kernel as one stored value broadcast through zero strides
-  // (ops/elementwise.ts, scalarLike); it must give what the same scalar as a 0-d tensor gives.
+  // (ops/elementwise.ts, through scalarTensor with a shape); it must give what the same scalar as a
+  // 0-d tensor gives.
   it('computes as the scalar stored in the tensor dtype, either side, for every binary op and shape', () => {
     const ops = { add, sub, mul, div, pow, maximum, minimum, atan2, fmod, remainder, hypot };
     const scalars = [0, -0, 1, -2.5, 1 / 3, 1e-40, 1e40, Infinity, -Infinity, NaN, true, false];

@@ -1,8 +1,8 @@
 import { runKernel } from '../dispatch.js';
-import { allocate, checkDType, isFloat, toStored, type DType } from '../dtype.js';
+import { checkDType, isFloat, toStored, type DType } from '../dtype.js';
 import type { BinaryPrimitive, ComparePrimitive, UnaryPrimitive } from '../primitives.js';
 import { broadcastShapes, describe, sameShape } from '../shape.js';
-import { Tensor, trustedTensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { checkNumber, checkOptions } from '../validate.js';
 import { expand } from './movement.js';
 import { asTensor, checkOperand, checkScalarFor, resultDType, scalarTensor, type Operand } from './operand.js';
@@ -22,21 +22,6 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 
 function operandAs(x: Operand, dtype: DType, op: string): Tensor {
   return x instanceof Tensor ? castAs(op, x, dtype) : scalarTensor(x, dtype, op);
-}
-
-/** Zero strides for each rank, shared (strides are never written). */
-const ZERO_STRIDES: (readonly number[])[] = [];
-
-/**
- * A scalar operand as a tensor of float tensor t's dtype and shape: one stored value, broadcast
- * through zero strides (what `expand` of a 0-d tensor gives; it needs no node, as a constant).
- */
-function scalarLike(v: number | boolean, t: Tensor): Tensor {
-  const buf = allocate(t.dtype, 1);
-  buf[0] = Number(v);
-  const n = t.shape.length;
-  const strides = ZERO_STRIDES[n] ?? (ZERO_STRIDES[n] = new Array<number>(n).fill(0));
-  return trustedTensor(buf, t.shape, strides, 0, t.dtype);
 }
 
 function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
@@ -61,10 +46,10 @@ function binary(op: BinaryPrimitive, a: Operand, b: Operand): Tensor {
     if (b instanceof Tensor) {
       if (a.dtype === b.dtype && isFloat(a.dtype) && sameShape(a.shape, b.shape)) return runKernel(op, [a, b], NONE, a.shape, a.dtype);
     } else if (isFloat(a.dtype) && (typeof b === 'number' || typeof b === 'boolean')) {
-      return runKernel(op, [a, scalarLike(b, a)], NONE, a.shape, a.dtype);
+      return runKernel(op, [a, scalarTensor(b, a.dtype, op, a.shape)], NONE, a.shape, a.dtype);
     }
   } else if (b instanceof Tensor && isFloat(b.dtype) && (typeof a === 'number' || typeof a === 'boolean')) {
-    return runKernel(op, [scalarLike(a, b), b], NONE, b.shape, b.dtype);
+    return runKernel(op, [scalarTensor(a, b.dtype, op, b.shape), b], NONE, b.shape, b.dtype);
   }
   let dtype = resultDType(checkOperand(a, op), checkOperand(b, op));
   if (dtype === 'bool' && op !== 'maximum' && op !== 'minimum') dtype = 'int32';

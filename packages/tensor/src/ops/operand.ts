@@ -5,11 +5,20 @@ import { Tensor, trustedTensor } from '../tensor.js';
 /** What ops accept wherever a tensor operand goes: a tensor or a plain JS scalar. */
 export type Operand = Tensor | number | boolean;
 
-/** A 0-d constant (the value converted by `toStored`: an int32 that overflows is a RangeError naming `op`). */
-export function scalarTensor(value: number | boolean, dtype: DType, op: string): Tensor {
+/** Zero strides for each rank, shared (strides are never written). */
+const ZERO_STRIDES: (readonly number[])[] = [];
+
+/**
+ * A constant (the value converted by `toStored`: an int32 that overflows is a RangeError naming
+ * `op`): 0-d, or of `shape` as one stored value broadcast through zero strides, which is what
+ * `expand` of the 0-d tensor gives, without the view (a constant needs no node).
+ */
+export function scalarTensor(value: number | boolean, dtype: DType, op: string, shape: readonly number[] = []): Tensor {
   const buf = allocate(dtype, 1);
   buf[0] = toStored(Number(value), dtype, op);
-  return trustedTensor(buf, [], [], 0, dtype);
+  const n = shape.length;
+  const strides = ZERO_STRIDES[n] ?? (ZERO_STRIDES[n] = new Array<number>(n).fill(0));
+  return trustedTensor(buf, shape, strides, 0, dtype);
 }
 
 /** Validates an operand, naming the op. */
