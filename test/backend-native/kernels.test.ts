@@ -287,6 +287,15 @@ describe('large tensors (thread pool, blocked loops)', () => {
     }
   });
 
+  it('elementwise ops just past the split threshold (64K elements): chunk ends fall inside rows, broadcast and transposed operands', () => {
+    const a = big([300, 333], 4), row = big([333], 5), col = big([300, 1], 6);
+    const aT = transpose(big([333, 300], 7), 0, 1);
+    for (const f of [(x: Tensor) => x.mul(row).sub(col), (x: Tensor) => x.div(aT).add(1), (x: Tensor) => x.relu().neg()]) {
+      expectSame(onNative(() => values(f(a))), onJs(() => values(f(a))));
+      expectSame(onNative(() => values(f(aT))), onJs(() => values(f(aT))));
+    }
+  });
+
   it('reductions over leading, trailing and several axes of large inputs, in the reference order', () => {
     const x = big([300, 40, 90], 4, 'float64');
     for (const axes of [[0], [1], [2], [0, 2], [0, 1, 2]]) {
