@@ -250,9 +250,7 @@ void k_fold2d(Call& c) {
   });
 }
 
-}  // namespace tg
-
-namespace tg {
+namespace {
 
 // One tap of Q windows' searches: the tap's value in each window (at its offset `at` in the plane
 // `img`, or none where `pos` is -1, in the padding) replaces the window's best so far when larger,
@@ -269,6 +267,8 @@ void pool_tap(const T* __restrict img, const I* __restrict at, const int32_t* __
     where[q] = take ? p : where[q];
   }
 }
+
+}  // namespace
 
 // Max-pooling's argmax, the reference's loop split over (image, channel) planes: for each window of
 // x [N, C, H, W] (any strides) the flat position iy*W + ix of its maximum, taps in window order,
